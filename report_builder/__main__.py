@@ -1,0 +1,4 @@
+"""Allow ``python -m report_builder``."""
+from report_builder.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,25 @@
+"""One builder per output format, each behind the same small interface (like Sphinx builders)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from report_builder.charts import ChartSet
+    from report_builder.model import Report
+    from report_builder.templates import Template
+
+
+class Builder(Protocol):
+    name: str  #: short name, e.g. "pdf"
+    extension: str  #: file extension of the output, e.g. ".pdf"
+
+    def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
+        """Return the finished document; builders never open files for writing."""
+
+
+def get_builders() -> list[Builder]:
+    """The builders of every output format; imported here so commands that build nothing stay light."""
+    from report_builder.builders.pdf import PdfBuilder
+    from report_builder.builders.pptx import PptxBuilder
+
+    return [PdfBuilder(), PptxBuilder()]

@@ -1,0 +1,41 @@
+"""Charts of the trial outcomes: drawn once per build from the report model, in vector and PNG form."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One drawn chart. Builders embed `svg` (PDF, vector) or `png` (deck); tests read `data`."""
+
+    id: str  #: file stem under charts/, e.g. "forest-inovate"
+    kind: str  #: "response", "forest", "time_to_event", "adverse_events", "timeline", "flow"
+    title: str
+    caption: str
+    alt_text: str  #: a sentence with the numbers, for screen readers
+    svg: bytes
+    png: bytes
+    width_in: float  #: drawn size in inches (the PNG is this size at `dpi`)
+    height_in: float
+    dpi: int
+    study_id: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)  #: what it draws: bars, points, values, CIs
+
+
+@dataclass(frozen=True)
+class ChartSet:
+    charts: tuple[Chart, ...] = ()
+
+    def __iter__(self) -> Iterator[Chart]:
+        return iter(self.charts)
+
+    def __len__(self) -> int:
+        return len(self.charts)
+
+    def of_kind(self, kind: str, study_id: str | None = None) -> list[Chart]:
+        return [c for c in self.charts if c.kind == kind and (study_id is None or c.study_id == study_id)]
+
+    def get(self, chart_id: str) -> Chart | None:
+        return next((c for c in self.charts if c.id == chart_id), None)

@@ -1,0 +1,72 @@
+"""Shared fixtures: the bundled evidence, its report model, and one real build of it per session."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "data" / "inotuzumab-ozogamicin.yaml"
+
+
+def require_tool(name: str) -> str:
+    """The path of a command-line tool; in CI a missing tool fails the test instead of skipping it."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is required in CI (installed by tests/run)")
+        pytest.skip(f"{name} not installed (tests/run installs it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def example_path() -> Path:
+    return EXAMPLE
+
+
+@pytest.fixture(scope="session")
+def report():
+    from report_builder.model import load_report
+
+    return load_report(EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def template():
+    from report_builder.templates import load_template
+
+    return load_template("default")
+
+
+@pytest.fixture(scope="session")
+def charts(report, template):
+    from report_builder.charts.draw import draw_charts
+
+    return draw_charts(report, template)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """OUT/<stem>/ of one build of the bundled example through the real pipeline."""
+    from report_builder.pipeline import build
+
+    out = tmp_path_factory.mktemp("build")
+    result = build(EXAMPLE, out, "default")
+    return result.out_dir
+
+
+@pytest.fixture
+def write_evidence(tmp_path):
+    """Write YAML text to a file and return its path (for broken-input tests)."""
+
+    def write(text: str | bytes, name: str = "evidence.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: ./build)")
     build.add_argument("--template", default="default", metavar="NAME|DIR",
                        help="template name (see 'build-report templates') or a template folder path")
+    build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                       help="build files in N parallel processes (default: the number of cores)")
+    build.add_argument("--quiet", "-q", action="store_true", help="no progress display and no per-file lines")
+    build.add_argument("--watch", action="store_true",
+                       help="after building, rebuild whenever an evidence file or a template file changes")
     build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     validate = commands.add_parser("validate", help="check evidence files without building",
@@ -44,7 +50,30 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of the evidence format",
                                  description="Print the JSON Schema of the evidence format, for editor autocomplete.")
     schema.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    listing = commands.add_parser("templates", help="list the available templates and their parents",
+                                  description="List the bundled templates, each with the chain it extends.")
+    listing.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    new = commands.add_parser("new-template", help="create a commented template folder that builds as is",
+                              description="Scaffold a template folder that extends PARENT and overrides nothing yet.")
+    new.add_argument("name", metavar="NAME", help="folder name of the new template")
+    new.add_argument("--from", dest="parent", default="default", metavar="PARENT",
+                     help="the template to extend (name or folder; default: default)")
+    new.add_argument("--dir", type=Path, default=Path("."), metavar="DIR",
+                     help="where to create the folder (default: the current folder)")
+    new.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,9 +103,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         from report_builder.resources import example_evidence
 
-        args = argparse.Namespace(command="build", evidence=[example_evidence()], out=Path("build"), template="default")
+        args = argparse.Namespace(command="build", evidence=[example_evidence()], out=Path("build"), template="default",
+                                  force=False, jobs=None, quiet=False, watch=False)
     if args.command == "schema":
         return _schema()
+    if args.command == "templates":
+        return _templates()
+    if args.command == "new-template":
+        from report_builder.scaffold import new_template
+
+        folder = new_template(args.name, args.parent, args.dir)
+        shown = folder.as_posix() if folder.is_absolute() else f"./{folder.as_posix()}"
+        print(f"created {folder}; build with: build-report build EVIDENCE.yaml --template {shown}")
+        return EXIT_OK
     if args.command == "validate":
         return _validate(args.evidence)
     return _build(args)
@@ -112,18 +151,92 @@ def _validate(paths: list[Path]) -> int:
     return EXIT_USER if failed else EXIT_OK
 
 
-def _build(args: argparse.Namespace) -> int:
-    from report_builder.pipeline import build
+def _templates() -> int:
+    from report_builder.template_paths import list_templates, search_path
 
-    failed = 0
-    for path in args.evidence:
-        try:
-            result = build(path, args.out, args.template)
-        except ReportBuilderError as exc:
-            print(str(exc), file=sys.stderr)
-            failed += 1
-            continue
+    for name in list_templates():
+        chain = " -> ".join(folder.name for folder in search_path(name))
+        print(f"{name:20s} {chain}")
+    return EXIT_OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    import os
+
+    from report_builder.pipeline import build_many
+
+    jobs = args.jobs or os.cpu_count() or 1
+    reporter = _Reporter(total=len(args.evidence), quiet=args.quiet, debug=getattr(args, "debug", False))
+    with reporter:
+        summary = build_many(list(args.evidence), args.out, args.template, jobs=jobs, force=args.force,
+                             on_result=reporter.result)
+    if len(args.evidence) > 1 and not args.quiet:
+        print(summary.line())
+    status = summary.exit_status
+    if args.watch:
+        return _watch(args, reporter)
+    return status
+
+
+def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
+    from watchfiles import watch
+
+    from report_builder.pipeline import build_many
+    from report_builder.template_paths import search_path
+
+    watched = {Path(p).resolve() for p in args.evidence}
+    roots = {p.parent for p in watched} | set(search_path(args.template))
+    print(f"watching {len(watched)} evidence file(s) and template '{args.template}'; press Ctrl-C to stop",
+          file=sys.stderr)
+    try:
+        for changes in watch(*sorted(roots), debounce=300, raise_interrupt=False):
+            changed = {Path(path).resolve() for _, path in changes}
+            if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
+                continue  # e.g. an unrelated file next to the evidence
+            build_many(list(args.evidence), args.out, args.template, jobs=1, on_result=reporter.result)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+class _Reporter:
+    """Per-file lines and, on a terminal, a progress bar (rich); silent with --quiet or when piped."""
+
+    def __init__(self, total: int, quiet: bool, debug: bool = False):
+        self.total = total
+        self.debug = debug
+        self.quiet = quiet
+        self.progress = None
+        self.task = None
+
+    def __enter__(self):
+        if not self.quiet and self.total > 1 and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                     transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("build", total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def result(self, result) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+        if result.status == "failed":
+            if self.debug and result.detail:
+                print(result.detail, file=sys.stderr)
+            print(result.error, file=sys.stderr)
+            return
         for warning in result.warnings:
             print(warning, file=sys.stderr)
-        print(f"{path}: {result.status} -> {result.out_dir}")
-    return EXIT_USER if failed else EXIT_OK
+        if not self.quiet:
+            line = f"{result.source}: {result.status} -> {result.out_dir}"
+            if self.progress is not None:
+                self.progress.console.print(line, highlight=False, markup=False)
+            else:
+                print(line)

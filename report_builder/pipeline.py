@@ -1,27 +1,99 @@
-"""One build: load and check everything, draw charts once, run each builder, then write all outputs."""
+"""Builds: load and check everything, draw charts once, run each builder, then write all outputs at once."""
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from report_builder.writer import OutputSet, write_outputs
 
 MANIFEST = "manifest.json"
 CHART_DIR = "charts"
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class BuildResult:
     source: Path
     out_dir: Path
-    status: str  #: "built" or "up to date"
-    outputs: tuple[Path, ...]
+    status: str  #: "built", "up to date" or "failed"
+    outputs: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
+    error: str = ""
+    internal: bool = False  #: the failure is a bug, not bad input
+    detail: str = ""  #: traceback of an internal error, shown with --debug only
+    charts_drawn: int = 0
+    charts_reused: int = 0
 
 
-def build(evidence_path: Path, out_root: Path, template_spec: str = "default") -> BuildResult:
-    """Build the PDF, the deck and the charts of one evidence file into out_root/<stem>/."""
+# ------------------------------------------------------------------------------ incremental builds
+def input_fingerprint(evidence_path: Path, template_spec: str) -> str:
+    """A hash of everything that affects the outputs, computed without importing any renderer.
+
+    Evidence bytes, every file of every template on the search path, report_builder's own code and
+    the versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
+    """
+    from report_builder.template_paths import search_path, template_files
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    add("evidence", evidence_path.read_bytes())
+    folders = search_path(template_spec)
+    for folder in folders:
+        for path in template_files((folder,)):
+            add(f"template:{len(folders)}:{path.relative_to(folder)}", path.read_bytes())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        add(f"code:{path.relative_to(_PACKAGE_DIR)}", path.read_bytes())
+    add("versions", json.dumps(library_versions(), sort_keys=True).encode())
+    add("env", os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return digest.hexdigest()
+
+
+def read_manifest(out_dir: Path) -> dict:
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def is_up_to_date(out_dir: Path, fingerprint: str, manifest: dict) -> bool:
+    """Same inputs as the last build, and every output it wrote still there, unmodified."""
+    if manifest.get("fingerprint") != fingerprint:
+        return False
+    outputs = manifest.get("outputs", {})
+    if not outputs:
+        return False
+    for name, expected in outputs.items():
+        try:
+            if hashlib.sha256((out_dir / name).read_bytes()).hexdigest() != expected:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------ one build
+def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False) -> BuildResult:
+    """Build the PDF, the deck and the charts of one evidence file into out_root/<stem>/.
+
+    Raises ReportBuilderError for bad input; nothing is written unless every output rendered.
+    """
+    evidence_path = Path(evidence_path)
+    out_dir = Path(out_root) / evidence_path.stem
+    if not evidence_path.is_file():
+        from report_builder.model import load_report
+
+        load_report(evidence_path)  # raises the located "no such file" / "is a folder" error
+    fingerprint = input_fingerprint(evidence_path, template_spec)
+    previous = read_manifest(out_dir)
+    if not force and is_up_to_date(out_dir, fingerprint, previous):
+        return BuildResult(evidence_path, out_dir, "up to date")
+
     from report_builder.builders import get_builders
     from report_builder.charts.draw import draw_charts
     from report_builder.model import load_report
@@ -36,38 +108,34 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default") -
         outputs.add(f"{CHART_DIR}/{chart.id}.png", chart.png)
     for builder in get_builders():
         outputs.add(f"{report.stem}{builder.extension}", builder.build(report, charts, template))
-    out_dir = out_root / report.stem
-    outputs.add(MANIFEST, _manifest(evidence_path, template, outputs))
+    outputs.add(MANIFEST, _manifest(evidence_path, template, outputs, fingerprint))
     written = write_outputs(out_dir, outputs, last=MANIFEST)
     _remove_stale_charts(out_dir, outputs)
-    return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings))
+    return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings),
+                       charts_drawn=len(charts))
 
 
-def _manifest(evidence_path: Path, template, outputs: OutputSet) -> bytes:
-    import hashlib
-
+def _manifest(evidence_path: Path, template, outputs: OutputSet, fingerprint: str) -> bytes:
     def digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     manifest = {
+        "fingerprint": fingerprint,
         "evidence": {"path": str(evidence_path), "sha256": digest(evidence_path)},
-        "template": {
-            "name": template.name,
-            "files": {str(p): digest(p) for p in template.files()},
-        },
+        "template": {"name": template.name, "files": {str(p): digest(p) for p in template.files()}},
         "outputs": outputs.digests(),
-        "versions": _versions(),
+        "versions": library_versions(),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
 
 
-def _versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     from report_builder import __version__
 
     found = {"report_builder": __version__}
-    for package in ("reportlab", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy"):
+    for package in ("reportlab", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy", "svglib"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -84,3 +152,78 @@ def _remove_stale_charts(out_dir: Path, outputs: OutputSet) -> None:
     for path in chart_dir.iterdir():
         if path.suffix in (".svg", ".png") and f"{CHART_DIR}/{path.name}" not in current:
             path.unlink()
+
+
+# ------------------------------------------------------------------------------ many builds
+@dataclass
+class BuildSummary:
+    results: list[BuildResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def exit_status(self) -> int:
+        if any(r.internal for r in self.results):
+            return 1
+        return 2 if self.count("failed") else 0
+
+    def line(self) -> str:
+        return (f"{self.count('built')} built, {self.count('up to date')} up to date, "
+                f"{self.count('failed')} failed")
+
+
+def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool) -> BuildResult:
+    """A build whose failure becomes a result, so one bad file never stops the others."""
+    from report_builder.errors import ReportBuilderError
+
+    try:
+        return build(evidence_path, out_root, template_spec, force)
+    except ReportBuilderError as exc:
+        return BuildResult(Path(evidence_path), Path(out_root) / Path(evidence_path).stem, "failed", error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - reported as an internal error with the file it happened on
+        import traceback
+
+        return BuildResult(Path(evidence_path), Path(out_root) / Path(evidence_path).stem, "failed",
+                           error=f"{evidence_path}: internal error: {type(exc).__name__}: {exc}\n"
+                                 "This is a bug in report_builder, not in your input; rerun with --debug for details.",
+                           internal=True, detail=traceback.format_exc())
+
+
+def build_many(paths: list[Path], out_root: Path, template_spec: str, *, jobs: int = 1, force: bool = False,
+               on_result=None) -> BuildSummary:
+    """Build many evidence files, in parallel processes when jobs > 1; results arrive in completion order."""
+    summary = BuildSummary()
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            result = build_safely(path, out_root, template_spec, force)
+            summary.results.append(result)
+            if on_result:
+                on_result(result)
+        return summary
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # Import the renderers once in the parent: forked workers share them instead of each paying the import.
+    _preload()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+        futures = [pool.submit(build_safely, path, out_root, template_spec, force) for path in paths]
+        for future in as_completed(futures):
+            result = future.result()
+            summary.results.append(result)
+            if on_result:
+                on_result(result)
+    return summary
+
+
+def _preload() -> None:
+    import report_builder.builders  # noqa: F401
+    from report_builder.builders import get_builders
+
+    get_builders()
+    try:
+        import matplotlib.figure  # noqa: F401
+        import scipy.stats  # noqa: F401
+    except ImportError:
+        pass

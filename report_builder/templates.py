@@ -16,11 +16,14 @@ from report_builder.errors import Problem, TemplateError
 from report_builder.evidence.load import validate_as
 from report_builder.evidence.schema import Model, Text
 from report_builder.evidence.yaml_source import SourceMap, read_yaml
-from report_builder.resources import templates_root
-
-TEMPLATE_FILE = "template.yaml"
-DEFAULT = "default"
-MAX_CHAIN = 10
+from report_builder.template_paths import (
+    DEFAULT,
+    MAX_CHAIN,
+    TEMPLATE_FILE,
+    find_template_folder,
+    is_default,
+    template_files,
+)
 
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 RelativeFile = Annotated[str, StringConstraints(min_length=1, max_length=300)]
@@ -153,7 +156,7 @@ class Template:
 
     def files(self) -> list[Path]:
         """Every file of every folder on the search path: the inputs of a build."""
-        return sorted(p for folder in self.search_path for p in folder.rglob("*") if p.is_file())
+        return template_files(self.search_path)
 
 
 def _show_path(paths: tuple[Path, ...]) -> str:
@@ -204,31 +207,6 @@ class _SearchPathLoader(BaseLoader):
 
 
 # ------------------------------------------------------------------------------------------ resolution
-def find_template_folder(spec: str, relative_to: Path | None = None) -> Path:
-    """--template NAME (a folder under templates/) or PATH (any folder with a template.yaml)."""
-    candidate = Path(spec).expanduser()
-    looks_like_path = "/" in spec or "\\" in spec or spec.startswith(".") or candidate.is_absolute()
-    places = [candidate] if looks_like_path else []
-    if not looks_like_path:
-        if relative_to is not None:
-            places.append(relative_to / spec)
-        places.append(templates_root() / spec)
-    for place in places:
-        if (place / TEMPLATE_FILE).is_file():
-            return place.resolve()
-    if looks_like_path:
-        if candidate.is_dir():
-            raise TemplateError(f"{candidate}: not a template folder (no {TEMPLATE_FILE} in it)")
-        raise TemplateError(f"{candidate}: no such template folder")
-    known = ", ".join(list_templates()) or "none"
-    raise TemplateError(f"unknown template '{spec}'; known templates: {known} (or give a folder path)")
-
-
-def list_templates() -> list[str]:
-    root = templates_root()
-    return sorted(p.name for p in root.iterdir() if (p / TEMPLATE_FILE).is_file()) if root.is_dir() else []
-
-
 def load_template(spec: str | Path = DEFAULT) -> Template:
     """Resolve a template and its parents, validate every file, merge, and check referenced files."""
     folder = find_template_folder(str(spec))
@@ -243,10 +221,9 @@ def load_template(spec: str | Path = DEFAULT) -> Template:
         chain.append((folder, parsed, source_map))
         parent = parsed.extends
         if parent is None:
-            if folder != templates_root().resolve() / DEFAULT and folder.name != DEFAULT:
-                parent = DEFAULT  # every chain ends at the default, so nothing is ever undefined
-            else:
+            if is_default(folder):
                 break
+            parent = DEFAULT  # every chain ends at the default, so nothing is ever undefined
         try:
             folder = find_template_folder(parent, relative_to=folder.parent)
         except TemplateError as exc:

@@ -1,4 +1,9 @@
-"""Derived statistics (exact CIs, risk ratio, risk difference, NNT) from scipy, never hand-rolled quantiles."""
+"""Derived statistics (exact CIs, risk ratio, risk difference, NNT) from scipy, never hand-rolled quantiles.
+
+The quantiles come from scipy.special (betaincinv, ndtri): the functions scipy.stats.beta.ppf and
+norm.ppf call, without scipy.stats' 0.8 s and 100 MB import on every build. The tests check the
+results against scipy.stats.binomtest and scipy.stats.contingency.relative_risk.
+"""
 from __future__ import annotations
 
 import math
@@ -26,10 +31,13 @@ class Proportion:
 
 
 def exact_proportion(events: int, total: int, level: float = 0.95) -> Proportion:
-    from scipy.stats import binomtest
+    """Clopper-Pearson: the beta quantiles at alpha/2 and 1 - alpha/2."""
+    from scipy.special import betaincinv
 
-    ci = binomtest(events, total).proportion_ci(confidence_level=level, method="exact")
-    return Proportion(events, total, float(ci.low), float(ci.high), level)
+    alpha = 1 - level
+    low = 0.0 if events == 0 else float(betaincinv(events, total - events + 1, alpha / 2))
+    high = 1.0 if events == total else float(betaincinv(events + 1, total - events, 1 - alpha / 2))
+    return Proportion(events, total, low, high, level)
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,9 @@ class TwoArmComparison:
 
 
 def compare_proportions(experimental: Proportion, reference: Proportion, level: float = 0.95) -> TwoArmComparison:
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(ndtri(0.5 + level / 2))
     a, n1 = experimental.events, experimental.total
     c, n2 = reference.events, reference.total
     corrected = a == 0 or c == 0 or a == n1 or c == n2

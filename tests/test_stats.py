@@ -93,3 +93,13 @@ def test_derived_figures_are_computed_once_into_read_only_model(report):
         report.proportions[("x", "y", "z")] = None  # MappingProxyType
     with pytest.raises(Exception):
         report.evidence.studies[0].name = "changed"  # frozen pydantic model
+
+
+@pytest.mark.parametrize("events,total", [(0, 7), (1, 120), (15, 139), (32, 109), (88, 109), (49, 49), (28, 49)])
+@pytest.mark.parametrize("level", [0.95, 0.975, 0.9])
+def test_exact_ci_equals_scipy_stats_binomtest(events, total, level):
+    from scipy.stats import binomtest
+
+    ours = exact_proportion(events, total, level)
+    theirs = binomtest(events, total).proportion_ci(confidence_level=level, method="exact")
+    assert ours.low == pytest.approx(theirs.low, abs=1e-12) and ours.high == pytest.approx(theirs.high, abs=1e-12)

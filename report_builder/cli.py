@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = _parser()
         args = parser.parse_args(argv)
+        # argparse lets the subcommand's default (False) overwrite a --debug given before the subcommand
+        args.debug = debug
         return _run(args)
     except ReportBuilderError as exc:
         print(str(exc), file=sys.stderr)

@@ -91,3 +91,12 @@ def grade(label: str) -> str:
 
 def dose_unit(unit: str) -> str:
     return UNIT_LABELS.get(unit, unit)
+
+
+def percent_label(result: BinaryArmResult) -> str:
+    """"80.7%": the reported percentage, else the one binary_result derives from the counts (chart labels)."""
+    if result.percent is not None:
+        return f"{number(result.percent)}%"
+    if result.events is not None and result.total is not None:
+        return f"{100 * result.events / result.total:.1f}%"
+    return ""

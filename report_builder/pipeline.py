@@ -85,10 +85,12 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     """
     evidence_path = Path(evidence_path)
     out_dir = Path(out_root) / evidence_path.stem
-    if not evidence_path.is_file():
+    from report_builder.evidence.yaml_source import MAX_BYTES
+
+    if not evidence_path.is_file() or evidence_path.stat().st_size > MAX_BYTES:
         from report_builder.model import load_report
 
-        load_report(evidence_path)  # raises the located "no such file" / "is a folder" error
+        load_report(evidence_path)  # raises "no such file" / "is a folder" / "too big" before the fingerprint reads it
     fingerprint = input_fingerprint(evidence_path, template_spec)
     previous = read_manifest(out_dir)
     if not force and is_up_to_date(out_dir, fingerprint, previous):
@@ -151,7 +153,7 @@ def _remove_stale_charts(out_dir: Path, outputs: OutputSet) -> None:
     current = {name for name in outputs.files if name.startswith(CHART_DIR + "/")}
     for path in chart_dir.iterdir():
         if path.suffix in (".svg", ".png") and f"{CHART_DIR}/{path.name}" not in current:
-            path.unlink()
+            path.unlink(missing_ok=True)  # a concurrent build into the same folder may have removed it
 
 
 # ------------------------------------------------------------------------------ many builds

@@ -115,17 +115,7 @@ class Template:
 
     @cached_property
     def environment(self):
-        from jinja2 import StrictUndefined
-        from jinja2.sandbox import SandboxedEnvironment
-
-        env = SandboxedEnvironment(
-            loader=_SearchPathLoader(self.search_path),
-            undefined=StrictUndefined,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        env = _sandbox(_SearchPathLoader(self.search_path))
         from report_builder import formatting
 
         env.filters.update(
@@ -149,9 +139,20 @@ class Template:
         except TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
         except TemplateNotFound as exc:
+            where = _template_frame(exc)  # set when an {% include %} or {% extends %} names the missing file
+            if where is not None:
+                raise TemplateError(f"{where}: no wording file {exc.name!r} (names are relative to the wording "
+                                    "folders of the template and its parents; '..' is not allowed)") from None
             raise TemplateError(f"template '{self.name}': no wording file {exc.name} in {_show_path(self.search_path)}") from None
         except JinjaError as exc:
             where = _template_frame(exc) or name
+            raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            # e.g. {{ 1/0 }} or a filter given text: the template's author can fix it, so say where;
+            # the same failure inside the bundled default wording is a bug, and stays an internal error.
+            where = _template_frame(exc)
+            if where is None or _in_default(where):
+                raise
             raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
 
     def files(self) -> list[Path]:
@@ -163,11 +164,94 @@ def _show_path(paths: tuple[Path, ...]) -> str:
     return " -> ".join(str(p) for p in paths)
 
 
+def _in_default(where: str) -> bool:
+    from report_builder.resources import templates_root
+
+    return Path(where.rsplit(":", 1)[0]).resolve().is_relative_to((templates_root() / DEFAULT).resolve())
+
+
 def _template_frame(exc: BaseException) -> str | None:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith(".j2"):
             return f"{frame.filename}:{frame.lineno}"
     return None
+
+
+#: Types whose attributes wording templates may read: the report's data and Jinja's own helpers.
+#: Anything else (a Path with read_text/unlink, a module, a file) is refused, not just _private names.
+_SAFE_MODULES = ("builtins", "fractions", "decimal", "datetime", "collections", "types", "markupsafe",
+                 "jinja2.runtime", "jinja2.utils", "report_builder.")
+_MAX_REPEAT = 100_000  #: longest string or list a template may build with *
+_MAX_EXPONENT = 64
+
+
+def _sandbox(loader: BaseLoader | None):
+    """Jinja's sandbox, narrowed: attribute access only on data types, and no runaway * or **."""
+    import operator
+    import types
+
+    from jinja2 import StrictUndefined
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Sandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+            if not super().is_safe_attribute(obj, attr, value):
+                return False
+            if isinstance(obj, (types.ModuleType, Template)):
+                return False
+            module = type(obj).__module__ or ""
+            return module.startswith(_SAFE_MODULES) and not (module == "builtins" and callable(obj)
+                                                              and not isinstance(obj, type))
+
+        def call_binop(self, context, op: str, left: Any, right: Any) -> Any:
+            if op == "**" and isinstance(right, (int, float)) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is too large for a wording template")
+            if op == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
+                        raise SecurityError(f"repeating a value {times} times is too much for a wording template")
+                return operator.mul(left, right)
+            return operator.pow(left, right)
+
+    return Sandbox(loader=loader, undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                   keep_trailing_newline=False)
+
+
+def _check_folders(chain: list[tuple[Path, "TemplateFile", SourceMap]]) -> None:
+    """Every template folder: no link leads outside it, and every wording file parses.
+
+    Checked when the template loads, so a mistake in a wording file that only some builds render
+    (or a link to /etc/passwd that the loader would silently skip) is reported on every build.
+    """
+    from jinja2 import TemplateSyntaxError
+
+    problems: list[Problem] = []
+    env = _sandbox(None)
+    for folder, _, _ in chain:
+        root = folder.resolve()
+        for path in sorted(folder.rglob("*")):
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                problems.append(Problem(path, None, None, "", f"is a link to {path.resolve()}, outside the template "
+                                                              "folder; copy the file into the folder instead"))
+                continue
+            if path.suffix != ".j2" or not path.is_file():
+                continue
+            try:
+                source = path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = path.read_bytes()[: exc.start].count(b"\n") + 1
+                problems.append(Problem(path, line, None, "", f"byte 0x{exc.object[exc.start]:02x} is not valid UTF-8; "
+                                                              "save the file as UTF-8"))
+                continue
+            try:
+                env.parse(source, path.name, str(path))
+            except TemplateSyntaxError as exc:
+                problems.append(Problem(path, exc.lineno, None, "", f"template syntax error: {exc.message}"))
+    if problems:
+        raise TemplateError(f"template '{chain[0][0].name}': {len(problems)} error(s)", problems)
 
 
 class _SearchPathLoader(BaseLoader):
@@ -212,10 +296,6 @@ def load_template(spec: str | Path = DEFAULT) -> Template:
     folder = find_template_folder(str(spec))
     chain: list[tuple[Path, TemplateFile, SourceMap]] = []
     while True:
-        if any(folder == seen for seen, _, _ in chain):
-            raise TemplateError(f"{folder / TEMPLATE_FILE}: 'extends' loops back to {folder.name}")
-        if len(chain) >= MAX_CHAIN:
-            raise TemplateError(f"{folder / TEMPLATE_FILE}: 'extends' chain deeper than {MAX_CHAIN}")
         data, source_map = read_yaml_template(folder / TEMPLATE_FILE)
         parsed = validate_as(TemplateFile, data, source_map, TemplateError)
         chain.append((folder, parsed, source_map))
@@ -224,19 +304,26 @@ def load_template(spec: str | Path = DEFAULT) -> Template:
             if is_default(folder):
                 break
             parent = DEFAULT  # every chain ends at the default, so nothing is ever undefined
+        line, column = source_map.locate(("extends",))
+        where = f"{source_map.file}:{line}:{column}: extends"
         try:
-            folder = find_template_folder(parent, relative_to=folder.parent)
+            folder = find_template_folder(parent, relative_to=folder)
         except TemplateError as exc:
-            line, column = source_map.locate(("extends",))
-            raise TemplateError(f"{source_map.file}:{line}:{column}: extends: {exc.message}") from None
-    return _merge(chain)
+            raise TemplateError(f"{where}: {exc.message}") from None
+        if any(folder == seen for seen, _, _ in chain):
+            raise TemplateError(f"{where}: loops back to {folder.name}")
+        if len(chain) >= MAX_CHAIN:
+            raise TemplateError(f"{where}: chain deeper than {MAX_CHAIN}")
+    template = _merge(chain)  # first, so a link named in template.yaml is reported at its line there
+    _check_folders(chain)
+    return template
 
 
 def read_yaml_template(path: Path):
     from report_builder.errors import EvidenceError
 
     try:
-        return read_yaml(path)
+        return read_yaml(path, kind="template file")
     except EvidenceError as exc:
         raise TemplateError(exc.message, exc.problems) from None
 

@@ -28,9 +28,47 @@ class OutputSet:
 def write_atomic(path: Path, content: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target.
 
-    A reader (or a concurrent build) sees the old file or the new one, never a mix, and a crash
-    leaves at worst a stray temporary file that is removed on the next error path.
+    A reader (or a concurrent build) sees the old file or the new one, never a mix.
     """
+    temp = _stage(path, content)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        _discard([temp])
+        raise
+
+
+def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None) -> list[Path]:
+    """Write every output; `last` (the manifest) goes last, so it only ever describes complete files.
+
+    Every file is first written in full to a temporary file next to its target; only when all of
+    them are on disk are they renamed into place. A failure while writing (disk full, --out naming
+    a file) therefore replaces nothing and leaves no temporary file behind.
+    """
+    from report_builder.errors import ReportBuilderError
+
+    names = sorted(outputs.files, key=lambda n: (n == last, n))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name in names:
+            target = out_dir / name
+            staged.append((_stage(target, outputs.files[name]), target))
+        for index, (temp, target) in enumerate(staged):
+            os.replace(temp, target)
+            staged[index] = (target, target)
+    except OSError as exc:
+        _discard([temp for temp, target in staged if temp != target])
+        where = exc.filename or out_dir
+        raise ReportBuilderError(f"{where}: cannot write the outputs ({exc.strerror or exc}); "
+                                 "check that --out names a folder you can write to") from None
+    except BaseException:
+        _discard([temp for temp, target in staged if temp != target])
+        raise
+    return [target for _, target in staged]
+
+
+def _stage(path: Path, content: bytes) -> Path:
+    """The content, complete and flushed, in a temporary file beside path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -39,21 +77,15 @@ def write_atomic(path: Path, content: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
-        os.replace(temp, path)
     except BaseException:
+        _discard([Path(temp)])
+        raise
+    return Path(temp)
+
+
+def _discard(temps: list[Path]) -> None:
+    for temp in temps:
         try:
             os.unlink(temp)
         except FileNotFoundError:
             pass
-        raise
-
-
-def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None) -> list[Path]:
-    """Write every output; `last` (the manifest) goes last, so it only ever describes complete files."""
-    written = []
-    names = sorted(outputs.files, key=lambda n: (n == last, n))
-    for name in names:
-        target = out_dir / name
-        write_atomic(target, outputs.files[name])
-        written.append(target)
-    return written

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
+import unicodedata
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,14 +84,31 @@ def _problems_from(exc: ValidationError, data: Any, source_map: SourceMap, root:
     problems: list[Problem] = []
     seen: set[tuple[PathKey, str]] = set()
     for error in exc.errors(include_url=False):
-        path, model = _yaml_path(error["loc"], data, root)
+        loc = tuple(error["loc"])
+        about_key = loc[-1:] == ("[key]",) or error["type"] == "extra_forbidden"
+        path, model = _yaml_path(loc[:-1] if loc[-1:] == ("[key]",) else loc, data, root)
+        if error["type"] == "too_short" and _length(data, path) >= error.get("ctx", {}).get("min_length", 1):
+            continue  # pydantic's echo of an invalid entry: the list in the file is long enough
         message = _message(error, path, model)
         if (path, message) in seen:
             continue
         seen.add((path, message))
-        problems.append(source_map.problem(path, message, key=error["type"] == "extra_forbidden"))
+        problems.append(source_map.problem(path, message, key=about_key))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return problems
+
+
+def _length(data: Any, path: PathKey) -> int:
+    """Entries of the list at path in the data as read, or -1 when it is not a list."""
+    node = data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return -1
+    return len(node) if isinstance(node, list) else -1
 
 
 def _message(error: dict, path: PathKey, model: type[BaseModel] | None) -> str:
@@ -100,6 +119,10 @@ def _message(error: dict, path: PathKey, model: type[BaseModel] | None) -> str:
         allowed = sorted(_field_names(model)) if model else []
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        odd = [c for c in name if ord(c) > 127]
+        if odd:  # a look-alike letter (Cyrillic і for i) makes the suggestion look identical to the key
+            hint = (f" (it contains the non-ASCII character '{odd[0]}', U+{ord(odd[0]):04X} "
+                    f"{unicodedata.name(odd[0], '')}){hint}").replace(" )", ")")
         return f"unknown field '{name}'{hint}"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
@@ -112,13 +135,16 @@ def _message(error: dict, path: PathKey, model: type[BaseModel] | None) -> str:
     if kind == "missing":
         return f"required field '{path[-1]}' is missing" if path else "required field is missing"
     if kind in ("too_short",):
-        return "expected at least one entry" if error.get("ctx", {}).get("min_length") == 1 else error["msg"]
+        least = error.get("ctx", {}).get("min_length")
+        return "expected at least one entry" if least == 1 else f"expected at least {least} entries"
     if kind == "value_error":
         return error["msg"].removeprefix("Value error, ")
     if kind in _FRIENDLY:
         shown = _show(got)
         return f"{_FRIENDLY[kind]}, got {shown}" if shown and kind != "string_too_short" else _FRIENDLY[kind]
-    message = error["msg"]
+    # pydantic fills {name} placeholders of custom errors but leaves {name!r} as written
+    ctx = error.get("ctx") or {}
+    message = re.sub(r"\{(\w+)!r\}", lambda m: repr(ctx[m[1]]) if m[1] in ctx else m[0], error["msg"])
     if kind.startswith(("greater_than", "less_than")):
         return f"{message[0].lower()}{message[1:]}, got {_show(got)}"
     if kind == "string_pattern_mismatch":

@@ -1,0 +1,156 @@
+"""The deck's package: opening a .pptx/.potx master cleanly, naming layouts, and reproducible saving."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from report_builder.errors import TemplateError
+
+TEMPLATE_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
+PRESENTATION_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
+
+
+def open_master(path: Path):
+    """The master as a Presentation with no slides; a .potx is read as the .pptx it equals."""
+    from pptx import Presentation
+
+    data = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            types = archive.read("[Content_Types].xml")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise TemplateError(f"{path}: not a PowerPoint file ({exc})") from None
+    if TEMPLATE_MAIN.encode() in types:
+        # python-pptx refuses the template content type; the parts are otherwise identical.
+        data = _replace_entry(data, "[Content_Types].xml", types.replace(TEMPLATE_MAIN.encode(), PRESENTATION_MAIN.encode()))
+    try:
+        prs = Presentation(io.BytesIO(data))
+    except Exception as exc:  # any parse failure of a user's master is a template problem, not a crash
+        raise TemplateError(f"{path}: cannot be read as a PowerPoint master ({type(exc).__name__}: {exc})") from None
+    remove_slides(prs)
+    return prs
+
+
+def _replace_entry(data: bytes, name: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, content if info.filename == name else src.read(info.filename))
+    return out.getvalue()
+
+
+def remove_slides(prs) -> None:
+    """Drop a master's sample slides: relationship, sldId, and any section or custom show naming them."""
+    from pptx.oxml.ns import qn
+
+    id_list = prs.slides._sldIdLst
+    removed = set()
+    for sld_id in list(id_list):
+        removed.add(sld_id.get("id"))
+        rid = sld_id.rId
+        id_list.remove(sld_id)
+        prs.part.drop_rel(rid)
+    if not removed:
+        return
+    root = prs.part._element
+    for show_list in root.findall(qn("p:custShowLst")):
+        root.remove(show_list)  # custom shows list slides by relationship; they would dangle
+    for section_id in root.iter(f"{{{P14}}}sldId"):
+        if section_id.get("id") in removed:
+            section_id.getparent().remove(section_id)
+
+
+def layout_names(prs) -> list[str]:
+    return [layout.name for master in prs.slide_masters for layout in master.slide_layouts]
+
+
+def find_layout(prs, name: str, kind: str, master_path: Path):
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            if layout.name == name:
+                return layout
+    names = ", ".join(f"'{n}'" for n in layout_names(prs)) or "none"
+    raise TemplateError(
+        f"deck slide '{kind}' uses layout '{name}', which {master_path.name} does not have; "
+        f"its layouts are: {names} (map slide kinds to these names under deck.layouts in template.yaml)"
+    )
+
+
+def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master_path: Path):
+    """The layout of a slide kind: its own mapping first (institutions), else its role's mapping."""
+    name = layouts.get(kind) or layouts.get(role)
+    if name is None:
+        names = ", ".join(f"'{n}'" for n in layout_names(prs)) or "none"
+        raise TemplateError(
+            f"deck slide '{kind}' needs a layout: map '{kind}' or '{role}' to one of the layouts of "
+            f"{master_path.name} under deck.layouts in template.yaml: {names}"
+        )
+    return find_layout(prs, name, kind, master_path)
+
+
+# --------------------------------------------------------------------------------------- saving
+def set_properties(prs, *, title: str, author: str, subject: str, keywords: str, date: dt.date, comments: str) -> None:
+    """Core properties from the evidence, never from the clock or the master."""
+    props = prs.core_properties
+    moment = dt.datetime(date.year, date.month, date.day, 0, 0, 0)
+    props.title = title[:255]
+    props.author = author[:255]
+    props.subject = subject[:255]
+    props.keywords = keywords[:255]
+    props.comments = comments[:255]
+    props.last_modified_by = "report_builder"
+    props.category = ""
+    props.content_status = ""
+    props.identifier = ""
+    props.language = "en-US"
+    props.version = ""
+    props.created = moment
+    props.modified = moment
+    props.last_printed = moment
+    props.revision = 1
+
+
+def save(prs, date: dt.date) -> bytes:
+    """Save and re-pack with fixed timestamps, so identical input gives identical bytes."""
+    raw = io.BytesIO()
+    prs.save(raw)
+    return repack(raw.getvalue(), date)
+
+
+def repack(data: bytes, date: dt.date) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename.startswith("ppt/embeddings/") and info.filename.endswith(".xlsx"):
+                content = repack_workbook(content, date)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 0
+            dst.writestr(fixed, content)
+    return out.getvalue()
+
+
+def repack_workbook(data: bytes, date: dt.date) -> bytes:
+    """The chart's data workbook (XlsxWriter) records the build clock; state the evidence date instead."""
+    stamp = f"{date.isoformat()}T00:00:00Z".encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>",
+                                 content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 0
+            dst.writestr(fixed, content)
+    return out.getvalue()

@@ -1,0 +1,195 @@
+"""Adverse events by arm as a butterfly chart: intervention to the left, control to the right, n/N beside each bar."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from report_builder import formatting
+from report_builder.charts import Chart
+from report_builder.charts.style import DPI, SIZE, SMALL, TINY, WIDTH, Style, axes_at, figure, inch_x, render
+from report_builder.evidence.schema import Arm, Study
+from report_builder.model import ae_key
+
+if TYPE_CHECKING:
+    from report_builder.model import Report
+
+MARGIN = 0.08
+LABEL_W = 1.9
+LINE = 0.16
+HEAD = 0.3
+AXIS = 0.5
+PAD = 0.08
+MAX_ROWS = 16  #: more rows would not read on a slide; the safety table lists every event
+MAX_BODY = 4.6  #: inches of rows at most, for the same reason
+
+
+def _pair(study: Study) -> tuple[Arm, Arm] | None:
+    exp = next((a for a in study.arms if a.role == "intervention"), None)
+    ref = next((a for a in study.arms if a.role == "control"), None)
+    return (exp, ref) if exp and ref else None
+
+
+def adverse_event_data(report: "Report", study: Study, style: Style) -> dict[str, Any] | None:
+    """One row per adverse event reported for either compared arm; percentages from counts where given."""
+    pair = _pair(study)
+    if pair is None:
+        return None
+    rows = []
+    for index, event in enumerate(study.adverse_events):
+        if not any(arm.id in event.arms for arm in pair):
+            continue
+        term = style.plain(event.term)
+        label = term
+        if event.serious and "serious" not in term.lower():
+            label += f" ({style.say('serious')})"
+        row: dict[str, Any] = {"index": index, "term": term, "term_label": label, "grade": event.grade,
+                               "grade_label": formatting.grade(event.grade), "serious": event.serious,
+                               "label": f"{label}, {formatting.grade(event.grade)}", "source": event.source}
+        for side, arm in zip(("experimental", "reference"), pair):
+            result = event.arms.get(arm.id)
+            if result is None:
+                row[side] = None
+                continue
+            prop = report.proportion(study, ae_key(index), arm.id)
+            row[side] = {
+                "arm": arm.id, "events": result.events, "total": result.total,
+                "percent": prop.percent if prop is not None else float(result.percent),
+                "from_counts": prop is not None,
+                "text": formatting.binary_result(result, with_ci=False),
+            }
+        rows.append(row)
+    if not rows:
+        return None
+    shown, body = 0, 0.0
+    for row in rows[:MAX_ROWS]:
+        height = _row_height(_label_lines(style, row))
+        if shown and body + height > MAX_BODY:
+            break
+        shown, body = shown + 1, body + height
+    return {
+        "study": study.id, "study_name": style.plain(study.name), "total_rows": len(rows),
+        "omitted": len(rows) - shown,
+        **{side: {"arm": arm.id, "label": style.plain(arm.short_name), "colour": style.arm_colour(study, arm.id)}
+           for side, arm in zip(("experimental", "reference"), pair)},
+        "rows": rows[:shown],  # file order: the authors' order of importance, never re-sorted
+    }
+
+
+def draw_adverse_events(report: "Report", study: Study, style: Style) -> Chart | None:
+    data = adverse_event_data(report, study, style)
+    if data is None:
+        return None
+    rows = data["rows"]
+    missing = style.say("not_reported")
+    labels = [_label_lines(style, r) for r in rows]
+    heights = [_row_height(lines) for lines in labels]
+    body = sum(heights)
+    val_w = max([style.measure(missing, SMALL, italic=True)] +
+                [style.measure(r[s]["text"], SMALL) for r in rows for s in ("experimental", "reference") if r[s]])
+    plot_w = (WIDTH - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
+    exp_left = MARGIN + LABEL_W + 2 * PAD + val_w + PAD
+    ref_left = exp_left + plot_w + 0.12
+    reported_only = any(r[s] and not r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
+    notes = [style.say("ae_reported_note")] if reported_only else []
+    if data["omitted"]:
+        notes.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
+    foot = [line for note in notes for line in style.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=20)]
+    height = HEAD + body + AXIS + (len(foot) * 0.15 + 0.05 if foot else 0.05)
+    top_pct = max(r[s]["percent"] for r in rows for s in ("experimental", "reference") if r[s])
+    # At most three labelled ticks a side: the halves are narrow and "0" repeats at the centre.
+    step = next(s for s in (5, 10, 20, 25, 50) if top_pct * 1.02 <= 3 * s)
+    limit = max(step, step * -(-top_pct * 1.02 // step))
+    ticks = list(range(0, int(limit) + 1, step))
+    with figure(style, WIDTH, height) as fig:
+        axes = {}
+        for side, left in (("experimental", exp_left), ("reference", ref_left)):
+            ax = axes_at(fig, left, HEAD, plot_w, body)
+            ax.set_ylim(body, 0)
+            ax.set_xlim((limit, 0) if side == "experimental" else (0, limit))
+            ax.set_xticks(ticks, labels=[f"{t}" for t in ticks])
+            ax.set_yticks([])
+            ax.xaxis.grid(True, color=style.light, linewidth=0.8)
+            ax.set_axisbelow(True)
+            for spine in ("left", "right", "top"):
+                ax.spines[spine].set_visible(False)
+            axes[side] = ax
+            arm = data[side]
+            ax.text(0.5, -HEAD / 2, style.fit(arm["label"], plot_w + 0.5, SIZE, bold=True), transform=_top(ax),
+                    ha="center", va="center", fontsize=SIZE, color=arm["colour"], **style.bold())
+        for side in ("experimental", "reference"):
+            axes[side].axvline(0, color=style.muted, linewidth=0.8)
+        at = inch_x(fig, axes["experimental"])
+        y = 0.0
+        for row, lines, h in zip(rows, labels, heights):
+            cy = y + h / 2
+            for k, (term, grade_x) in enumerate(lines):
+                ly = cy + (k - (len(lines) - 1) / 2) * LINE
+                if term:
+                    axes["experimental"].text(MARGIN, ly, term, transform=at, ha="left", va="center", fontsize=SMALL)
+                if grade_x is not None:
+                    axes["experimental"].text(MARGIN + grade_x, ly, row["grade_label"], transform=at, ha="left",
+                                              va="center", fontsize=SMALL, color=style.muted)
+            for side, x, ha in (("experimental", exp_left - PAD, "right"),
+                                ("reference", ref_left + plot_w + PAD, "left")):
+                value = row[side]
+                ax = axes[side]
+                colour = data[side]["colour"]
+                if value is None:
+                    ax.text(x, cy, missing, transform=at, ha=ha, va="center", fontsize=SMALL, color=style.muted,
+                            **style.italic())
+                    continue
+                if value["from_counts"]:
+                    ax.barh(cy, value["percent"], height=0.17, color=colour, linewidth=0)
+                else:
+                    ax.barh(cy, value["percent"], height=0.17, color="white", edgecolor=colour, linewidth=1.2)
+                ax.text(x, cy, value["text"], transform=at, ha=ha, va="center", fontsize=SMALL)
+            y += h
+        fig.text((exp_left + ref_left + plot_w) / 2 / WIDTH, 1 - (HEAD + body + 0.38) / height,
+                 style.say("ae_axis"), ha="center", va="center", fontsize=SMALL)
+        for k, line in enumerate(foot):
+            fig.text(MARGIN / WIDTH, 1 - (HEAD + body + AXIS + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
+                     color=style.muted, ha="left", va="center")
+        svg, png = render(fig)
+    exp, ref = data["experimental"]["label"], data["reference"]["label"]
+    parts = []
+    for row in rows:
+        sides = [f"{arm} {row[s]['text'] if row[s] else missing}"
+                 for s, arm in (("experimental", exp), ("reference", ref))]
+        parts.append(f"{row['label']}: {' vs '.join(sides)}")
+    if data["omitted"]:
+        parts.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
+    sources = sorted({r["source"] for r in rows}, key=lambda ref_id: style.numbers.get(ref_id, 0))
+    return Chart(
+        id=f"adverse-events-{study.id}", kind="adverse_events",
+        title=style.say("ae_title", study=data["study_name"]),
+        caption=style.say("ae_caption", experimental=exp, reference=ref, sources=style.cite(sources)),
+        alt_text=(style.say("ae_alt", study=style.plain(study.short_name), experimental=exp, reference=ref)
+                  + " " + "; ".join(parts) + "."),
+        svg=svg, png=png, width_in=WIDTH, height_in=height, dpi=DPI, study_id=study.id, data=data,
+    )
+
+
+def _row_height(lines: list) -> float:
+    return max(0.26, len(lines) * LINE + 0.1)
+
+
+def _label_lines(style: Style, row: dict[str, Any]) -> list[tuple[str, float | None]]:
+    """The wrapped term, with the grade (muted) after its last line if it fits there, else on a line of its own.
+
+    Each entry is (text, x offset of the grade in inches or None).
+    """
+    lines: list[tuple[str, float | None]] = [
+        (line, None) for line in style.wrap(row["term_label"], LABEL_W, SMALL, max_lines=3)]
+    last = lines[-1][0] + "  "
+    offset = style.measure(last, SMALL)
+    if offset + style.measure(row["grade_label"], SMALL) <= LABEL_W:
+        lines[-1] = (lines[-1][0], offset)
+    else:
+        lines.append(("", 0.0))
+    return lines
+
+
+def _top(ax):
+    """x in axes fraction, y in data units: for the arm names centred over each half."""
+    from matplotlib.transforms import blended_transform_factory
+
+    return blended_transform_factory(ax.transAxes, ax.transData)

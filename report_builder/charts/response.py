@@ -1,0 +1,93 @@
+"""Response rates across studies: each study's primary binary outcome per arm, with exact 95% CIs and n/N."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from report_builder import formatting
+from report_builder.charts import Chart
+from report_builder.charts.rows import Group, Panel, Row, draw_panels
+from report_builder.charts.style import DPI, Style, arm_keys, arm_label
+from report_builder.evidence.schema import BinaryOutcome
+
+if TYPE_CHECKING:
+    from report_builder.model import Report
+
+CHART_ID = "response-rates"
+
+
+def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
+    """One group per (study, primary binary outcome), one row per arm; None when no study has one."""
+    groups = []
+    for study in report.evidence.studies:
+        for outcome in study.outcomes:
+            if not isinstance(outcome, BinaryOutcome) or not outcome.primary or outcome.conditional_on:
+                continue
+            rows = []
+            for key in arm_keys(study, list(outcome.arms)):
+                result = outcome.arms[key]
+                prop = report.proportion(study, outcome.id, key)
+                row: dict[str, Any] = {
+                    "arm": key,
+                    "label": arm_label(study, key, style),
+                    "colour": style.arm_colour(study, key),
+                    "events": result.events,
+                    "total": result.total,
+                    "reported_percent": result.percent.text if result.percent is not None else None,
+                    "text": formatting.binary_result(result, with_ci=False),
+                }
+                if prop is not None:
+                    row.update(value=prop.percent, low=100 * prop.low, high=100 * prop.high, ci_level=100 * prop.level,
+                               ci_text=formatting.exact_ci(prop), counts=True)
+                else:
+                    # Only a percentage was reported: drawn as published, with no interval we could not derive.
+                    row.update(value=float(result.percent), low=None, high=None, ci_level=None,
+                               ci_text=style.say("no_counts"), counts=False)
+                rows.append(row)
+            groups.append({
+                "study": study.id, "study_name": style.plain(study.short_name), "outcome": outcome.id,
+                "outcome_name": style.plain(outcome.name), "source": outcome.source, "rows": rows,
+            })
+    if not groups:
+        return None
+    return {"groups": groups, "axis": "percent", "ci_method": "exact Clopper-Pearson, from reported counts"}
+
+
+def draw_response(report: "Report", style: Style) -> Chart | None:
+    data = response_data(report, style)
+    if data is None:
+        return None
+    groups = data["groups"]
+    panel = Panel(
+        groups=tuple(
+            Group(g["study_name"], g["outcome_name"], tuple(
+                Row(r["label"], r["colour"], r["value"], r["low"], r["high"],
+                    (r["text"], r["ci_text"].removeprefix("95% CI ")), hollow=not r["counts"],
+                    quiet=() if r["counts"] else (1,))
+                for r in g["rows"]
+            ))
+            for g in groups
+        ),
+        xlim=(0, 100), xticks=(0, 25, 50, 75, 100), xlabel=style.say("response_axis"),
+        headers=(style.say("response_col_n"), style.say("response_col_ci")),
+    )
+    reported_only = any(not r["counts"] for g in groups for r in g["rows"])
+    notes = [style.say("response_open_marker")] if reported_only else []
+    drawn = draw_panels(style, [panel], notes)
+    sources = sorted({g["source"] for g in groups}, key=lambda ref: style.numbers.get(ref, 0))
+    parts = []
+    for g in groups:
+        arms = "; ".join(f"{r['label']} {_with_ci(r, style)}" for r in g["rows"])
+        parts.append(f"{g['study_name']}, {g['outcome_name']}: {arms}.")
+    alt = style.say("response_alt") + " " + " ".join(parts)
+    return Chart(
+        id=CHART_ID, kind="response", title=style.say("response_title"),
+        caption=style.say("response_caption", sources=style.cite(sources)), alt_text=alt,
+        svg=drawn.svg, png=drawn.png, width_in=drawn.width, height_in=drawn.height, dpi=DPI, study_id=None, data=data,
+    )
+
+
+def _with_ci(row: dict[str, Any], style: Style) -> str:
+    """"88/109 (80.7%; exact 95% CI 72.1–87.7)" or "57% (reported %, no counts)"."""
+    extra = style.say("exact_prefix") + row["ci_text"] if row["counts"] else row["ci_text"]
+    text = row["text"]
+    return f"{text[:-1]}; {extra})" if text.endswith(")") else f"{text} ({extra})"

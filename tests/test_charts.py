@@ -1,0 +1,416 @@
+"""Charts: what each one draws (values, CIs, n/N, favours labels), alt text, output forms and byte-identical redraws."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import EXAMPLE, ROOT
+
+EXPECTED = {
+    "response-rates": ("response", None),
+    "forest-inovate": ("forest", "inovate"),
+    "time-to-event-inovate": ("time_to_event", "inovate"),
+    "time-to-event-weekly_2013": ("time_to_event", "weekly_2013"),
+    "time-to-event-study1010": ("time_to_event", "study1010"),
+    "time-to-event-minihcvd_2018": ("time_to_event", "minihcvd_2018"),
+    "adverse-events-inovate": ("adverse_events", "inovate"),
+    "timeline": ("timeline", None),
+    "flow-inovate": ("flow", "inovate"),
+}
+
+SYNTHETIC_CURVE = """\
+format_version: 1
+meta: {title: Synthetic curve test, date: 2026-01-01, version: "0.1"}
+drug: {name: Examplumab, abbreviation: EXM}
+question:
+  population: Adults with a test disease
+  intervention: Examplumab
+  comparison: Placebo
+  outcomes: [Overall survival]
+background: ["A synthetic evidence file with digitised survival points [@ref1]."]
+studies:
+  - id: trial
+    name: SYNTH-1 trial
+    short_name: SYNTH-1
+    design: Randomized phase 3 trial
+    phase: "3"
+    randomized: true
+    population: Adults
+    enrolled: 200
+    sources: [ref1]
+    arms:
+      - {id: exm, name: Examplumab, short_name: EXM, role: intervention, n: 100}
+      - {id: pbo, name: Placebo, short_name: PBO, role: control, n: 100}
+    outcomes:
+      - id: os
+        kind: time_to_event
+        name: Overall survival
+        source: ref1
+        unit: months
+        arms:
+          exm:
+            curve: [{time: 0, percent: 100}, {time: 6, percent: 80}, {time: 12, percent: 61.5}, {time: 24, percent: 40}]
+            at_risk: [{time: 0, n: 100}, {time: 12, n: 58}, {time: 24, n: 31}]
+          pbo:
+            curve: [{time: 0, percent: 100}, {time: 6, percent: 70}, {time: 12, percent: 45}, {time: 24, percent: 25}]
+            at_risk: [{time: 0, n: 100}, {time: 12, n: 41}, {time: 24, n: 19}]
+        hazard_ratio: {estimate: 0.70, ci: [0.52, 0.94], ci_level: 95}
+bottom_line: ["Synthetic."]
+references:
+  - {id: ref1, authors: [Doe J], title: A synthetic trial, journal: Test J, year: 2020}
+"""
+
+
+def group(chart, study: str, outcome: str) -> dict:
+    return next(g for g in chart.data["groups"] if g["study"] == study and g["outcome"] == outcome)
+
+
+def row(rows: list[dict], arm: str) -> dict:
+    return next(r for r in rows if r["arm"] == arm)
+
+
+# ------------------------------------------------------------------------------------------- the set
+def test_every_supported_chart_and_no_other(charts):
+    assert {c.id: (c.kind, c.study_id) for c in charts} == EXPECTED
+
+
+def test_no_chart_for_data_the_file_does_not_have(charts, report):
+    ids = {c.id for c in charts}
+    assert not any(i.startswith("km-") for i in ids), "the bundled file has no curve points: no survival curve"
+    # Single-arm studies: nothing to compare, so no forest plot, adverse-event butterfly or flow diagram.
+    for study in ("phase2_2012", "weekly_2013", "study1010", "minihcvd_2018"):
+        assert not charts.of_kind("forest", study) and not charts.of_kind("flow", study)
+        assert not charts.of_kind("adverse_events", study)
+    # Phase 2 (2012) reports no time-to-event outcome at all.
+    assert not charts.of_kind("time_to_event", "phase2_2012")
+
+
+def test_synthetic_curve_is_drawn_with_numbers_at_risk(write_evidence, template):
+    from report_builder.charts.draw import draw_charts
+    from report_builder.model import load_report
+
+    report = load_report(write_evidence(SYNTHETIC_CURVE, "synthetic-curve.yaml"))
+    charts = draw_charts(report, template)
+    assert sorted(c.id for c in charts) == ["forest-trial", "km-trial-os"]
+    curve = charts.get("km-trial-os")
+    assert curve.kind == "time_to_event" and curve.study_id == "trial"
+    exm = row(curve.data["arms"], "exm")
+    assert exm["points"] == [(0.0, 100.0), (6.0, 80.0), (12.0, 61.5), (24.0, 40.0)]
+    assert exm["at_risk_text"] == [("0", "100"), ("12", "58"), ("24", "31")]
+    assert row(curve.data["arms"], "pbo")["at_risk"] == [(0.0, 100), (12.0, 41), (24.0, 19)]
+    assert "61.5" not in curve.alt_text and "40% at 24 months" in curve.alt_text
+    forest = charts.get("forest-trial")
+    hr = forest.data["rows"][0]
+    assert (hr["estimate_text"], hr["ci_text"]) == ("HR 0.70", "95% CI 0.52–0.94")  # "0.70" as written, not 0.7
+
+
+# ------------------------------------------------------------------------------------------- response
+def test_response_rates_use_exact_cis_from_the_model(charts, report, template):
+    chart = charts.get("response-rates")
+    inovate = group(chart, "inovate", "crcri")
+    ino, soc = row(inovate["rows"], "ino"), row(inovate["rows"], "soc")
+    assert (ino["events"], ino["total"], ino["text"]) == (88, 109, "88/109 (80.7%)")
+    assert ino["low"] == pytest.approx(72.07, abs=0.005) and ino["high"] == pytest.approx(87.66, abs=0.005)
+    prop = report.proportion("inovate", "crcri", "soc")
+    assert (soc["value"], soc["low"], soc["high"]) == (prop.percent, 100 * prop.low, 100 * prop.high)
+    assert ino["colour"] == template.theme.chart_palette[0] and soc["colour"] == template.theme.chart_palette[1]
+    # Phase 2 reported 42-71; the chart shows the exact interval derived from 28/49 instead.
+    phase2 = row(group(chart, "phase2_2012", "orr")["rows"], "ino")
+    assert phase2["ci_text"] == "95% CI 42.2–71.2"
+    assert [g["study"] for g in chart.data["groups"]] == ["inovate", "phase2_2012", "weekly_2013", "study1010",
+                                                          "minihcvd_2018"]
+
+
+def test_reported_percent_without_counts_has_no_ci(charts):
+    rows = group(charts.get("response-rates"), "weekly_2013", "orr")["rows"]
+    assert [(r["arm"], r["value"], r["low"], r["high"], r["counts"]) for r in rows] == [
+        ("single", 57.0, None, None, False), ("weekly", 59.0, None, None, False), ("all", 58.0, None, None, False)]
+    assert {r["ci_text"] for r in rows} == {"reported %, no counts"}
+    assert row(rows, "all")["text"] == "58% of 90"
+
+
+def test_response_alt_text_has_the_numbers(charts):
+    alt = charts.get("response-rates").alt_text
+    for fragment in ("88/109 (80.7%; exact 95% CI 72.1–87.7)", "32/109 (29.4%; exact 95% CI 21.0–38.8)",
+                     "Weekly 59% (reported %, no counts)", "44/48 (92%"):
+        assert fragment in alt
+
+
+# ------------------------------------------------------------------------------------------- forest
+def test_forest_rows_risk_ratio_from_counts_and_hazard_ratios_as_reported(charts, report):
+    chart = charts.get("forest-inovate")
+    rows = {r["outcome"]: r for r in chart.data["rows"]}
+    assert list(rows) == ["crcri", "pfs", "os", "os_final"]
+    crcri = rows["crcri"]
+    effect = report.effect("inovate", "crcri").stats
+    assert (crcri["measure"], crcri["estimate"], crcri["low"], crcri["high"]) == (
+        "RR", effect.risk_ratio, effect.rr_low, effect.rr_high)
+    assert (crcri["estimate_text"], crcri["ci_text"]) == ("RR 2.75", "95% CI 2.03–3.73")
+    os_ = rows["os"]
+    assert (os_["measure"], os_["estimate"], os_["low"], os_["high"], os_["ci_level"]) == ("HR", 0.77, 0.58, 1.03, 97.5)
+    assert os_["ci_text"] == "97.5% CI 0.58–1.03" and os_["crossed_boundary"] is False
+    assert rows["pfs"]["ci_text"] == "97.5% CI 0.34–0.61"
+
+
+def test_forest_favours_labels_are_honest_per_row(charts):
+    chart = charts.get("forest-inovate")
+    rows = {r["outcome"]: r for r in chart.data["rows"]}
+    # More remissions is good: RR above 1 favours InO. Fewer deaths is good: HR below 1 favours InO.
+    assert (rows["crcri"]["favours_below_1"], rows["crcri"]["favours_above_1"]) == ("SoC", "InO")
+    for hr in ("pfs", "os", "os_final"):
+        assert (rows[hr]["favours_below_1"], rows[hr]["favours_above_1"]) == ("InO", "SoC")
+        assert rows[hr]["favours"] == "InO"
+    assert [(p["favours_below_1"], p["favours_above_1"], p["rows"]) for p in chart.data["panels"]] == [
+        ("SoC", "InO", ["crcri"]), ("InO", "SoC", ["pfs", "os", "os_final"])]
+
+
+def test_forest_skips_response_conditional_and_count_free_outcomes(charts):
+    skipped = {s["outcome"]: s["reason"] for s in charts.get("forest-inovate").data["skipped"]}
+    assert skipped == {"mrd": "conditional on response", "dor": "conditional on response", "hsct": "no counts",
+                       "crcri_final": "no counts", "hsct_final": "no counts"}
+
+
+def test_forest_alt_text(charts):
+    alt = charts.get("forest-inovate").alt_text
+    assert alt.startswith("Forest plot of INO-VATE.")
+    for fragment in ("CR/CRi risk ratio 2.75 (95% CI 2.03–3.73) favouring InO",
+                     "Overall survival hazard ratio 0.77 (97.5% CI 0.58–1.03)",
+                     "P=0.04 did not cross the prespecified significance boundary of P=0.0208",
+                     "not statistically significant"):
+        assert fragment in alt
+
+
+def test_conditional_on_response_heuristic():
+    from report_builder.charts.forest import conditional_on_response
+    from report_builder.evidence.schema import TimeToEventOutcome
+
+    def tte(name: str, population: str | None = None) -> TimeToEventOutcome:
+        return TimeToEventOutcome(kind="time_to_event", id="x", name=name, population=population, source="r",
+                                  unit="months", arms={"a": {"median": 1}})
+
+    assert conditional_on_response(tte("Duration of response"))
+    assert conditional_on_response(tte("Event-free survival", "Patients with CR/CRi"))
+    assert not conditional_on_response(tte("Overall survival", "All 326 randomized"))
+    assert not conditional_on_response(tte("Relapse-free survival", "All randomized"))
+
+
+# ------------------------------------------------------------------------------------------- time to event
+def test_time_to_event_medians_and_landmarks_as_reported(charts):
+    data = charts.get("time-to-event-inovate").data
+    medians = {g["outcome"]: g for g in data["medians"]}
+    assert list(medians) == ["dor", "pfs", "os", "os_final"]
+    ino = row(medians["pfs"]["rows"], "ino")
+    assert (ino["median"], ino["low"], ino["high"], ino["value_text"], ino["ci_text"]) == (
+        5.0, 3.7, 5.6, "5.0 months", "95% CI 3.7–5.6")
+    final = row(medians["os_final"]["rows"], "soc")
+    assert (final["median"], final["low"], final["ci_text"]) == (6.2, None, "")
+    marks = {(g["outcome"], g["label"]): g for g in data["landmarks"]}
+    os2 = marks[("os", "2-year OS")]["rows"]
+    assert [(r["arm"], r["percent"], r["low"], r["high"]) for r in os2] == [("ino", 23, 16, 30), ("soc", 10, 5, 16)]
+    assert row(marks[("os_final", "2-year OS")]["rows"], "ino")["percent_text"] == "22.8%"
+
+
+def test_time_to_event_alt_text(charts):
+    alt = charts.get("time-to-event-inovate").alt_text
+    for fragment in ("Progression-free survival, median: InO 5.0 months (95% CI 3.7–5.6); SoC 1.8 months",
+                     "2-year OS: InO 23% (95% CI 16–30); SoC 10% (95% CI 5–16)"):
+        assert fragment in alt
+    assert "All (pooled) 6.2 months" in charts.get("time-to-event-weekly_2013").alt_text
+
+
+# ------------------------------------------------------------------------------------------- adverse events
+def test_adverse_events_by_arm_with_counts(charts, template):
+    data = charts.get("adverse-events-inovate").data
+    assert (data["experimental"]["label"], data["reference"]["label"]) == ("InO", "SoC")
+    assert data["experimental"]["colour"] == template.theme.chart_palette[0]
+    rows = data["rows"]
+    assert len(rows) == 10
+    vod = rows[1]
+    assert vod["term"] == "VOD/SOS (final report)" and vod["grade_label"] == "any grade"
+    assert vod["experimental"]["text"] == "23/164 (14.0%)" and vod["reference"]["text"] == "3/143 (2.1%)"
+    assert vod["experimental"]["percent"] == pytest.approx(100 * 23 / 164)
+    serious = rows[2]
+    assert serious["grade_label"] == "grade ≥3" and serious["reference"] is None
+    assert rows[9]["term"] == "Pneumonia" and rows[9]["reference"]["percent"] == 0.0
+    assert all(r[s] is None or r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
+
+
+def test_adverse_events_alt_text(charts):
+    alt = charts.get("adverse-events-inovate").alt_text
+    assert "VOD/SOS (final report), any grade: InO 23/164 (14.0%) vs SoC 3/143 (2.1%)" in alt
+    assert "VOD/SOS, serious (final report), grade ≥3: InO 19/164 (11.6%) vs SoC not reported" in alt
+
+
+# ------------------------------------------------------------------------------------------- timeline, flow
+def test_timeline_regulatory_dates_and_publication_years(charts):
+    data = charts.get("timeline").data
+    assert [(e["date"], e["region"], e["event"]) for e in data["events"]] == [
+        ("2017-04-21", "EU", "CHMP positive opinion"),
+        ("2017-06-29", "EU", "Marketing authorisation (EMEA/H/C/004119)"),
+        ("2017-08-17", "US", "FDA approval")]
+    pubs = {p["reference"]: p for p in data["publications"]}
+    assert pubs["kantarjian2016"]["year"] == 2016 and pubs["kantarjian2016"]["precision"] == "year"
+    assert pubs["kantarjian2016"]["label"] == ["INO-VATE", "N Engl J Med 2016 [2]"]
+    assert "21 Apr 2017, EU: CHMP positive opinion" in charts.get("timeline").alt_text
+
+
+def test_flow_stages_and_arrows(charts):
+    data = charts.get("flow-inovate").data
+    assert [(s["stage"], s["counts"], s["parent"]) for s in data["stages"]] == [
+        ("Randomized", {"ino": 164, "soc": 162}, "enrolled"),
+        ("Analysed for remission (first 218 randomized)", {"ino": 109, "soc": 109}, 0),
+        # 164 treated cannot come out of 109 analysed: its arrow starts at "Randomized".
+        ("Received at least one dose", {"ino": 164, "soc": 143}, 0),
+    ]
+    assert data["enrolled"] == 326
+    assert "Received at least one dose: InO 164, SoC 143." in charts.get("flow-inovate").alt_text
+
+
+# ------------------------------------------------------------------------------------------- forms
+def test_every_chart_has_alt_text_caption_and_sources(charts, report):
+    for chart in charts:
+        assert chart.title and chart.caption and len(chart.alt_text) > 40, chart.id
+        assert any(ch.isdigit() for ch in chart.alt_text), chart.id
+        assert "Source" in chart.caption and "[" in chart.caption, chart.id
+        json.dumps(chart.data)  # plain data: tests and builders can read it without Matplotlib objects
+
+
+def test_png_at_200_dpi_of_the_drawn_size(charts):
+    from PIL import Image
+
+    for chart in charts:
+        assert chart.dpi >= 200
+        with Image.open(io.BytesIO(chart.png)) as image:
+            assert image.format == "PNG"
+            assert round(image.info["dpi"][0]) >= 200, chart.id
+            assert image.size == (round(chart.width_in * chart.dpi), round(chart.height_in * chart.dpi)), chart.id
+        assert 6 <= chart.width_in <= 7 and 1 <= chart.height_in <= 6, chart.id
+
+
+def test_svg_is_well_formed_vector_with_glyphs_as_paths(charts):
+    for chart in charts:
+        root = ET.fromstring(chart.svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg", chart.id
+        assert b"<text" not in chart.svg and b"<image" not in chart.svg, chart.id
+        assert b"<dc:date>" not in chart.svg, chart.id  # no build clock in the file
+
+
+def test_template_font_renders_special_glyphs(charts, template):
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ft2font import FT2Font
+
+    path = str(template.theme.fonts["regular"])
+    family = FontProperties(fname=path).get_name().replace(" ", "")
+    font = FT2Font(path)
+
+    def glyph_ids(char: str) -> set[bytes]:
+        index = font.get_char_index(ord(char))
+        assert index, f"{char!r} missing from {path}"
+        # Matplotlib names glyph paths <font>-<glyph index> (3.11) or <font>-<code point> (older).
+        return {f'id="{family}-{index:x}"'.encode(), f'id="{family}-{ord(char):x}"'.encode()}
+
+    # The en dash of "72.1–87.7" and the ≥ of "grade ≥3" are drawn from the template font's own glyphs.
+    assert any(i in charts.get("response-rates").svg for i in glyph_ids("–"))
+    assert any(i in charts.get("adverse-events-inovate").svg for i in glyph_ids("≥"))
+
+
+def test_redraw_in_the_same_process_is_byte_identical(charts, report, template):
+    from report_builder.charts.draw import draw_charts
+
+    again = draw_charts(report, template)
+    assert [c.id for c in again] == [c.id for c in charts]
+    for first, second in zip(charts, again):
+        assert first.svg == second.svg, first.id
+        assert first.png == second.png, first.id
+
+
+def test_redraw_in_a_fresh_process_is_byte_identical(charts):
+    script = textwrap.dedent(f"""
+        import hashlib, json
+        from report_builder.charts.draw import draw_charts
+        from report_builder.model import load_report
+        from report_builder.templates import load_template
+        charts = draw_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
+        print(json.dumps({{c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest()]
+                           for c in charts}}))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    fresh = json.loads(out.stdout.strip().splitlines()[-1])
+    here = {c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest()] for c in charts}
+    assert fresh == here
+
+
+def test_importing_the_charts_module_does_not_import_matplotlib():
+    script = "import sys, report_builder.charts.draw; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_drawing_leaves_no_global_state(report, template):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from report_builder.charts.draw import draw_charts
+
+    before = dict(matplotlib.rcParams)
+    figures = plt.get_fignums()
+    draw_charts(report, template)
+    assert plt.get_fignums() == figures
+    assert {k: v for k, v in matplotlib.rcParams.items() if before.get(k) != v} == {}
+
+
+def test_template_wording_overrides_chart_text(tmp_path, report):
+    from report_builder.charts.draw import draw_charts
+    from report_builder.templates import load_template
+
+    folder = tmp_path / "local"
+    (folder / "wording" / "charts").mkdir(parents=True)
+    (folder / "template.yaml").write_text("name: local\nextends: default\n", encoding="utf-8")
+    (folder / "wording" / "charts" / "no_counts.j2").write_text("percentage only ({{ 'no counts' }})\n",
+                                                               encoding="utf-8")
+    charts = draw_charts(report, load_template(str(folder)))
+    rows = group(charts.get("response-rates"), "weekly_2013", "orr")["rows"]
+    assert {r["ci_text"] for r in rows} == {"percentage only (no counts)"}
+
+
+def test_hostile_evidence_text_gives_valid_svg_and_clean_text(template):
+    from report_builder.charts.draw import draw_charts
+    from report_builder.model import load_report
+
+    report = load_report(ROOT / "tests" / "corpus" / "valid" / "hostile-text.yaml")
+    charts = draw_charts(report, template)
+    assert {c.kind for c in charts} >= {"response", "forest", "adverse_events", "flow"}
+    control = [chr(i) for i in range(32) if chr(i) not in "\t\n\r"] + ["\x7f"]
+    for chart in charts:
+        ET.fromstring(chart.svg)  # Matplotlib copies each string into an SVG comment
+        for text in (chart.title, chart.caption, chart.alt_text, json.dumps(chart.data, ensure_ascii=False)):
+            assert not any(c in text for c in control), chart.id
+    # "$" never starts mathtext: the arm name is drawn and described literally.
+    assert "DX $x^2$ & <sup>" in charts.get("forest-trial1").alt_text
+
+
+def test_long_adverse_event_lists_are_cut_with_a_note(write_evidence, template):
+    from report_builder.charts.draw import draw_charts
+    from report_builder.model import load_report
+
+    events = "".join(
+        f"      - term: Adverse event number {i} with a long descriptive name that wraps in the table\n"
+        f"        grade: \">=3\"\n        source: ref1\n"
+        f"        arms:\n          exm: {{events: {i}, total: 100}}\n          pbo: {{events: {2 * i}, total: 100}}\n"
+        for i in range(40)
+    )
+    text = SYNTHETIC_CURVE.replace("    outcomes:\n", "    adverse_events:\n" + events + "    outcomes:\n")
+    chart = draw_charts(load_report(write_evidence(text)), template).get("adverse-events-trial")
+    shown = len(chart.data["rows"])
+    assert 1 <= shown < 40 and chart.data["omitted"] == 40 - shown and chart.data["total_rows"] == 40
+    assert [r["term"] for r in chart.data["rows"]] == [f"Adverse event number {i} with a long descriptive name "
+                                                      "that wraps in the table" for i in range(shown)]
+    assert f"Showing the first {shown} of 40 adverse events" in chart.alt_text
+    assert chart.height_in <= 6

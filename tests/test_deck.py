@@ -1,0 +1,341 @@
+"""The PowerPoint deck: slide order, notes, alt text, native charts, numbers, masters, reproducibility, rendering."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import subprocess
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from conftest import require_tool
+
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+TEMPLATE_CT = b"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
+PRESENTATION_CT = b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+
+
+def build(report, charts, template) -> bytes:
+    from report_builder.builders.pptx import PptxBuilder
+
+    return PptxBuilder().build(report, charts, template)
+
+
+def open_deck(data: bytes):
+    from pptx import Presentation
+
+    return Presentation(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def deck_bytes(report, charts, template) -> bytes:
+    return build(report, charts, template)
+
+
+@pytest.fixture(scope="module")
+def deck(deck_bytes):
+    return open_deck(deck_bytes)
+
+
+def titles(prs) -> list[str]:
+    return [s.shapes.title.text if s.shapes.title is not None else "" for s in prs.slides]
+
+
+def slide_text(slide) -> str:
+    """Every text on a slide: text frames, table cells and native-chart data labels."""
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        if shape.has_table:
+            parts += [cell.text for row in shape.table.rows for cell in row.cells]
+        if shape.has_chart:
+            parts += ["".join(t.text or "" for t in shape.chart._chartSpace.iter(f"{A}t"))]
+    return "\n".join(parts)
+
+
+def notes(slide) -> str:
+    return slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
+
+
+def find(prs, title: str):
+    return next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == title)
+
+
+def chart_on(slide):
+    return next(shape.chart for shape in slide.shapes if shape.has_chart)
+
+
+# ------------------------------------------------------------------------------------------ structure
+def test_slides_follow_the_template_order(deck, report):
+    names = titles(deck)
+    assert names[0] == report.evidence.meta.title
+    assert names[-1] == "Questions and discussion"
+    expected = [
+        "Learning objectives", "The clinical question", "Background and unmet need", "Mechanism of action: InO and CD22",
+        "INO-VATE: design", "INO-VATE: key results", "INO-VATE: results in numbers", "INO-VATE: participant flow",
+        "Phase 2 (2012): design", "InO + mini-HCVD: design", "Comparing the studies",
+        "Primary response outcome across the studies", "INO-VATE: effects at a glance", "Safety: boxed warning",
+        "Safety: adverse events in INO-VATE", "Dosing and administration", "Regulatory timeline",
+        "Critical appraisal of INO-VATE", "Bottom line", "Discussion", "Quiz: question 1 of 3",
+        "Quiz: question 3 of 3", "References",
+    ]
+    positions = [names.index(t) for t in expected]
+    assert positions == sorted(positions), [t for t, _ in sorted(zip(expected, positions), key=lambda x: x[1])]
+    # Continued slides carry the title of the slide they continue.
+    for i, name in enumerate(names):
+        if name.endswith(" (continued)"):
+            base = name.removesuffix(" (continued)")
+            assert names[i - 1] in (base, name)
+
+
+def test_deck_is_16_9_and_uses_the_masters_layouts(deck, template):
+    assert (deck.slide_width, deck.slide_height) == (12192000, 6858000)
+    used = {s.slide_layout.name for s in deck.slides}
+    assert used <= set(template.deck_layouts.values())
+    assert {"Title Slide", "Title and Content", "Two Content", "Title Only"} <= used
+
+
+def test_every_slide_has_speaker_notes_with_sources(deck):
+    for number, slide in enumerate(deck.slides, 1):
+        assert len(notes(slide)) > 40, f"slide {number} has no real notes"
+    results = notes(find(deck, "INO-VATE: key results"))
+    assert "80.7" in results and "Kantarjian 2016 [2]" in results and "Ask the audience" in results
+    quiz = notes(find(deck, "Quiz: question 1 of 3"))
+    assert "Answer: C. 80.7%" in quiz and "Explanation:" in quiz
+    assert "80.7%" in slide_text(find(deck, "Quiz: question 1 of 3"))
+
+
+def test_no_empty_placeholders(deck):
+    for number, slide in enumerate(deck.slides, 1):
+        for ph in slide.placeholders:
+            assert ph.has_text_frame and ph.text_frame.text.strip(), (
+                f"slide {number}: empty placeholder {ph.name}")
+
+
+def test_every_picture_has_alt_text_from_its_chart(deck, charts):
+    alt_texts = {c.alt_text for c in charts}
+    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13]
+    assert len(pictures) >= 4  # flow, time-to-event, forest, timeline
+    for picture in pictures:
+        descr = picture._element.nvPicPr.cNvPr.get("descr")
+        assert descr and descr in alt_texts
+        assert not re.search(r"\.(png|svg|jpe?g)$", descr)
+        assert picture._element.nvPicPr.cNvPr.get("title")
+
+
+# ------------------------------------------------------------------------------------------ numbers
+def test_native_chart_of_inovate_response(deck, template):
+    chart = chart_on(find(deck, "INO-VATE: key results"))
+    plot = chart.plots[0]
+    categories = list(plot.categories)
+    assert categories[0] == "CR/CRi"
+    series = {s.name: list(s.values) for s in plot.series}
+    assert series["InO"][0] == pytest.approx(80.7) and series["SoC"][0] == pytest.approx(29.4)
+    assert series["InO"][categories.index("MRD below 0.01% among CR/CRi")] == pytest.approx(78.4)
+    ino = next(s for s in plot.series if s.name == "InO")
+    assert str(ino.format.fill.fore_color.rgb) == template.theme.chart_palette[0].lstrip("#").upper()
+    labels = "".join(t.text for t in chart._chartSpace.iter(f"{A}t"))
+    assert "InO 80.7%" in labels and "SoC 29.4%" in labels
+    assert all(r.get("typeface") == "DejaVu Sans" for r in chart._chartSpace.iter(f"{A}latin"))
+
+
+def test_native_adverse_event_chart_uses_reported_percentages(deck):
+    chart = chart_on(find(deck, "Safety: adverse events in INO-VATE"))
+    plot = chart.plots[0]
+    row = list(plot.categories).index("VOD/SOS (final report), any grade")
+    series = {s.name: list(s.values) for s in plot.series}
+    assert series["InO"][row] == pytest.approx(14.0) and series["SoC"][row] == pytest.approx(2.1)
+    serious = list(plot.categories).index("VOD/SOS, serious (final report), grade ≥3")
+    assert series["SoC"][serious] is None  # not reported for SoC: no bar, never a zero
+
+
+def test_key_numbers_appear_as_reported(deck):
+    everything = "\n".join(slide_text(s) for s in deck.slides)
+    for text in ("88/109 (80.7%); 95% CI 72.1–87.7", "32/109 (29.4%)", "HR 0.77 (97.5% CI 0.58–1.03)",
+                 "NOT significant: P=0.04 did not cross the prespecified boundary of P=0.0208",
+                 "23/164 (14.0%)", "NNT 2", "0.8 mg/m²", "1.8 mg/m²", "median 7.7 months (95% CI 6.0–9.2)",
+                 "Among responders: not a randomized comparison", "Boxed warning", "doi:10.1056/NEJMoa1509277"):
+        assert text in everything, text
+    assert "80.70" not in everything and "29.40" not in everything
+
+
+def test_quiz_is_left_out_when_the_evidence_has_none(report, charts, template):
+    evidence = report.evidence.model_copy(update={"quiz": ()})
+    prs = open_deck(build(dataclasses.replace(report, evidence=evidence), charts, template))
+    assert not any(t.startswith("Quiz") for t in titles(prs))
+
+
+# ------------------------------------------------------------------------------------------ package
+def test_reopens_and_is_byte_identical(deck_bytes, report, charts, template):
+    assert build(report, charts, template) == deck_bytes
+    with zipfile.ZipFile(io.BytesIO(deck_bytes)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode()
+    assert "2026-11-25T00:00:00Z" in core and "<cp:revision>1</cp:revision>" in core
+    prs = open_deck(deck_bytes)
+    assert prs.core_properties.title == report.evidence.meta.title
+    assert prs.core_properties.created.year == 2026
+
+
+def dangling(data: bytes) -> list[str]:
+    """Relationship targets that are not in the package, and slide parts nothing lists."""
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        for name in names:
+            if not name.endswith(".rels"):
+                continue
+            base = PurePosixPath(name).parent.parent
+            for target, mode in re.findall(rb'Target="([^"]+)"(?: TargetMode="(\w+)")?', archive.read(name)):
+                if mode == b"External":
+                    continue
+                path = str(PurePosixPath(*(base / target.decode()).parts))
+                path = re.sub(r"[^/]+/\.\./", "", path).lstrip("/")
+                if path not in names:
+                    problems.append(f"{name} -> {target.decode()}")
+        listed = archive.read("ppt/_rels/presentation.xml.rels").decode()
+        for name in names:
+            if re.fullmatch(r"ppt/slides/slide\d+\.xml", name) and name.removeprefix("ppt/") not in listed:
+                problems.append(f"unlisted {name}")
+    return problems
+
+
+def test_no_dangling_relationships(deck_bytes):
+    assert dangling(deck_bytes) == []
+
+
+def master_with_sample_slide(template, tmp_path: Path, suffix: str) -> Path:
+    from pptx import Presentation
+
+    prs = Presentation(str(template.deck_master))
+    sample = prs.slides.add_slide(prs.slide_layouts[1])
+    sample.shapes.title.text = "SAMPLE SLIDE FROM THE MASTER"
+    sample.notes_slide.notes_text_frame.text = "sample notes"
+    raw = io.BytesIO()
+    prs.save(raw)
+    data = raw.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "[Content_Types].xml" and suffix == ".potx":
+                content = content.replace(PRESENTATION_CT, TEMPLATE_CT)
+            dst.writestr(info, content)
+    path = tmp_path / f"master{suffix}"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".potx", ".pptx"])
+def test_master_with_sample_slides_and_potx(tmp_path, report, charts, template, suffix):
+    path = master_with_sample_slide(template, tmp_path, suffix)
+    if suffix == ".potx":
+        with zipfile.ZipFile(path) as archive:
+            assert TEMPLATE_CT in archive.read("[Content_Types].xml")
+    data = build(report, charts, dataclasses.replace(template, deck_master=path))
+    prs = open_deck(data)
+    assert "SAMPLE SLIDE FROM THE MASTER" not in titles(prs)
+    assert titles(prs)[0] == report.evidence.meta.title
+    assert dangling(data) == []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        slide_parts = [n for n in archive.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+        assert len(slide_parts) == len(prs.slides)
+        assert TEMPLATE_CT not in archive.read("[Content_Types].xml")
+
+
+def test_unknown_layout_name_lists_the_masters_layouts(report, charts, template):
+    from report_builder.errors import TemplateError
+
+    broken = dataclasses.replace(template, deck_layouts={**template.deck_layouts, "content": "Our Text Layout"})
+    with pytest.raises(TemplateError) as err:
+        build(report, charts, broken)
+    message = str(err.value)
+    assert "'Our Text Layout'" in message
+    for name in ("'Title Slide'", "'Title and Content'", "'Two Content'", "'Title Only'"):
+        assert name in message
+    unmapped = dataclasses.replace(template, deck_layouts={k: v for k, v in template.deck_layouts.items()
+                                                           if k != "title_only"})
+    with pytest.raises(TemplateError, match="'Title Only'"):
+        build(report, charts, unmapped)
+
+
+def test_local_slide_from_the_institutions_wording(tmp_path, report, charts):
+    from report_builder.errors import TemplateError
+    from report_builder.templates import load_template
+
+    folder = tmp_path / "ours"
+    (folder / "wording" / "deck" / "local").mkdir(parents=True)
+    (folder / "template.yaml").write_text(
+        "extends: default\ndeck:\n  slides: [title, local_protocol, closing]\n", encoding="utf-8")
+    (folder / "wording" / "deck" / "local" / "local_protocol.j2").write_text(
+        "Our protocol for {{ evidence.drug.abbreviation }}\nCheck with pharmacy first.\n\n"
+        "- Bilirubin before every dose\n- Ursodiol prophylaxis\n", encoding="utf-8")
+    prs = open_deck(build(report, charts, load_template(str(folder))))
+    assert titles(prs)[1] == "Our protocol for InO"
+    text = slide_text(prs.slides[1])
+    assert "Bilirubin before every dose" in text and "Check with pharmacy first." in text
+    assert notes(prs.slides[1])
+    (folder / "template.yaml").write_text("extends: default\ndeck:\n  slides: [title, no_such_slide]\n")
+    with pytest.raises(TemplateError, match="no_such_slide"):
+        build(report, charts, load_template(str(folder)))
+
+
+def test_default_master_is_generated_by_its_script(template, tmp_path):
+    from report_builder.builders import make_default_master
+
+    assert make_default_master.main([str(tmp_path / "master.pptx")]) == 0
+    assert (tmp_path / "master.pptx").read_bytes() == template.deck_master.read_bytes()
+
+
+# ------------------------------------------------------------------------------------------ rendering
+def render(data: bytes, tmp_path: Path) -> Path:
+    """LibreOffice Impress's PDF of the deck, with a private profile so parallel runs never clash."""
+    soffice = require_tool("soffice")
+    (tmp_path / "deck.pptx").write_bytes(data)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")],
+                   check=True, capture_output=True, timeout=180)
+    return tmp_path / "deck.pdf"
+
+
+def words_below(pdf: Path, limit_in: float) -> list[str]:
+    """Words drawn below limit_in inches from the top (the footer band), except slide numbers."""
+    seen = 0
+    pdftotext = require_tool("pdftotext")
+    html = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+    found = []
+    for page, body in enumerate(html.split("<page ")[1:], 1):
+        for x_min, y_max, word in re.findall(
+                r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', body):
+            seen += 1
+            if float(y_max) > limit_in * 72 and not (word.isdigit() and float(x_min) > 10.5 * 72):
+                found.append(f"page {page}: {word}")
+    assert seen > 200, "pdftotext gave no word boxes: the overflow check would be empty"
+    return found
+
+
+def test_libreoffice_renders_one_page_per_slide_without_overflow(deck_bytes, deck, tmp_path):
+    from pypdf import PdfReader
+
+    pdf = render(deck_bytes, tmp_path)
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == len(deck.slides)
+    # Body text ends 6.95 in from the top; anything lower has run out of its box.
+    assert words_below(pdf, 7.0) == []
+
+
+def test_long_text_continues_on_further_slides(report, charts, template, tmp_path):
+    long = ("Relapsed disease after intensive therapy carries a poor prognosis, and every salvage regimen "
+            "must be weighed against its toxicity, the chance of reaching transplant and the patient's wishes "
+            "[@uy2018]. ")
+    evidence = report.evidence.model_copy(update={"background": tuple(long * (1 + i % 3) for i in range(12))})
+    data = build(dataclasses.replace(report, evidence=evidence), charts, template)
+    names = titles(open_deck(data))
+    assert "Background and unmet need (continued)" in names
+    pdf = render(data, tmp_path)
+    assert words_below(pdf, 7.0) == []

@@ -187,18 +187,16 @@ def test_forest_alt_text(charts):
         assert fragment in alt
 
 
-def test_conditional_on_response_heuristic():
+def test_response_conditional_outcomes_are_marked_in_the_data_not_guessed():
     from report_builder.charts.forest import conditional_on_response
     from report_builder.evidence.schema import TimeToEventOutcome
 
-    def tte(name: str, population: str | None = None) -> TimeToEventOutcome:
-        return TimeToEventOutcome(kind="time_to_event", id="x", name=name, population=population, source="r",
-                                  unit="months", arms={"a": {"median": 1}})
+    def tte(name: str, conditional_on: str | None = None) -> TimeToEventOutcome:
+        return TimeToEventOutcome(kind="time_to_event", id="x", name=name, source="r", unit="months",
+                                  conditional_on=conditional_on, arms={"a": {"median": 1}})
 
-    assert conditional_on_response(tte("Duration of response"))
-    assert conditional_on_response(tte("Event-free survival", "Patients with CR/CRi"))
-    assert not conditional_on_response(tte("Overall survival", "All 326 randomized"))
-    assert not conditional_on_response(tte("Relapse-free survival", "All randomized"))
+    assert conditional_on_response(tte("Duration of response", conditional_on="crcri"))
+    assert not conditional_on_response(tte("Overall survival"))
 
 
 # ------------------------------------------------------------------------------------------- time to event

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from report_builder import formatting
@@ -22,20 +21,9 @@ COL_GAP = 0.14
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100)
 DAGGER, DOUBLE_DAGGER = "†", "‡"
 
-#: Time-to-event outcomes measured only in responders (the schema marks conditional binary outcomes only).
-_RESPONDERS = re.compile(
-    r"\b(duration of (complete )?(remission|response)|responders?\b|patients (with|in) (cr\b|cr/cri|complete "
-    r"remission|remission|response))",
-    re.IGNORECASE,
-)
-
-
 def conditional_on_response(outcome: BinaryOutcome | TimeToEventOutcome) -> bool:
     """Outcomes among responders compare non-randomized groups, so they get no row in a forest plot."""
-    if isinstance(outcome, BinaryOutcome):
-        return outcome.conditional_on is not None
-    text = " ".join(t for t in (outcome.name, outcome.population or "", outcome.definition or "") if t)
-    return bool(_RESPONDERS.search(text))
+    return outcome.conditional_on is not None
 
 
 def comparative_pair(study: Study) -> tuple[Arm, Arm] | None:

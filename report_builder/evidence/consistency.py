@@ -126,6 +126,9 @@ class _Checker:
                 self.conditional(opath, outcome, binary, study)
             else:
                 self.time_to_event(opath, outcome, study)
+                if outcome.conditional_on is not None and outcome.conditional_on not in binary:
+                    self.error(opath + ("conditional_on",), self._unknown("binary outcome", outcome.conditional_on,
+                                                                          set(binary)))
         for k, event in enumerate(study.adverse_events):
             epath = path + ("adverse_events", k)
             for arm, result in event.arms.items():

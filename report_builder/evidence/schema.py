@@ -212,6 +212,12 @@ class OutcomeBase(Model):
     in_summary: bool = True
     """Show in the Summary-of-Findings table."""
     certainty: Certainty | None = None
+    conditional_on: Id | None = None
+    """A binary outcome of this study (e.g. CR/CRi) whose responders are the only patients analysed here.
+
+    For a binary outcome, that outcome's events are this one's denominators (checked). Either way the
+    groups are no longer randomized, so no comparative effect is derived or plotted.
+    """
     p: PValue | None = None
     p_sided: Literal["one-sided", "two-sided"] | None = None
     p_boundary: Annotated[ReportedNumber, Field(gt=0, le=1)] | None = None
@@ -223,8 +229,6 @@ class BinaryOutcome(OutcomeBase):
     kind: Literal["binary"]
     favourable: Literal["higher", "lower"] = "higher"
     """Whether more events is good (response) or bad (toxicity): decides NNT vs NNH."""
-    conditional_on: Id | None = None
-    """A binary outcome of this study whose events are this outcome's denominators (e.g. responders)."""
     arms: dict[Id, BinaryArmResult] = Field(min_length=1)
     """Per-arm results keyed by arm id; the key `all` is a result pooled over all arms."""
 

@@ -175,7 +175,10 @@ def test_reopens_and_is_byte_identical(deck_bytes, report, charts, template):
     with zipfile.ZipFile(io.BytesIO(deck_bytes)) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode()
-    assert "2026-11-25T00:00:00Z" in core and "<cp:revision>1</cp:revision>" in core
+        presentation = archive.read("ppt/presentation.xml").decode()
+    assert "2026-11-25T00:00:00Z" in core
+    # The notes master is listed, not only related (readers such as Keynote need both for the speaker notes).
+    assert re.search(r"</p:sldMasterIdLst><p:notesMasterIdLst><p:notesMasterId r:id=", presentation) and "<cp:revision>1</cp:revision>" in core
     prs = open_deck(deck_bytes)
     assert prs.core_properties.title == report.evidence.meta.title
     assert prs.core_properties.created.year == 2026

@@ -6,12 +6,10 @@ Run once after changing the default theme colours or font, and commit the result
 
 The package is written part by part (not edited from python-pptx's 4:3 default) so that every
 placeholder position, text style and colour is stated here, and the output is byte-identical
-on every run. Only theme1.xml's boilerplate (effect and fill style lists) is taken from
-python-pptx's bundled default template; its colours and fonts are replaced.
+on every run and with any library version.
 """
 from __future__ import annotations
 
-import re
 import sys
 import zipfile
 from pathlib import Path
@@ -109,25 +107,29 @@ def plain_list(size: int, colour: str, bold: bool = False, align: str = "l") -> 
 
 
 # ----------------------------------------------------------------------------------------- parts
-def theme_xml(colors: dict[str, str], palette: tuple[str, ...], font: str, base: str) -> str:
-    """python-pptx's default theme with our colour scheme and font scheme."""
+def theme_xml(colors: dict[str, str], palette: tuple[str, ...], font: str) -> str:
+    """The theme: our colour scheme and font, flat fills and no effects (no default shadows on shapes)."""
     accents = "".join(f'<a:accent{i}><a:srgbClr val="{hexc(c)}"/></a:accent{i}>' for i, c in enumerate(palette[:6], 1))
-    scheme = (
-        '<a:clrScheme name="report_builder">'
+    fill = '<a:solidFill><a:schemeClr val="phClr"/></a:solidFill>'
+    lines = "".join(f'<a:ln w="{w}" cap="flat" cmpd="sng" algn="ctr">{fill}<a:prstDash val="solid"/></a:ln>'
+                    for w in (9525, 25400, 38100))
+    return (
+        f'{HEAD}<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="report_builder">'
+        '<a:themeElements><a:clrScheme name="report_builder">'
         f'<a:dk1><a:srgbClr val="{hexc(colors["text"])}"/></a:dk1><a:lt1><a:srgbClr val="FFFFFF"/></a:lt1>'
         f'<a:dk2><a:srgbClr val="{hexc(colors["primary"])}"/></a:dk2><a:lt2><a:srgbClr val="{hexc(colors["light"])}"/></a:lt2>'
         f'{accents}<a:hlink><a:srgbClr val="{hexc(colors["secondary"])}"/></a:hlink>'
         f'<a:folHlink><a:srgbClr val="{hexc(colors["muted"])}"/></a:folHlink></a:clrScheme>'
-    )
-    fonts = (
         f'<a:fontScheme name="{escape(font)}">'
         f'<a:majorFont><a:latin typeface="{escape(font)}"/><a:ea typeface=""/><a:cs typeface=""/></a:majorFont>'
         f'<a:minorFont><a:latin typeface="{escape(font)}"/><a:ea typeface=""/><a:cs typeface=""/></a:minorFont>'
         "</a:fontScheme>"
+        f'<a:fmtScheme name="report_builder"><a:fillStyleLst>{fill * 3}</a:fillStyleLst>'
+        f"<a:lnStyleLst>{lines}</a:lnStyleLst>"
+        "<a:effectStyleLst>" + "<a:effectStyle><a:effectLst/></a:effectStyle>" * 3 + "</a:effectStyleLst>"
+        f"<a:bgFillStyleLst>{fill * 3}</a:bgFillStyleLst></a:fmtScheme></a:themeElements>"
+        "<a:objectDefaults/><a:extraClrSchemeLst/></a:theme>"
     )
-    base = re.sub(r"<a:clrScheme .*?</a:clrScheme>", scheme, base, count=1, flags=re.S)
-    base = re.sub(r"<a:fontScheme .*?</a:fontScheme>", fonts, base, count=1, flags=re.S)
-    return re.sub(r'<a:theme ([^>]*)name="[^"]*"', r'<a:theme \1name="report_builder"', base, count=1)
 
 
 def master_xml(colors: dict[str, str], layout_count: int) -> str:
@@ -239,14 +241,9 @@ def rels(items: list[tuple[str, str]]) -> str:
 
 
 def build_master(theme, font_family: str) -> bytes:
-    """The whole master package as bytes; deterministic for a given theme."""
+    """The whole master package as bytes; deterministic for a given theme, independent of library versions."""
     import io
 
-    from pptx import __file__ as pptx_init
-
-    with zipfile.ZipFile(Path(pptx_init).parent / "templates" / "default.pptx") as default:
-        base = {name: default.read(name).decode("utf-8") for name in
-                ("ppt/theme/theme1.xml", "ppt/presProps.xml", "ppt/tableStyles.xml")}
     colors = dict(theme.colors)
     lays = layouts(colors)
     n = len(lays)
@@ -288,12 +285,13 @@ def build_master(theme, font_family: str) -> bytes:
         (f"{REL}/slideMaster", "slideMasters/slideMaster1.xml"), (f"{REL}/presProps", "presProps.xml"),
         (f"{REL}/viewProps", "viewProps.xml"), (f"{REL}/theme", "theme/theme1.xml"),
         (f"{REL}/tableStyles", "tableStyles.xml")])))
-    parts.append(("ppt/presProps.xml", base["ppt/presProps.xml"]))
+    parts.append(("ppt/presProps.xml", f"{HEAD}<p:presentationPr {NS}/>"))
     parts.append(("ppt/viewProps.xml", (
         f'{HEAD}<p:viewPr {NS}><p:normalViewPr><p:restoredLeft sz="15620"/><p:restoredTop sz="94660"/></p:normalViewPr>'
         '<p:gridSpacing cx="76200" cy="76200"/></p:viewPr>')))
-    parts.append(("ppt/tableStyles.xml", base["ppt/tableStyles.xml"]))
-    parts.append(("ppt/theme/theme1.xml", theme_xml(colors, theme.chart_palette, font_family, base["ppt/theme/theme1.xml"])))
+    parts.append(("ppt/tableStyles.xml", f'{HEAD}<a:tblStyleLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+                                         'def="{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"/>'))
+    parts.append(("ppt/theme/theme1.xml", theme_xml(colors, theme.chart_palette, font_family)))
     parts.append(("ppt/slideMasters/slideMaster1.xml", master_xml(colors, n)))
     parts.append(("ppt/slideMasters/_rels/slideMaster1.xml.rels", rels(
         [(f"{REL}/slideLayout", f"../slideLayouts/slideLayout{i}.xml") for i in range(1, n + 1)]

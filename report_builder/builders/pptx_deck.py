@@ -123,40 +123,56 @@ class Deck:
         handle.used.add(ph.placeholder_format.idx)
 
     def _slide_number(self, handle: SlideHandle) -> None:
-        """Copy the layout's slide-number placeholder with a slidenum field (python-pptx does not)."""
+        """Copy the layout's slide-number (and, if the theme has one, footer) placeholder: python-pptx does not."""
         if handle.role in ("title", "closing"):
             return
+        from pptx.oxml.xmlchemy import OxmlElement
+
+        fld = OxmlElement("a:fld")
+        fld.set("id", SLIDE_NUMBER_FIELD)
+        fld.set("type", "slidenum")
+        fld.append(self._run_properties())
+        text = OxmlElement("a:t")
+        text.text = str(len(self.prs.slides._sldIdLst))
+        fld.append(text)
+        self._copy_placeholder(handle, 13, fld)  # SLIDE_NUMBER
+        footer = markup.clean(self.theme.footer or "").strip()
+        if footer:
+            run = OxmlElement("a:r")
+            run.append(self._run_properties())
+            text = OxmlElement("a:t")
+            text.text = footer
+            run.append(text)
+            self._copy_placeholder(handle, 15, run)  # FOOTER
+
+    def _run_properties(self):
+        from pptx.oxml.xmlchemy import OxmlElement
+
+        rpr = OxmlElement("a:rPr")
+        rpr.set("lang", "en-US")
+        latin = OxmlElement("a:latin")
+        latin.set("typeface", self.family)
+        rpr.append(latin)
+        return rpr
+
+    def _copy_placeholder(self, handle: SlideHandle, kind: int, content) -> None:
         import copy
 
         from pptx.oxml.ns import qn
         from pptx.oxml.xmlchemy import OxmlElement
 
         for ph in handle.layout.placeholders:
-            if ph.placeholder_format.type is not None and int(ph.placeholder_format.type) == 13:  # SLIDE_NUMBER
+            if ph.placeholder_format.type is not None and int(ph.placeholder_format.type) == kind:
                 sp = copy.deepcopy(ph._element)
                 sp.remove(sp.find(qn("p:spPr")))
                 sp.insert(1, OxmlElement("p:spPr"))  # inherit the layout's position
                 tx = sp.find(qn("p:txBody"))
                 for p in tx.findall(qn("a:p")):
                     tx.remove(p)
-                number = len(self.prs.slides._sldIdLst)
                 para = OxmlElement("a:p")
-                fld = OxmlElement("a:fld")
-                fld.set("id", SLIDE_NUMBER_FIELD)
-                fld.set("type", "slidenum")
-                rpr = OxmlElement("a:rPr")
-                rpr.set("lang", "en-US")
-                latin = OxmlElement("a:latin")
-                latin.set("typeface", self.family)
-                rpr.append(latin)
-                fld.append(rpr)
-                text = OxmlElement("a:t")
-                text.text = str(number)
-                fld.append(text)
-                para.append(fld)
+                para.append(content)
                 tx.append(para)
-                c_nv_pr = sp.find(qn("p:nvSpPr")).find(qn("p:cNvPr"))
-                c_nv_pr.set("id", str(self._next_shape_id(handle.slide)))
+                sp.find(qn("p:nvSpPr")).find(qn("p:cNvPr")).set("id", str(self._next_shape_id(handle.slide)))
                 handle.slide.shapes._spTree.append(sp)
                 return
 
@@ -225,8 +241,8 @@ class Deck:
         for ph in list(handle.slide.placeholders):
             if ph.placeholder_format.idx in handle.used:
                 continue
-            if int(ph.placeholder_format.type or 0) == 13 and ph.has_text_frame and ph.text_frame.text:
-                continue  # our slide number
+            if int(ph.placeholder_format.type or 0) in (13, 15) and ph.has_text_frame and ph.text_frame.text:
+                continue  # our slide number and footer
             ph._element.getparent().remove(ph._element)
         text = markup.clean(notes).strip()
         handle.slide.notes_slide.notes_text_frame.text = text

@@ -116,8 +116,29 @@ def set_properties(prs, *, title: str, author: str, subject: str, keywords: str,
     props.revision = 1
 
 
+def link_notes_master(prs) -> None:
+    """List the notes master in presentation.xml (python-pptx relates it but omits notesMasterIdLst;
+    Keynote and other readers then lose the speaker notes)."""
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.oxml.ns import qn
+    from pptx.oxml.xmlchemy import OxmlElement
+
+    root = prs.part._element
+    if root.find(qn("p:notesMasterIdLst")) is not None:
+        return
+    rid = next((r.rId for r in prs.part.rels.values() if r.reltype == RT.NOTES_MASTER), None)
+    if rid is None:
+        return
+    id_list = OxmlElement("p:notesMasterIdLst")
+    entry = OxmlElement("p:notesMasterId")
+    entry.set(qn("r:id"), rid)
+    id_list.append(entry)
+    root.find(qn("p:sldMasterIdLst")).addnext(id_list)  # schema order: right after the slide masters
+
+
 def save(prs, date: dt.date) -> bytes:
     """Save and re-pack with fixed timestamps, so identical input gives identical bytes."""
+    link_notes_master(prs)
     raw = io.BytesIO()
     prs.save(raw)
     return repack(raw.getvalue(), date)

@@ -130,7 +130,7 @@ def dosing(deck: "Deck") -> None:
         below.append(labelled(deck.label("max_cycles"), dosing_.max_cycles, deck.numbers))
     below += [para(n, deck.numbers, bullet="•", space_before=0.3) for n in dosing_.notes]
     below.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(dosing_.source)}"), space_before=0.3,
-                      colour=deck.colors["muted"], scale=0.85))
+                      colour=deck.colors["muted"], scale=0.85, floor=14))
     notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
                      notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source))
     deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [2.6] + [1.0] * len(days) + [1.3, 1.3],
@@ -237,14 +237,14 @@ def reference_text(ref) -> str:
     if ref.pages:
         detail += f":{ref.pages}"
     parts.append(f"{where}. {detail}." if where else f"{detail}.")
+    if ref.note:
+        parts.append(ref.note if ref.note.endswith(".") else ref.note + ".")
     if ref.doi:
         parts.append(f"doi:{ref.doi}")
     elif ref.pmcid:
         parts.append(ref.pmcid)
     elif ref.url:
         parts.append(ref.url)
-    if ref.note:
-        parts.append(ref.note)
     return " ".join(parts)
 
 
@@ -279,7 +279,7 @@ def local(deck: "Deck", name: str) -> None:
 
     def flush() -> None:
         if block:
-            paragraphs.append(Para(plain_spans(" ".join(block)), space_before=0.5))
+            paragraphs.append(para(" ".join(block), deck.numbers, space_before=0.5))
             block.clear()
 
     for line in lines[1:]:
@@ -288,7 +288,7 @@ def local(deck: "Deck", name: str) -> None:
             flush()
         elif stripped.startswith("- "):
             flush()
-            paragraphs.append(Para(plain_spans(stripped[2:]), bullet="•", space_before=0.4))
+            paragraphs.append(para(stripped[2:], deck.numbers, bullet="•", space_before=0.4))
         else:
             block.append(stripped)
     flush()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from report_builder.builders.pptx_deck import Deck, SlideHandle
 
 AE_PER_CHART = 5
+CAPTION_PT = 14.0  #: captions are body text too: nothing on a slide below 14 pt outside tables and charts
 EMU_PER_INCH = 914400
 
 
@@ -97,7 +98,7 @@ def native_chart(deck: "Deck", handle: "SlideHandle", box: Box, title: str, cate
         handle.slide, box, categories, series, family=deck.family, text_colour=deck.colors["text"],
         grid_colour=deck.colors["light"] if deck.colors["light"].upper() != "#FFFFFF" else deck.colors["muted"],
         horizontal=True, axis_title=axis, alt_text=chart_alt(deck, title, categories, series), name=title,
-        font_size=14 if len(categories) * max(len(series), 1) <= 8 else 12,
+        font_size=14 if len(categories) * max(len(series), 1) <= 8 else 13,
     )
 
 
@@ -174,7 +175,7 @@ def picture_slide(deck: "Deck", kind: str, title: str, chart, notes: str, side: 
     caption = [Para(plain_spans(chart.caption), colour=deck.colors["muted"])] if chart.caption else []
     picture_box = area
     if caption:
-        size = 12.0
+        size = CAPTION_PT
         height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * 12700)
         gap = int(0.08 * EMU_PER_INCH)
         picture_box, caption_box = area.split_v(area.height - height - gap, gap)
@@ -201,7 +202,7 @@ def survival_side(deck: "Deck", rows: list[ResultRow]) -> list[Para]:
         out += [Para(plain_spans(f"{a.label}: {a.text}"), bullet="•", space_before=0.15) for a in row.arms]
         if row.effect:
             out.append(Para(plain_spans(row.effect[:1].upper() + row.effect[1:]), space_before=0.15,
-                            colour=deck.colors["muted"], scale=0.9))
+                            colour=deck.colors["muted"], scale=0.9, floor=14))
     return out
 
 
@@ -323,7 +324,7 @@ def boxed_warning(deck: "Deck") -> None:
     paragraphs = [para(warning.title, deck.numbers, bold=True, colour=deck.colors["warning"], space_before=0)]
     paragraphs += [para(p, deck.numbers, bullet="•", space_before=0.5) for p in warning.points]
     paragraphs.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(warning.source)}"),
-                           colour=deck.colors["muted"], scale=0.8, space_before=0.6))
+                           colour=deck.colors["muted"], scale=0.8, floor=14, space_before=0.6))
     inset = int(0.15 * EMU_PER_INCH)
     inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
     size = fit_size(deck.metrics, paragraphs, inner, 24, 14) or 14

@@ -33,17 +33,22 @@ class Para:
     bold: bool = False
     italic: bool = False
     colour: str | None = None
-    scale: float = 1.0
+    scale: float = 1.0  #: relative size of secondary lines (population, source), never below `floor`
+    floor: float = 11.0  #: smallest size in points a scaled line may take (11 in tables; body text passes 14)
     space_before: float = 0.5  #: in line heights of this paragraph
     align: str | None = None  #: "l", "ctr", "r"
     keep_with_next: bool = False  #: a heading never ends a page
+
+    def at(self, size: float) -> float:
+        """The font size of this paragraph in a box whose text is set at `size`."""
+        return size if self.scale == 1.0 else max(size * self.scale, min(size, self.floor))
 
     def hang_pt(self, size: float) -> float:
         """Hanging indent of the bullet or number; numbers ("10.", "D.") need more room at large sizes."""
         if not self.bullet:
             return 0.0
         if self.bullet in ("1.", "A."):
-            return max(INDENT_PT, NUMBER_HANG_EM * size * self.scale)
+            return max(INDENT_PT, NUMBER_HANG_EM * self.at(size))
         return INDENT_PT
 
     def indent_pt(self, size: float) -> float:
@@ -98,7 +103,7 @@ class Metrics:
     def lines(self, paragraph: Para, width_pt: float, size: float) -> int:
         """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do)."""
         usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
-        size = size * paragraph.scale
+        size = paragraph.at(size)
         if usable <= size:
             return 10_000
         count = 1
@@ -124,7 +129,7 @@ class Metrics:
         """Room the longest unbreakable word needs, indent included: wider than its column, it would be split."""
         widest = 0.0
         for p in paragraphs:
-            s = size * p.scale
+            s = p.at(size)
             for word, bold, italic, _ in _words(p):
                 widest = max(widest, p.indent_pt(size) + self.width(word, bold or p.bold, italic or p.italic, s))
         return widest
@@ -133,7 +138,7 @@ class Metrics:
         """Height in points of paragraphs stacked in a box of this width."""
         total = 0.0
         for i, p in enumerate(paragraphs):
-            line = LINE * size * p.scale
+            line = LINE * p.at(size)
             total += self.lines(p, width_pt, size) * line
             if i > 0 or not first:
                 total += p.space_before * line
@@ -328,7 +333,7 @@ def set_body_properties(body, anchor: str | None, insets: tuple[float, float]) -
 def paragraph_xml(paragraph: Para, size: float, family: str, colour: str | None):
     mar = int(paragraph.indent_pt(size) * EMU_PER_PT)
     hang = int(paragraph.hang_pt(size) * EMU_PER_PT)
-    size = size * paragraph.scale
+    size = paragraph.at(size)
     p = _element("a:p")
     ppr = _sub(p, "a:pPr")
     ppr.set("marL", str(mar))

@@ -62,7 +62,7 @@ class ReportedNumber(float):
             number = cls(value, _plain(value))
         elif isinstance(value, str):
             hint = " (write the number without the % sign)" if value.strip().endswith("%") else ""
-            raise PydanticCustomError("number_type", "expected a number, got text {got!r}" + hint, {"got": value})
+            raise PydanticCustomError("number_type", "expected a number, got text {got}" + hint, {"got": repr(value)})
         else:
             raise PydanticCustomError("number_type", "expected a number, got {got}", {"got": type(value).__name__})
         if not math.isfinite(number):
@@ -132,7 +132,7 @@ class PValue:
             match = _P_PATTERN.match(value)
             if not match:
                 raise PydanticCustomError(
-                    "p_value", "expected a p-value such as 0.04 or '<0.001', got {got!r}", {"got": value}
+                    "p_value", "expected a p-value such as 0.04 or '<0.001', got {got}", {"got": repr(value)}
                 )
             relation = {"≤": "<=", "≥": ">="}.get(match["op"] or "=", match["op"] or "=")
             number = ReportedNumber(float(match["num"]), match["num"])

@@ -103,21 +103,49 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
 
     template = load_template(template_spec)
     report = load_report(evidence_path)
-    charts = draw_charts(report, template)
+    cache = {} if force else _chart_cache(out_dir, previous)  # --force redraws every chart too
+    charts = draw_charts(report, template, cache=cache)
+    reused = sum(1 for chart in charts if chart.key in cache)
     outputs = OutputSet()
     for chart in charts:
         outputs.add(f"{CHART_DIR}/{chart.id}.svg", chart.svg)
         outputs.add(f"{CHART_DIR}/{chart.id}.png", chart.png)
     for builder in get_builders():
         outputs.add(f"{report.stem}{builder.extension}", builder.build(report, charts, template))
-    outputs.add(MANIFEST, _manifest(evidence_path, template, outputs, fingerprint))
+    outputs.add(MANIFEST, _manifest(evidence_path, template, outputs, fingerprint, {c.id: c.key for c in charts}))
     written = write_outputs(out_dir, outputs, last=MANIFEST)
     _remove_stale_charts(out_dir, outputs)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings),
-                       charts_drawn=len(charts))
+                       charts_drawn=len(charts) - reused, charts_reused=reused)
 
 
-def _manifest(evidence_path: Path, template, outputs: OutputSet, fingerprint: str) -> bytes:
+def _chart_cache(out_dir: Path, manifest: dict) -> dict[str, tuple[bytes, bytes]]:
+    """The previous build's charts by key (svg, png), if both files are still exactly as that build wrote them.
+
+    A chart whose key is unchanged draws the same bytes, so it is reused instead of redrawn.
+    """
+    keys, digests = manifest.get("charts"), manifest.get("outputs")
+    if not isinstance(keys, dict) or not isinstance(digests, dict):
+        return {}
+    cache: dict[str, tuple[bytes, bytes]] = {}
+    for chart_id, key in keys.items():
+        if not isinstance(key, str) or not isinstance(chart_id, str) or Path(chart_id).name != chart_id:
+            continue
+        files = []
+        for name in (f"{CHART_DIR}/{chart_id}.svg", f"{CHART_DIR}/{chart_id}.png"):
+            try:
+                data = (out_dir / name).read_bytes()
+            except OSError:
+                break
+            if hashlib.sha256(data).hexdigest() != digests.get(name):
+                break  # edited or half-written since: draw it again
+            files.append(data)
+        if len(files) == 2:
+            cache[key] = (files[0], files[1])
+    return cache
+
+
+def _manifest(evidence_path: Path, template, outputs: OutputSet, fingerprint: str, charts: dict[str, str]) -> bytes:
     def digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -126,6 +154,7 @@ def _manifest(evidence_path: Path, template, outputs: OutputSet, fingerprint: st
         "evidence": {"path": str(evidence_path), "sha256": digest(evidence_path)},
         "template": {"name": template.name, "files": {str(p): digest(p) for p in template.files()}},
         "outputs": outputs.digests(),
+        "charts": charts,  # chart id -> key (charts.draw.chart_key): what the next build may reuse
         "versions": library_versions(),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()

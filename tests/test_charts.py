@@ -336,12 +336,12 @@ def test_redraw_in_a_fresh_process_is_byte_identical(charts):
         from report_builder.model import load_report
         from report_builder.templates import load_template
         charts = draw_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
-        print(json.dumps({{c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest()]
+        print(json.dumps({{c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest(), c.key]
                            for c in charts}}))
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     fresh = json.loads(out.stdout.strip().splitlines()[-1])
-    here = {c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest()] for c in charts}
+    here = {c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest(), c.key] for c in charts}
     assert fresh == here
 
 
@@ -364,8 +364,8 @@ def test_drawing_leaves_no_global_state(report, template):
     assert {k: v for k, v in matplotlib.rcParams.items() if before.get(k) != v} == {}
 
 
-def test_template_wording_overrides_chart_text(tmp_path, report):
-    from report_builder.charts.draw import draw_charts
+def test_template_wording_overrides_chart_text(tmp_path, report, template):
+    from report_builder.charts.draw import draw_charts, plan_charts
     from report_builder.templates import load_template
 
     folder = tmp_path / "local"
@@ -373,9 +373,29 @@ def test_template_wording_overrides_chart_text(tmp_path, report):
     (folder / "template.yaml").write_text("name: local\nextends: default\n", encoding="utf-8")
     (folder / "wording" / "charts" / "no_counts.j2").write_text("percentage only ({{ 'no counts' }})\n",
                                                                encoding="utf-8")
-    charts = draw_charts(report, load_template(str(folder)))
+    (folder / "wording" / "charts" / "response_axis.j2").write_text("Responders, % (exact 95% CI)\n",
+                                                                   encoding="utf-8")
+    local = load_template(str(folder))
+    charts = draw_charts(report, local)
     rows = group(charts.get("response-rates"), "weekly_2013", "orr")["rows"]
     assert {r["ci_text"] for r in rows} == {"percentage only (no counts)"}
+    # The axis label is drawn, not data: the override still changes the picture and its key.
+    mine, default = charts.get("response-rates"), draw_charts(report, template).get("response-rates")
+    assert mine.key != default.key and mine.png != default.png
+    assert next(p for p in plan_charts(report, local) if p.id == "response-rates").draw["panels"][0].xlabel == (
+        "Responders, % (exact 95% CI)")
+
+
+def test_the_default_template_holds_every_chart_wording_and_no_unused_one(template):
+    import re
+
+    package = ROOT / "report_builder" / "charts"
+    used = {key for path in package.glob("*.py")
+            for key in re.findall(r"""say\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8"))}
+    files = {path.stem for path in (ROOT / "templates" / "default" / "wording" / "charts").glob("*.j2")}
+    assert used == files
+    assert not (package / "wording.py").exists()  # no second copy of the wording in Python
+    assert template.text("charts/forest_panel", below="SoC", above="InO") == "Below 1 favours SoC, above 1 favours InO"
 
 
 def test_hostile_evidence_text_gives_valid_svg_and_clean_text(template):
@@ -412,3 +432,135 @@ def test_long_adverse_event_lists_are_cut_with_a_note(write_evidence, template):
                                                       "that wraps in the table" for i in range(shown)]
     assert f"Showing the first {shown} of 40 adverse events" in chart.alt_text
     assert chart.height_in <= 6
+
+
+# ------------------------------------------------------------------------------------------- plans and keys
+def test_planning_imports_no_matplotlib_and_gives_the_keys_of_the_drawn_charts(charts):
+    script = textwrap.dedent(f"""
+        import json, sys
+        from report_builder.charts.draw import chart_key, plan_charts
+        from report_builder.model import load_report
+        from report_builder.templates import load_template
+        plans = plan_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
+        print(json.dumps({{"matplotlib": "matplotlib" in sys.modules,
+                           "plans": {{p.id: [chart_key(p), p.width_in, p.height_in] for p in plans}}}}))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["matplotlib"] is False
+    assert result["plans"] == {c.id: [c.key, c.width_in, c.height_in] for c in charts}
+    assert len({c.key for c in charts}) == len(charts)
+
+
+def test_the_key_changes_with_what_is_drawn_and_only_with_that(report, template):
+    from dataclasses import replace
+
+    from report_builder.charts.draw import chart_key, plan_charts
+
+    plan = next(p for p in plan_charts(report, template) if p.id == "forest-inovate")
+    key = chart_key(plan)
+    # Title, caption and alt text sit outside the picture (PDF caption, slide alt text).
+    assert chart_key(replace(plan, title="x", caption="y", alt_text="z", id="other")) == key
+    rows = [dict(r) for r in plan.data["rows"]]
+    rows[0]["ci_text"] = "95% CI 2.03–3.74"
+    assert chart_key(replace(plan, data={**plan.data, "rows": rows})) != key
+    assert chart_key(replace(plan, draw={**plan.draw, "estimate": "Estimate "})) != key
+    assert chart_key(replace(plan, height_in=plan.height_in + 0.01)) != key
+    look = plan.look
+    assert chart_key(replace(plan, look=replace(look, palette=look.palette[::-1]))) != key
+    font = replace(look.fonts["regular"], sha256="0" * 64)  # another font file, even at the same path
+    assert chart_key(replace(plan, look=replace(look, fonts={**look.fonts, "regular": font}))) != key
+
+
+def test_charts_in_the_cache_are_taken_from_it_not_drawn(charts, report, template):
+    from report_builder.charts.draw import draw_charts
+
+    skip = "timeline"
+    cache = {c.key: (b"<svg/>", b"png of " + c.id.encode()) for c in charts if c.id != skip}
+    again = draw_charts(report, template, cache=cache)
+    assert [(c.id, c.key) for c in again] == [(c.id, c.key) for c in charts]
+    for chart in again:
+        if chart.id == skip:
+            assert (chart.svg, chart.png) == (charts.get(skip).svg, charts.get(skip).png)  # drawn afresh
+        else:
+            assert (chart.svg, chart.png) == (b"<svg/>", b"png of " + chart.id.encode())
+
+
+# ------------------------------------------------------------------------------------------- long and odd files
+def twenty_times_longer(text: str) -> str:
+    """The bundled file with every prose field 20 times as long (as tests/test_pdf.py grows it)."""
+    import yaml
+
+    prose = {"title", "subtitle", "case", "population", "intervention", "comparison", "background", "design",
+             "name", "short_name", "regimen", "stage", "definition", "note", "notes", "key_points", "limitations",
+             "term", "event", "detail", "points", "question", "reason", "bottom_line", "teaching_points",
+             "outcomes", "cycle_length", "max_cycles", "source_note", "reasons", "checklist", "median_age", "dose",
+             "label", "region", "journal"}
+
+    def longer(node, key=None):
+        if isinstance(node, dict):
+            return {k: longer(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [longer(v, key) for v in node]
+        return " ".join([node] * 20) if isinstance(node, str) and key in prose else node
+
+    return yaml.safe_dump(longer(yaml.safe_load(text)), allow_unicode=True, sort_keys=False)
+
+
+def test_twenty_times_longer_texts_are_cut_not_crashing_or_growing(write_evidence, template, charts):
+    from report_builder.charts.draw import draw_charts, plan_charts
+    from report_builder.model import load_report
+
+    report = load_report(write_evidence(twenty_times_longer(EXAMPLE.read_text(encoding="utf-8")), "long.yaml"))
+    long = draw_charts(report, template)
+    assert [c.id for c in long] == [c.id for c in charts]
+    for chart in long:
+        ET.fromstring(chart.svg)
+        # Labels wrap to a few lines and then end in "…": a chart grows by a few lines per group at most.
+        assert 1 <= chart.height_in <= min(6.5, charts.get(chart.id).height_in + 1.6), chart.id
+        assert chart.width_in == charts.get(chart.id).width_in
+    plans = {p.id: p for p in plan_charts(report, template)}
+    # The conclusion of a footnote survives a long outcome name; the name is what gets shortened.
+    boundary = next(n for n in plans["forest-inovate"].draw["notes"] if n.startswith("†"))
+    assert "Overall survival Overall survival" in boundary and "…" in boundary
+    assert boundary.endswith("so the difference is not statistically significant.")
+    # Figures are never cut, however long the labels around them.
+    rows = group(long.get("response-rates"), "inovate", "crcri")["rows"]
+    assert [r["text"] for r in rows] == ["88/109 (80.7%)", "32/109 (29.4%)"]
+
+
+def test_a_time_to_event_outcome_whose_medians_were_all_not_reached_still_draws(write_evidence, template):
+    from report_builder.charts.draw import draw_charts
+    from report_builder.model import load_report
+
+    base = (ROOT / "tests" / "corpus" / "base.yaml").read_text(encoding="utf-8")
+    text = (base.replace("dx: {median: 9.5, ci: [7.1, 11.0]}", "dx: {median_not_reached: true}")
+                .replace("chemo: {median: 6.0, ci: [4.8, 7.7]}", "chemo: {median_not_reached: true}"))
+    assert text != base
+    chart = draw_charts(load_report(write_evidence(text)), template).get("time-to-event-trial1")
+    rows = chart.data["medians"][0]["rows"]
+    assert [(r["arm"], r["median"], r["not_reached"], r["value_text"]) for r in rows] == [
+        ("dx", None, True, "not reached"), ("chemo", None, True, "not reached")]
+    assert "DX not reached; Chemo not reached" in chart.alt_text
+    ET.fromstring(chart.svg)
+
+
+def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(tmp_path, report, charts):
+    import re
+    import shutil
+
+    from report_builder.charts.draw import draw_charts
+    from report_builder.templates import load_template
+
+    fonts = ROOT / "templates" / "default" / "fonts"
+    folder = tmp_path / "boldface"
+    (folder / "fonts").mkdir(parents=True)
+    shutil.copy(fonts / "DejaVuSans-Bold.ttf", folder / "fonts" / "Body.ttf")  # family "DejaVu Sans", bold cut
+    (folder / "template.yaml").write_text("extends: default\ntheme:\n  fonts:\n    regular: fonts/Body.ttf\n",
+                                          encoding="utf-8")
+    chart = draw_charts(report, load_template(str(folder))).get("response-rates")
+    regular_glyph = re.compile(rb'id="DejaVuSans-[0-9a-f]+"')
+    assert regular_glyph.search(charts.get("response-rates").svg)
+    # Matplotlib would pick its own regular "DejaVu Sans" by family name; the chart must use the file given.
+    assert not regular_glyph.search(chart.svg)
+    assert chart.key != charts.get("response-rates").key

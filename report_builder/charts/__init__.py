@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from report_builder.charts.style import Look
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,30 @@ class Chart:
     dpi: int
     study_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)  #: what it draws: bars, points, values, CIs
+    key: str = ""  #: hash of everything drawn (draw.chart_key): same key, same svg and png
+
+
+@dataclass(frozen=True)
+class ChartPlan:
+    """A chart before drawing: everything that reaches its pixels, computed without importing Matplotlib.
+
+    `data` is what tests and builders read; `draw` adds the rest the renderer uses (fixed wording,
+    ticks, footnotes), and `look` the colours and font files. The renderer reads nothing else, so the
+    chart key (a hash of these) changes whenever the picture would.
+    """
+
+    id: str
+    kind: str
+    title: str
+    caption: str
+    alt_text: str
+    width_in: float
+    height_in: float
+    study_id: str | None
+    data: Mapping[str, Any]
+    renderer: str  #: which render function draws it, see draw.RENDERERS
+    look: "Look"
+    draw: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from report_builder import formatting
-from report_builder.charts import Chart
-from report_builder.charts.style import DPI, SIZE, SMALL, TINY, WIDTH, Style, axes_at, figure, inch_x, render
+from report_builder.charts import ChartPlan
+from report_builder.charts.style import (
+    SIZE, SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
+)
 from report_builder.evidence.schema import Arm, Study
 from report_builder.model import ae_key
 
@@ -74,32 +76,71 @@ def adverse_event_data(report: "Report", study: Study, style: Style) -> dict[str
     }
 
 
-def draw_adverse_events(report: "Report", study: Study, style: Style) -> Chart | None:
+def plan_adverse_events(report: "Report", study: Study, style: Style) -> ChartPlan | None:
     data = adverse_event_data(report, study, style)
     if data is None:
         return None
     rows = data["rows"]
     missing = style.say("not_reported")
-    labels = [_label_lines(style, r) for r in rows]
-    heights = [_row_height(lines) for lines in labels]
-    body = sum(heights)
-    val_w = max([style.measure(missing, SMALL, italic=True)] +
-                [style.measure(r[s]["text"], SMALL) for r in rows for s in ("experimental", "reference") if r[s]])
-    plot_w = (WIDTH - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
-    exp_left = MARGIN + LABEL_W + 2 * PAD + val_w + PAD
-    ref_left = exp_left + plot_w + 0.12
     reported_only = any(r[s] and not r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
     notes = [style.say("ae_reported_note")] if reported_only else []
     if data["omitted"]:
         notes.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
-    foot = [line for note in notes for line in style.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=20)]
+    draw = {"missing": missing, "axis": style.say("ae_axis"), "notes": notes}
+    layout = _layout(data, draw, style)
+    exp, ref = data["experimental"]["label"], data["reference"]["label"]
+    parts = []
+    versus = f" {style.say('ae_versus')} "
+    for row in rows:
+        sides = [f"{arm} {row[s]['text'] if row[s] else missing}"
+                 for s, arm in (("experimental", exp), ("reference", ref))]
+        parts.append(f"{row['label']}: {versus.join(sides)}")
+    if data["omitted"]:
+        parts.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
+    sources = sorted({r["source"] for r in rows}, key=lambda ref_id: style.numbers.get(ref_id, 0))
+    return ChartPlan(
+        id=f"adverse-events-{study.id}", kind="adverse_events",
+        title=style.say("ae_title", study=data["study_name"]),
+        caption=style.say("ae_caption", experimental=exp, reference=ref, sources=style.cite(sources)),
+        alt_text=(style.say("ae_alt", study=style.plain(study.short_name), experimental=exp, reference=ref)
+                  + " " + "; ".join(parts) + "."),
+        width_in=WIDTH, height_in=layout["height"], study_id=study.id, data=data, renderer="adverse_events",
+        look=style.look(), draw=draw,
+    )
+
+
+def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
+    """Row heights, the two halves and the axis scale in inches, from measured text only."""
+    rows = data["rows"]
+    labels = [_label_lines(look, r) for r in rows]
+    heights = [_row_height(lines) for lines in labels]
+    body = sum(heights)
+    missing = look.fit(draw["missing"], 1.0, SMALL, italic=True)
+    val_w = max([look.measure(missing, SMALL, italic=True)] +
+                [look.measure(r[s]["text"], SMALL) for r in rows for s in ("experimental", "reference") if r[s]])
+    plot_w = (WIDTH - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
+    exp_left = MARGIN + LABEL_W + 2 * PAD + val_w + PAD
+    ref_left = exp_left + plot_w + 0.12
+    foot = [line for note in draw["notes"] for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=6)]
     height = HEAD + body + AXIS + (len(foot) * 0.15 + 0.05 if foot else 0.05)
     top_pct = max(r[s]["percent"] for r in rows for s in ("experimental", "reference") if r[s])
     # At most three labelled ticks a side: the halves are narrow and "0" repeats at the centre.
     step = next(s for s in (5, 10, 20, 25, 50) if top_pct * 1.02 <= 3 * s)
     limit = max(step, step * -(-top_pct * 1.02 // step))
-    ticks = list(range(0, int(limit) + 1, step))
-    with figure(style, WIDTH, height) as fig:
+    arms = {side: look.fit(data[side]["label"], plot_w + 0.1, SIZE, bold=True) for side in ("experimental", "reference")}
+    return {"labels": labels, "heights": heights, "body": body, "missing": missing, "plot_w": plot_w,
+            "exp_left": exp_left, "ref_left": ref_left, "foot": foot, "height": height, "limit": limit,
+            "ticks": list(range(0, int(limit) + 1, step)), "arms": arms,
+            "axis": look.fit(draw["axis"], WIDTH - 2 * MARGIN, SMALL)}
+
+
+def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes]:
+    data = plan.data
+    pen = make_pen(plan.look)
+    lay = _layout(data, plan.draw, pen)
+    rows, body, height, plot_w = data["rows"], lay["body"], lay["height"], lay["plot_w"]
+    exp_left, ref_left, limit, ticks, missing = lay["exp_left"], lay["ref_left"], lay["limit"], lay["ticks"], lay["missing"]
+    with figure(pen, WIDTH, height) as fig:
         axes = {}
         for side, left in (("experimental", exp_left), ("reference", ref_left)):
             ax = axes_at(fig, left, HEAD, plot_w, body)
@@ -107,19 +148,18 @@ def draw_adverse_events(report: "Report", study: Study, style: Style) -> Chart |
             ax.set_xlim((limit, 0) if side == "experimental" else (0, limit))
             ax.set_xticks(ticks, labels=[f"{t}" for t in ticks])
             ax.set_yticks([])
-            ax.xaxis.grid(True, color=style.light, linewidth=0.8)
+            ax.xaxis.grid(True, color=pen.light, linewidth=0.8)
             ax.set_axisbelow(True)
             for spine in ("left", "right", "top"):
                 ax.spines[spine].set_visible(False)
             axes[side] = ax
-            arm = data[side]
-            ax.text(0.5, -HEAD / 2, style.fit(arm["label"], plot_w + 0.5, SIZE, bold=True), transform=_top(ax),
-                    ha="center", va="center", fontsize=SIZE, color=arm["colour"], **style.bold())
+            ax.text(0.5, -HEAD / 2, lay["arms"][side], transform=_top(ax), ha="center", va="center", fontsize=SIZE,
+                    color=data[side]["colour"], **pen.bold())
         for side in ("experimental", "reference"):
-            axes[side].axvline(0, color=style.muted, linewidth=0.8)
+            axes[side].axvline(0, color=pen.muted, linewidth=0.8)
         at = inch_x(fig, axes["experimental"])
         y = 0.0
-        for row, lines, h in zip(rows, labels, heights):
+        for row, lines, h in zip(rows, lay["labels"], lay["heights"]):
             cy = y + h / 2
             for k, (term, grade_x) in enumerate(lines):
                 ly = cy + (k - (len(lines) - 1) / 2) * LINE
@@ -127,15 +167,15 @@ def draw_adverse_events(report: "Report", study: Study, style: Style) -> Chart |
                     axes["experimental"].text(MARGIN, ly, term, transform=at, ha="left", va="center", fontsize=SMALL)
                 if grade_x is not None:
                     axes["experimental"].text(MARGIN + grade_x, ly, row["grade_label"], transform=at, ha="left",
-                                              va="center", fontsize=SMALL, color=style.muted)
+                                              va="center", fontsize=SMALL, color=pen.muted)
             for side, x, ha in (("experimental", exp_left - PAD, "right"),
                                 ("reference", ref_left + plot_w + PAD, "left")):
                 value = row[side]
                 ax = axes[side]
                 colour = data[side]["colour"]
                 if value is None:
-                    ax.text(x, cy, missing, transform=at, ha=ha, va="center", fontsize=SMALL, color=style.muted,
-                            **style.italic())
+                    ax.text(x, cy, missing, transform=at, ha=ha, va="center", fontsize=SMALL, color=pen.muted,
+                            **pen.italic())
                     continue
                 if value["from_counts"]:
                     ax.barh(cy, value["percent"], height=0.17, color=colour, linewidth=0)
@@ -144,44 +184,27 @@ def draw_adverse_events(report: "Report", study: Study, style: Style) -> Chart |
                 ax.text(x, cy, value["text"], transform=at, ha=ha, va="center", fontsize=SMALL)
             y += h
         fig.text((exp_left + ref_left + plot_w) / 2 / WIDTH, 1 - (HEAD + body + 0.38) / height,
-                 style.say("ae_axis"), ha="center", va="center", fontsize=SMALL)
-        for k, line in enumerate(foot):
+                 lay["axis"], ha="center", va="center", fontsize=SMALL)
+        for k, line in enumerate(lay["foot"]):
             fig.text(MARGIN / WIDTH, 1 - (HEAD + body + AXIS + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
-                     color=style.muted, ha="left", va="center")
-        svg, png = render(fig)
-    exp, ref = data["experimental"]["label"], data["reference"]["label"]
-    parts = []
-    for row in rows:
-        sides = [f"{arm} {row[s]['text'] if row[s] else missing}"
-                 for s, arm in (("experimental", exp), ("reference", ref))]
-        parts.append(f"{row['label']}: {' vs '.join(sides)}")
-    if data["omitted"]:
-        parts.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
-    sources = sorted({r["source"] for r in rows}, key=lambda ref_id: style.numbers.get(ref_id, 0))
-    return Chart(
-        id=f"adverse-events-{study.id}", kind="adverse_events",
-        title=style.say("ae_title", study=data["study_name"]),
-        caption=style.say("ae_caption", experimental=exp, reference=ref, sources=style.cite(sources)),
-        alt_text=(style.say("ae_alt", study=style.plain(study.short_name), experimental=exp, reference=ref)
-                  + " " + "; ".join(parts) + "."),
-        svg=svg, png=png, width_in=WIDTH, height_in=height, dpi=DPI, study_id=study.id, data=data,
-    )
+                     color=pen.muted, ha="left", va="center")
+        return render(fig)
 
 
 def _row_height(lines: list) -> float:
     return max(0.26, len(lines) * LINE + 0.1)
 
 
-def _label_lines(style: Style, row: dict[str, Any]) -> list[tuple[str, float | None]]:
+def _label_lines(look: Look, row: dict[str, Any]) -> list[tuple[str, float | None]]:
     """The wrapped term, with the grade (muted) after its last line if it fits there, else on a line of its own.
 
     Each entry is (text, x offset of the grade in inches or None).
     """
     lines: list[tuple[str, float | None]] = [
-        (line, None) for line in style.wrap(row["term_label"], LABEL_W, SMALL, max_lines=3)]
+        (line, None) for line in look.wrap(row["term_label"], LABEL_W, SMALL, max_lines=3)]
     last = lines[-1][0] + "  "
-    offset = style.measure(last, SMALL)
-    if offset + style.measure(row["grade_label"], SMALL) <= LABEL_W:
+    offset = look.measure(last, SMALL)
+    if offset + look.measure(row["grade_label"], SMALL) <= LABEL_W:
         lines[-1] = (lines[-1][0], offset)
     else:
         lines.append(("", 0.0))

@@ -1,47 +1,139 @@
-"""Draw every chart the report's data supports, and none for data the evidence file does not have."""
+"""Plan every chart the report's data supports (no Matplotlib), then render only those not already drawn."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, is_dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from report_builder.charts import Chart, ChartSet
+from report_builder.charts import Chart, ChartPlan, ChartSet
 
 if TYPE_CHECKING:
     from report_builder.model import Report
     from report_builder.templates import Template
 
+#: Part of every chart key. Bump it when something outside report_builder/charts changes how charts
+#: look (the source of this package is hashed into the key anyway, see _code_digest).
+CHART_CODE_VERSION = "2"
+#: renderer name -> "module:function"; imported only when a chart must be drawn.
+RENDERERS = {
+    "panels": "rows:render_panels",
+    "forest": "forest:render_forest",
+    "curve": "survival:render_curve",
+    "adverse_events": "adverse:render_adverse_events",
+    "timeline": "timeline:render_timeline",
+    "flow": "flow:render_flow",
+}
+Cache = Mapping[str, tuple[bytes, bytes]]
 
-def draw_charts(report: "Report", template: "Template") -> ChartSet:
-    """All charts of one build, in reading order; Matplotlib is imported only here, when drawing."""
-    from report_builder.charts.adverse import draw_adverse_events
-    from report_builder.charts.flow import draw_flow
-    from report_builder.charts.forest import draw_forest
-    from report_builder.charts.response import draw_response
+
+def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
+    """Every chart of one build, in reading order, with all it will draw; Matplotlib is not imported."""
+    from report_builder.charts.adverse import plan_adverse_events
+    from report_builder.charts.flow import plan_flow
+    from report_builder.charts.forest import plan_forest
+    from report_builder.charts.response import plan_response
     from report_builder.charts.style import make_style
-    from report_builder.charts.survival import draw_curve, draw_time_to_event
-    from report_builder.charts.timeline import draw_timeline
+    from report_builder.charts.survival import plan_curve, plan_time_to_event
+    from report_builder.charts.timeline import plan_timeline
     from report_builder.evidence.schema import TimeToEventOutcome
 
     style = make_style(template, report)
-    charts: list[Chart | None] = [draw_response(report, style)]
+    plans: list[ChartPlan | None] = [plan_response(report, style)]
     for study in report.evidence.studies:
-        charts.append(draw_forest(report, study, style))
+        plans.append(plan_forest(report, study, style))
     for study in report.evidence.studies:
-        charts.append(draw_time_to_event(report, study, style))
+        plans.append(plan_time_to_event(report, study, style))
         for outcome in study.outcomes:
             if isinstance(outcome, TimeToEventOutcome):
-                charts.append(draw_curve(report, study, outcome, style))
+                plans.append(plan_curve(report, study, outcome, style))
     for study in report.evidence.studies:
-        charts.append(draw_adverse_events(report, study, style))
-    charts.append(draw_timeline(report, style))
+        plans.append(plan_adverse_events(report, study, style))
+    plans.append(plan_timeline(report, style))
     for study in report.evidence.studies:
-        charts.append(draw_flow(report, study, style))
-    return ChartSet(tuple(_clean(c) for c in charts if c is not None))
+        plans.append(plan_flow(report, study, style))
+    return [_clean(p) for p in plans if p is not None]
 
 
-def _clean(chart: Chart) -> Chart:
+def chart_key(plan: ChartPlan) -> str:
+    """sha256 of everything that reaches the chart's pixels, and of the code and library versions that draw them.
+
+    Title, caption and alt text are not drawn, so editing them (or any other text) re-renders nothing.
+    """
+    drawn = {
+        "code": [CHART_CODE_VERSION, _code_digest()],
+        "versions": _versions(),
+        "renderer": plan.renderer,
+        "size": [plan.width_in, plan.height_in],
+        "look": plan.look.identity(),
+        "data": plan.data,
+        "draw": plan.draw,
+    }
+    return hashlib.sha256(_canonical(drawn)).hexdigest()
+
+
+def draw_charts(report: "Report", template: "Template", cache: Cache | None = None) -> ChartSet:
+    """All charts of one build; a chart whose key is in cache (key -> (svg, png)) is taken from it, not drawn."""
+    from report_builder.charts.style import DPI
+
+    charts = []
+    for plan in plan_charts(report, template):
+        key = chart_key(plan)
+        svg, png = cache[key] if cache is not None and key in cache else _renderer(plan.renderer)(plan)
+        charts.append(Chart(
+            id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text, svg=svg,
+            png=png, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,
+            data=plan.data, key=key,
+        ))
+    return ChartSet(tuple(charts))
+
+
+def _renderer(name: str) -> Callable[[ChartPlan], tuple[bytes, bytes]]:
+    import importlib
+
+    module, function = RENDERERS[name].split(":")
+    return getattr(importlib.import_module(f"report_builder.charts.{module}"), function)
+
+
+def _clean(plan: ChartPlan) -> ChartPlan:
     """Title, caption and alt text go into PDF and PowerPoint XML: no control character may reach them."""
-    from dataclasses import replace
-
     from report_builder.markup import clean
 
-    return replace(chart, title=clean(chart.title), caption=clean(chart.caption), alt_text=clean(chart.alt_text))
+    return replace(plan, title=clean(plan.title), caption=clean(plan.caption), alt_text=clean(plan.alt_text))
+
+
+def _canonical(value: Any) -> bytes:
+    """One byte string per value: sorted keys, tuples as lists, dataclasses as dicts, floats by repr."""
+
+    def encode(item: Any) -> Any:
+        if is_dataclass(item) and not isinstance(item, type):
+            return asdict(item)
+        raise TypeError(f"not part of a chart plan: {type(item).__name__}")
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=encode).encode()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The chart package's own source: a change to how charts are drawn can never reuse an old picture."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    """The libraries that turn a plan into bytes, from package metadata (importing them is what we avoid)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("matplotlib", "pillow"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from report_builder.charts import Chart
-from report_builder.charts.style import DPI, SIZE, SMALL, TINY, WIDTH, Style, arm_keys, arm_label, figure, render
+from report_builder.charts import ChartPlan
+from report_builder.charts.style import (
+    SIZE, SMALL, TINY, WIDTH, Look, Style, arm_keys, arm_label, figure, make_pen, render,
+)
 from report_builder.evidence.schema import Study
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ PAD = 0.08
 ROW_GAP = 0.32
 TOP = 0.1
 MAX_BOX_W = 2.5
+HEADER_H = 0.28  #: the arm names on the allocation arrows
 
 
 def flow_data(study: Study, style: Style) -> dict[str, Any] | None:
@@ -49,29 +52,65 @@ def flow_data(study: Study, style: Style) -> dict[str, Any] | None:
     }
 
 
-def draw_flow(report: "Report", study: Study, style: Style) -> Chart | None:
-    from matplotlib.patches import FancyBboxPatch
-
+def plan_flow(report: "Report", study: Study, style: Style) -> ChartPlan | None:
     data = flow_data(study, style)
     if data is None:
         return None
+    if data["randomized"]:
+        top_text = style.say("flow_randomized", n=data["enrolled"])
+    else:
+        top_text = style.say("flow_enrolled", n=data["enrolled"])
+    draw = {"top": top_text,
+            "counts": [{arm: style.say("flow_count", n=n) for arm, n in stage["counts"].items()}
+                       for stage in data["stages"]]}
+    layout = _layout(data, draw, style)
+    cols = data["columns"]
+    parts = []
+    for stage in data["stages"]:
+        counts = ", ".join(f"{c['label']} {stage['counts'][c['arm']]}" for c in cols if c["arm"] in stage["counts"])
+        parts.append(f"{stage['stage']}: {counts}.")
+    sources = sorted({s["source"] for s in data["stages"]}, key=lambda ref: style.numbers.get(ref, 0))
+    return ChartPlan(
+        id=f"flow-{study.id}", kind="flow", title=style.say("flow_title", study=data["study_name"]),
+        caption=style.say("flow_caption", study=style.plain(study.short_name), sources=style.cite(sources)),
+        alt_text=style.say("flow_alt", study=style.plain(study.short_name), top=top_text) + " " + " ".join(parts),
+        width_in=WIDTH, height_in=layout["height"], study_id=study.id, data=data, renderer="flow",
+        look=style.look(), draw=draw,
+    )
+
+
+def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
+    """Box sizes and wrapped stage texts in inches, from measured text only: plan and render share it."""
     cols = data["columns"]
     n = len(cols)
     box_w = min(MAX_BOX_W, (WIDTH - 2 * SIDE - (n - 1) * COL_GAP) / n)
     total_w = n * box_w + (n - 1) * COL_GAP
     x0 = (WIDTH - total_w) / 2
-    centres = {c["arm"]: x0 + box_w / 2 + i * (box_w + COL_GAP) for i, c in enumerate(cols)}
-    top_text = style.say("flow_randomized" if data["randomized"] else "flow_enrolled", n=data["enrolled"])
-    top_w = min(total_w, style.measure(top_text, SIZE, bold=True) + 2 * PAD + 0.2)
-    top_h = LINE + 2 * PAD
+    top_text = look.fit(draw["top"], total_w - 2 * PAD - 0.2, SIZE, bold=True)
     boxes = []
     for stage in data["stages"]:
-        lines = style.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
-        notes = style.wrap(stage["note"], box_w - 2 * PAD, TINY) if stage["note"] else []
+        lines = look.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
+        notes = look.wrap(stage["note"], box_w - 2 * PAD, TINY) if stage["note"] else []
         boxes.append((lines, notes, (len(lines) + 1) * LINE + len(notes) * NOTE_LINE + 2 * PAD))
-    header_h = 0.28
-    height = TOP + top_h + ROW_GAP + header_h + sum(b[2] for b in boxes) + ROW_GAP * (len(boxes) - 1) + 0.15
-    with figure(style, WIDTH, height) as fig:
+    top_h = LINE + 2 * PAD
+    height = TOP + top_h + ROW_GAP + HEADER_H + sum(b[2] for b in boxes) + ROW_GAP * (len(boxes) - 1) + 0.15
+    return {"box_w": box_w, "top_text": top_text, "top_w": min(total_w, look.measure(top_text, SIZE, bold=True)
+                                                               + 2 * PAD + 0.2),
+            "top_h": top_h, "boxes": boxes, "height": height,
+            "centres": {c["arm"]: x0 + box_w / 2 + i * (box_w + COL_GAP) for i, c in enumerate(cols)},
+            "labels": {c["arm"]: look.fit(c["label"], box_w, SIZE, bold=True) for c in cols}}
+
+
+def render_flow(plan: ChartPlan) -> tuple[bytes, bytes]:
+    from matplotlib.patches import FancyBboxPatch
+
+    data = plan.data
+    pen = make_pen(plan.look)
+    lay = _layout(data, plan.draw, pen)
+    cols, box_w, top_w, top_h, boxes, centres = (data["columns"], lay["box_w"], lay["top_w"], lay["top_h"],
+                                                 lay["boxes"], lay["centres"])
+    height = lay["height"]
+    with figure(pen, WIDTH, height) as fig:
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, WIDTH)
         ax.set_ylim(height, 0)
@@ -89,18 +128,18 @@ def draw_flow(report: "Report", study: Study, style: Style) -> Chart | None:
                                     "mutation_scale": 9})
 
         cx_all = WIDTH / 2
-        box(cx_all, TOP, top_w, top_h, style.primary, style.light)
-        ax.text(cx_all, TOP + top_h / 2, top_text, ha="center", va="center", fontsize=SIZE, color=style.primary,
-                **style.bold())
-        header_y = TOP + top_h + ROW_GAP + header_h / 2
+        box(cx_all, TOP, top_w, top_h, pen.primary, pen.light)
+        ax.text(cx_all, TOP + top_h / 2, lay["top_text"], ha="center", va="center", fontsize=SIZE, color=pen.primary,
+                **pen.bold())
+        header_y = TOP + top_h + ROW_GAP + HEADER_H / 2
         for col in cols:
             # The arm name sits on the allocation arrow, masking it like a label on a connector.
-            ax.text(centres[col["arm"]], header_y, style.fit(col["label"], box_w, SIZE, bold=True), ha="center",
+            ax.text(centres[col["arm"]], header_y, lay["labels"][col["arm"]], ha="center",
                     va="center", fontsize=SIZE, color=col["colour"], zorder=5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5}, **style.bold())
-        y = TOP + top_h + ROW_GAP + header_h
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5}, **pen.bold())
+        y = TOP + top_h + ROW_GAP + HEADER_H
         tops: list[float] = []
-        for index, (stage, (lines, notes, h)) in enumerate(zip(data["stages"], boxes)):
+        for index, (stage, (lines, notes, h), counts) in enumerate(zip(data["stages"], boxes, plan.draw["counts"])):
             tops.append(y)
             for col in cols:
                 key = col["arm"]
@@ -112,21 +151,20 @@ def draw_flow(report: "Report", study: Study, style: Style) -> Chart | None:
                 for line in lines:
                     ax.text(cx, ty, line, ha="center", va="center", fontsize=SMALL)
                     ty += LINE
-                ax.text(cx, ty, style.say("flow_count", n=stage["counts"][key]), ha="center", va="center",
-                        fontsize=SIZE, **style.bold())
+                ax.text(cx, ty, counts[key], ha="center", va="center", fontsize=SIZE, **pen.bold())
                 ty += LINE / 2 + NOTE_LINE / 2
                 for line in notes:
-                    ax.text(cx, ty, line, ha="center", va="center", fontsize=TINY, color=style.muted)
+                    ax.text(cx, ty, line, ha="center", va="center", fontsize=TINY, color=pen.muted)
                     ty += NOTE_LINE
                 parent = stage["parent"]
                 if isinstance(parent, int) and key not in data["stages"][parent]["counts"]:
                     continue  # no box of this arm in the earlier stage to draw the arrow from
                 if parent == "enrolled":
                     mid = TOP + top_h + ROW_GAP / 2
-                    arrow([(cx_all, TOP + top_h), (cx_all, mid), (cx, mid), (cx, y)], style.muted)
+                    arrow([(cx_all, TOP + top_h), (cx_all, mid), (cx, mid), (cx, y)], pen.muted)
                 elif parent == index - 1:
                     prev_bottom = tops[parent] + boxes[parent][2]
-                    arrow([(cx, prev_bottom), (cx, y)], style.muted)
+                    arrow([(cx, prev_bottom), (cx, y)], pen.muted)
                 elif isinstance(parent, int):
                     # Bypass the stages in between on the outside of the column.
                     outer = -1 if cx <= WIDTH / 2 else 1
@@ -134,18 +172,6 @@ def draw_flow(report: "Report", study: Study, style: Style) -> Chart | None:
                     route = edge + outer * (SIDE - 0.1 if key in (cols[0]["arm"], cols[-1]["arm"]) else COL_GAP / 2)
                     start_y = tops[parent] + boxes[parent][2] / 2
                     end_y = y + h / 2
-                    arrow([(edge, start_y), (route, start_y), (route, end_y), (edge, end_y)], style.muted)
+                    arrow([(edge, start_y), (route, start_y), (route, end_y), (edge, end_y)], pen.muted)
             y += h + ROW_GAP
-        svg, png = render(fig)
-    parts = []
-    for stage in data["stages"]:
-        counts = ", ".join(f"{c['label']} {stage['counts'][c['arm']]}" for c in cols if c["arm"] in stage["counts"])
-        parts.append(f"{stage['stage']}: {counts}.")
-    sources = sorted({s["source"] for s in data["stages"]}, key=lambda ref: style.numbers.get(ref, 0))
-    return Chart(
-        id=f"flow-{study.id}", kind="flow", title=style.say("flow_title", study=data["study_name"]),
-        caption=style.say("flow_caption", study=style.plain(study.short_name), sources=style.cite(sources)),
-        alt_text=style.say("flow_alt", study=style.plain(study.short_name), top=top_text) + " " + " ".join(parts),
-        svg=svg, png=png, width_in=WIDTH, height_in=height, dpi=DPI, study_id=study.id, data=data,
-    )
-
+        return render(fig)

@@ -5,8 +5,10 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from report_builder import formatting
-from report_builder.charts import Chart
-from report_builder.charts.style import DPI, SIZE, SMALL, TINY, WIDTH, Style, axes_at, figure, inch_x, render
+from report_builder.charts import ChartPlan
+from report_builder.charts.style import (
+    SIZE, SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
+)
 from report_builder.evidence.schema import Arm, BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
@@ -20,6 +22,8 @@ AXIS = 0.5  #: tick labels and the favours labels under each panel
 COL_GAP = 0.14
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100)
 DAGGER, DOUBLE_DAGGER = "†", "‡"
+ARM_W = 1.3  #: inches at most for an arm name in a panel title
+NAME_W = 2.6  #: inches at most for an outcome name inside a footnote, so the note's conclusion always shows
 
 def conditional_on_response(outcome: BinaryOutcome | TimeToEventOutcome) -> bool:
     """Outcomes among responders compare non-randomized groups, so they get no row in a forest plot."""
@@ -101,70 +105,107 @@ def forest_data(report: "Report", study: Study, style: Style) -> dict[str, Any] 
             "scale": "log", "reference_line": 1}
 
 
-def draw_forest(report: "Report", study: Study, style: Style) -> Chart | None:
+def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | None:
     data = forest_data(report, study, style)
     if data is None:
         return None
-    by_id = {r["outcome"]: r for r in data["rows"]}
-    notes = _footnotes(data, style)
     for row in data["rows"]:
-        marks = ""
-        if row["crossed_boundary"] is False:
-            marks += DAGGER
-        if row["continuity_corrected"]:
-            marks += DOUBLE_DAGGER
-        row["marks"] = marks
-    label_lines = {r["outcome"]: style.wrap(r["label"], LABEL_W) for r in data["rows"]}
-    est_w = max(style.measure(r["estimate_text"], SMALL) for r in data["rows"])
-    ci_w = max(style.measure(r["ci_text"] + r["marks"], SMALL) for r in data["rows"])
-    ci_w = max(ci_w, style.measure(style.say("forest_col_ci"), SMALL, bold=True))
+        row["marks"] = (DAGGER if row["crossed_boundary"] is False else "") + \
+            (DOUBLE_DAGGER if row["continuity_corrected"] else "")
+    notes = _footnotes(data, style)
+    draw = {
+        "estimate": style.say("forest_col_estimate"), "ci": style.say("forest_col_ci"),
+        # Arm names shortened first, so a long one cannot push the other side's name out of the title.
+        "titles": [style.say("forest_panel", below=style.fit(p["favours_below_1"], ARM_W, SIZE, bold=True),
+                             above=style.fit(p["favours_above_1"], ARM_W, SIZE, bold=True)) for p in data["panels"]],
+        "favours": [(style.say("favours", arm=p["favours_below_1"]), style.say("favours", arm=p["favours_above_1"]))
+                    for p in data["panels"]],
+        "notes": notes,
+    }
+    layout = _layout(data, draw, style)
+    sources = sorted({r["source"] for r in data["rows"]}, key=lambda ref: style.numbers.get(ref, 0))
+    alt_rows = "; ".join(_alt_row(r, style) for r in data["rows"])
+    alt = style.say("forest_alt", study=style.plain(study.short_name)) + " " + alt_rows + "."
+    if any(r["crossed_boundary"] is False for r in data["rows"]):
+        alt += " " + " ".join(n for n in notes if n.startswith(DAGGER)).removeprefix(DAGGER).strip()
+    return ChartPlan(
+        id=f"forest-{study.id}", kind="forest", title=style.say("forest_title", study=data["study_name"]),
+        caption=style.say("forest_caption", sources=style.cite(sources)), alt_text=alt,
+        width_in=WIDTH, height_in=layout["height"], study_id=study.id, data=data, renderer="forest",
+        look=style.look(), draw=draw,
+    )
+
+
+def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
+    """Columns, row heights and wrapped text in inches, from measured text only: plan and render share it."""
+    rows = data["rows"]
+    label_lines = {r["outcome"]: look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows}
+    col_w = 1.7  # a column header from the wording may be long; the figures under it are short
+    estimate, ci = look.fit(draw["estimate"], col_w, SMALL, bold=True), look.fit(draw["ci"], col_w, SMALL, bold=True)
+    est_w = max(look.measure(r["estimate_text"], SMALL) for r in rows)
+    ci_w = max(look.measure(r["ci_text"] + r["marks"], SMALL) for r in rows)
+    ci_w = max(ci_w, look.measure(ci, SMALL, bold=True))
     col_ci = WIDTH - MARGIN - ci_w
-    col_est = col_ci - COL_GAP - max(est_w, style.measure(style.say("forest_col_estimate"), SMALL, bold=True))
+    col_est = col_ci - COL_GAP - max(est_w, look.measure(estimate, SMALL, bold=True))
     left = MARGIN + LABEL_W + 0.12
-    right = col_est - 0.2
-    lo, hi = _limits(data["rows"])
-    ticks = tuple(t for t in TICKS if lo <= t <= hi)
+    right = max(col_est - 0.2, left + 1.2)
+    lo, hi = _limits(rows)
+    middle = left + (right - left) * math.log(1 / lo) / math.log(hi / lo)  # where the line of no effect is
+    favours = [("← " + look.fit(below, middle - MARGIN - 0.25, SMALL),
+                look.fit(above, WIDTH - MARGIN - middle - 0.25, SMALL) + " →") for below, above in draw["favours"]]
     row_h = {k: max(0.28, len(v) * LINE + 0.1) for k, v in label_lines.items()}
     bodies = [sum(row_h[o] for o in p["rows"]) for p in data["panels"]]
-    foot = [line for note in notes for line in style.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=20)]
+    foot = [line for note in draw["notes"] for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=6)]
     # Long arm names wrap the panel title rather than run into the column headers.
-    titles = [style.wrap(style.say("forest_panel", below=p["favours_below_1"], above=p["favours_above_1"]),
-                         col_est - MARGIN - 0.15, SIZE, bold=True) for p in data["panels"]]
+    titles = [look.wrap(t, col_est - MARGIN - 0.15, SIZE, bold=True, max_lines=2) for t in draw["titles"]]
     heads = [PANEL_HEAD + (len(t) - 1) * LINE for t in titles]
     height = sum(h + b + AXIS for h, b in zip(heads, bodies)) + (len(foot) * 0.15 + 0.1 if foot else 0.05)
-    with figure(style, WIDTH, height) as fig:
+    return {"label_lines": label_lines, "estimate": estimate, "ci": ci, "col_ci": col_ci, "col_est": col_est,
+            "left": left, "right": right, "lo": lo, "hi": hi, "ticks": tuple(t for t in TICKS if lo <= t <= hi),
+            "favours": favours, "row_h": row_h, "bodies": bodies, "foot": foot, "titles": titles, "heads": heads,
+            "height": height}
+
+
+def render_forest(plan: ChartPlan) -> tuple[bytes, bytes]:
+    data = plan.data
+    pen = make_pen(plan.look)
+    lay = _layout(data, plan.draw, pen)
+    by_id = {r["outcome"]: r for r in data["rows"]}
+    left, right, col_est, col_ci, height = lay["left"], lay["right"], lay["col_est"], lay["col_ci"], lay["height"]
+    with figure(pen, WIDTH, height) as fig:
         top = 0.0
-        for panel, body, title, head in zip(data["panels"], bodies, titles, heads):
+        for panel, body, title, head, (below, above) in zip(data["panels"], lay["bodies"], lay["titles"],
+                                                             lay["heads"], lay["favours"]):
             ax = axes_at(fig, left, top + head, right - left, body)
             at = inch_x(fig, ax)
             ax.set_xscale("log")
-            ax.set_xlim(lo, hi)
+            ax.set_xlim(lay["lo"], lay["hi"])
             ax.set_ylim(body, 0)
-            ax.set_xticks(list(ticks), labels=[f"{t:g}" for t in ticks])
+            ax.set_xticks(list(lay["ticks"]), labels=[f"{t:g}" for t in lay["ticks"]])
             ax.minorticks_off()
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
-            ax.axvline(1, color=style.muted, linewidth=0.9, linestyle=(0, (3, 2)), zorder=1)
+            ax.axvline(1, color=pen.muted, linewidth=0.9, linestyle=(0, (3, 2)), zorder=1)
             head_y = -head + PANEL_HEAD / 2
             for k, line in enumerate(title):
                 ax.text(MARGIN, head_y + k * LINE, line, transform=at, ha="left", va="center", fontsize=SIZE,
-                        color=style.primary, **style.bold())
-            ax.text(col_est, head_y, style.say("forest_col_estimate"), transform=at, ha="left", va="center",
-                    fontsize=SMALL, color=style.muted, **style.bold())
-            ax.text(col_ci, head_y, style.say("forest_col_ci"), transform=at, ha="left", va="center",
-                    fontsize=SMALL, color=style.muted, **style.bold())
+                        color=pen.primary, **pen.bold())
+            ax.text(col_est, head_y, lay["estimate"], transform=at, ha="left", va="center",
+                    fontsize=SMALL, color=pen.muted, **pen.bold())
+            ax.text(col_ci, head_y, lay["ci"], transform=at, ha="left", va="center",
+                    fontsize=SMALL, color=pen.muted, **pen.bold())
             y = 0.0
             for outcome_id in panel["rows"]:
                 row = by_id[outcome_id]
-                h = row_h[outcome_id]
+                h = lay["row_h"][outcome_id]
                 cy = y + h / 2
-                lines = label_lines[outcome_id]
+                lines = lay["label_lines"][outcome_id]
                 for k, line in enumerate(lines):
                     ax.text(MARGIN, cy + (k - (len(lines) - 1) / 2) * LINE, line, transform=at, ha="left",
                             va="center", fontsize=SIZE)
                 if row["estimate"] is not None:
-                    ax.plot([row["low"], row["high"]], [cy, cy], color=style.text, linewidth=1.4, zorder=2)
-                    ax.plot(row["estimate"], cy, "s" if row["measure"] == "RR" else "D", color=style.primary,
+                    ax.plot([row["low"], row["high"]], [cy, cy], color=pen.text, linewidth=1.4, zorder=2)
+                    ax.plot(row["estimate"], cy, "s" if row["measure"] == "RR" else "D", color=pen.primary,
                             markersize=6 if row["measure"] == "RR" else 5.5, zorder=3)
                 ax.text(col_est, cy, row["estimate_text"], transform=at, ha="left", va="center", fontsize=SMALL)
                 ax.text(col_ci, cy, row["ci_text"] + row["marks"], transform=at, ha="left", va="center",
@@ -172,27 +213,15 @@ def draw_forest(report: "Report", study: Study, style: Style) -> Chart | None:
                 y += h
             # The favours labels sit under the axis, each beside the line of no effect.
             fav_y = body + 0.36
-            ax.annotate("← " + style.say("favours", arm=panel["favours_below_1"]), xy=(1, fav_y),
-                        xycoords=("data", "data"), xytext=(-4, 0), textcoords="offset points", ha="right",
-                        va="center", fontsize=SMALL, color=style.muted, annotation_clip=False)
-            ax.annotate(style.say("favours", arm=panel["favours_above_1"]) + " →", xy=(1, fav_y),
-                        xycoords=("data", "data"), xytext=(4, 0), textcoords="offset points", ha="left",
-                        va="center", fontsize=SMALL, color=style.muted, annotation_clip=False)
+            ax.annotate(below, xy=(1, fav_y), xycoords=("data", "data"), xytext=(-4, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=SMALL, color=pen.muted, annotation_clip=False)
+            ax.annotate(above, xy=(1, fav_y), xycoords=("data", "data"), xytext=(4, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=SMALL, color=pen.muted, annotation_clip=False)
             top += head + body + AXIS
-        for k, line in enumerate(foot):
+        for k, line in enumerate(lay["foot"]):
             fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
-                     color=style.muted, ha="left", va="center")
-        svg, png = render(fig)
-    sources = sorted({r["source"] for r in data["rows"]}, key=lambda ref: style.numbers.get(ref, 0))
-    alt_rows = "; ".join(_alt_row(r, style) for r in data["rows"])
-    alt = style.say("forest_alt", study=style.plain(study.short_name)) + " " + alt_rows + "."
-    if any(r["crossed_boundary"] is False for r in data["rows"]):
-        alt += " " + " ".join(n for n in notes if n.startswith(DAGGER)).removeprefix(DAGGER).strip()
-    return Chart(
-        id=f"forest-{study.id}", kind="forest", title=style.say("forest_title", study=data["study_name"]),
-        caption=style.say("forest_caption", sources=style.cite(sources)), alt_text=alt,
-        svg=svg, png=png, width_in=WIDTH, height_in=height, dpi=DPI, study_id=study.id, data=data,
-    )
+                     color=pen.muted, ha="left", va="center")
+        return render(fig)
 
 
 def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
@@ -205,7 +234,7 @@ def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
 
 def _alt_row(row: dict[str, Any], style: Style) -> str:
     if row["estimate"] is None:
-        return f"{row['label']} risk ratio {style.say('not_estimable')}"
+        return f"{row['label']} {style.say('risk_ratio')} {style.say('not_estimable')}"
     name = style.say("risk_ratio") if row["measure"] == "RR" else style.say("hazard_ratio")
     text = f"{row['label']} {name} {row['estimate_text'].split(' ', 1)[1]} ({row['ci_text']})"
     if row["favours"]:
@@ -215,16 +244,20 @@ def _alt_row(row: dict[str, Any], style: Style) -> str:
 
 def _footnotes(data: dict[str, Any], style: Style) -> list[str]:
     notes = [style.say("forest_scale_note")]
+
+    def name(text: str) -> str:
+        return style.fit(text, NAME_W, TINY)
+
     for row in data["rows"]:
         if row["crossed_boundary"] is False:
-            notes.append(DAGGER + " " + style.say("forest_boundary_note", outcome=row["label"], p=row["p"] or "",
+            notes.append(DAGGER + " " + style.say("forest_boundary_note", outcome=name(row["label"]), p=row["p"] or "",
                                                   boundary=row["p_boundary"]))
     if any(r["continuity_corrected"] for r in data["rows"]):
         notes.append(DOUBLE_DAGGER + " " + style.say("forest_continuity_note"))
-    conditional = [s["name"] for s in data["skipped"] if s["reason"] == "conditional on response"]
+    conditional = [name(s["name"]) for s in data["skipped"] if s["reason"] == "conditional on response"]
     if conditional:
         notes.append(style.say("forest_skipped_conditional", outcomes="; ".join(conditional)))
-    no_counts = [s["name"] for s in data["skipped"] if s["reason"] == "no counts"]
+    no_counts = [name(s["name"]) for s in data["skipped"] if s["reason"] == "no counts"]
     if no_counts:
         notes.append(style.say("forest_skipped_no_counts", outcomes="; ".join(no_counts)))
     return notes

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from report_builder import formatting
-from report_builder.charts import Chart
-from report_builder.charts.rows import Group, Panel, Row, draw_panels
-from report_builder.charts.style import DPI, Style, arm_keys, arm_label
+from report_builder.charts import ChartPlan
+from report_builder.charts.rows import Group, Panel, Row, layout_panels
+from report_builder.charts.style import WIDTH, Style, arm_keys, arm_label
 from report_builder.evidence.schema import BinaryOutcome
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
     return {"groups": groups, "axis": "percent", "ci_method": "exact Clopper-Pearson, from reported counts"}
 
 
-def draw_response(report: "Report", style: Style) -> Chart | None:
+def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     data = response_data(report, style)
     if data is None:
         return None
@@ -72,22 +72,23 @@ def draw_response(report: "Report", style: Style) -> Chart | None:
     )
     reported_only = any(not r["counts"] for g in groups for r in g["rows"])
     notes = [style.say("response_open_marker")] if reported_only else []
-    drawn = draw_panels(style, [panel], notes)
+    layout = layout_panels(style, [panel], notes)
     sources = sorted({g["source"] for g in groups}, key=lambda ref: style.numbers.get(ref, 0))
     parts = []
     for g in groups:
         arms = "; ".join(f"{r['label']} {_with_ci(r, style)}" for r in g["rows"])
         parts.append(f"{g['study_name']}, {g['outcome_name']}: {arms}.")
     alt = style.say("response_alt") + " " + " ".join(parts)
-    return Chart(
+    return ChartPlan(
         id=CHART_ID, kind="response", title=style.say("response_title"),
         caption=style.say("response_caption", sources=style.cite(sources)), alt_text=alt,
-        svg=drawn.svg, png=drawn.png, width_in=drawn.width, height_in=drawn.height, dpi=DPI, study_id=None, data=data,
+        width_in=WIDTH, height_in=layout.height, study_id=None, data=data,
+        renderer="panels", look=style.look(), draw={"panels": [panel], "footnotes": notes},
     )
 
 
 def _with_ci(row: dict[str, Any], style: Style) -> str:
     """"88/109 (80.7%; exact 95% CI 72.1–87.7)" or "57% (reported %, no counts)"."""
-    extra = style.say("exact_prefix") + row["ci_text"] if row["counts"] else row["ci_text"]
+    extra = " ".join(filter(None, (style.say("exact_prefix"), row["ci_text"]))) if row["counts"] else row["ci_text"]
     text = row["text"]
     return f"{text[:-1]}; {extra})" if text.endswith(")") else f"{text} ({extra})"

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from report_builder.charts.style import SIZE, SLOT, SMALL, TINY, WIDTH, Style, axes_at, figure, inch_x, render
+from report_builder.charts.style import (
+    SIZE, SLOT, SMALL, TINY, WIDTH, Look, axes_at, figure, inch_x, make_pen, render,
+)
+
+if TYPE_CHECKING:
+    from report_builder.charts import ChartPlan
 
 MARGIN = 0.08  #: inches at the left and right edges
 HEADER = 0.21  #: inches for a group's header line
@@ -13,7 +18,10 @@ PANEL_HEAD = 0.26  #: inches for a panel's title / column-header line
 AXIS = 0.5  #: inches under a panel for tick labels and the axis label
 COL_GAP = 0.14
 ARM_W = 1.5  #: inches at most for an arm label beside the plot
+CELL_W = 1.45  #: inches at most for a value column (figures are far shorter; wording overrides may not be)
+MIN_PLOT = 1.6  #: inches the plot keeps however wide the labels and columns are
 FOOT_LINE = 0.15
+FOOT_LINES = 6  #: lines per footnote at most
 
 
 @dataclass(frozen=True)
@@ -47,90 +55,104 @@ class Panel:
 
 
 @dataclass(frozen=True)
-class Drawn:
-    svg: bytes
-    png: bytes
-    width: float
+class Layout:
+    """Where everything goes, in inches; computed from measured text alone (no Matplotlib)."""
+
+    panels: tuple[Panel, ...]  #: labels, headers and cells fitted to their columns
+    headers: tuple[tuple[tuple[tuple[str, str], ...], ...], ...]  #: per panel, per group: header lines
+    columns: tuple[float, ...]
+    axes_left: float
+    axes_right: float
+    heights: tuple[float, ...]
+    foot_lines: tuple[str, ...]
     height: float
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
-def draw_panels(style: Style, panels: Sequence[Panel], footnotes: Sequence[str] = ()) -> Drawn:
+def layout_panels(look: Look, panels: Sequence[Panel], footnotes: Sequence[str] = ()) -> Layout:
     """Stack the panels top-down with one fixed layout; every width comes from measured text."""
+    panels = [_fitted(look, p) for p in panels]
     ncols = max((len(r.cells) for p in panels for g in p.groups for r in g.rows), default=0)
     widths = [0.0] * ncols
     for panel in panels:
         for i, header in enumerate(panel.headers[:ncols]):
-            widths[i] = max(widths[i], style.measure(header, SMALL, bold=True))
+            widths[i] = max(widths[i], look.measure(header, SMALL, bold=True))
         for group in panel.groups:
             for row in group.rows:
                 for i, cell in enumerate(row.cells):
-                    widths[i] = max(widths[i], style.measure(cell, SMALL, italic=i in row.quiet))
+                    widths[i] = max(widths[i], look.measure(cell, SMALL, italic=i in row.quiet))
     columns: list[float] = []
     x = WIDTH - MARGIN
     for w in reversed(widths):
         x -= w
         columns.insert(0, x)
         x -= COL_GAP
-    panels = [_fitted(style, p) for p in panels]
-    arm_w = max((style.measure(r.label, SMALL) for p in panels for g in p.groups for r in g.rows), default=0.5)
+    title_w = (columns[0] if columns else WIDTH - MARGIN) - MARGIN - 0.15
+    panels = [replace(p, title=look.fit(p.title, title_w, SIZE, bold=True)) for p in panels]
+    arm_w = max((look.measure(r.label, SMALL) for p in panels for g in p.groups for r in g.rows), default=0.5)
     axes_left = MARGIN + 0.18 + arm_w + 0.06
-    axes_right = (columns[0] if columns else WIDTH - MARGIN) - 0.2
-    foot_lines = [line for note in footnotes for line in style.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=20)]
-    heights = [_panel_height(p, style) for p in panels]
+    axes_right = max((columns[0] if columns else WIDTH - MARGIN) - 0.2, axes_left + MIN_PLOT)
+    foot_lines = tuple(line for note in footnotes for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY,
+                                                                        max_lines=FOOT_LINES))
+    headers = tuple(tuple(tuple(_header_lines(look, g)) for g in p.groups) for p in panels)
+    heights = tuple(PANEL_HEAD + _body(p, h) + AXIS for p, h in zip(panels, headers))
     height = sum(heights) + (len(foot_lines) * FOOT_LINE + 0.1 if foot_lines else 0.05)
-    with figure(style, WIDTH, height) as fig:
+    return Layout(tuple(panels), headers, tuple(columns), axes_left, axes_right, heights, foot_lines, height)
+
+
+def render_panels(plan: "ChartPlan") -> tuple[bytes, bytes]:
+    pen = make_pen(plan.look)
+    layout = layout_panels(pen, plan.draw["panels"], plan.draw["footnotes"])
+    with figure(pen, WIDTH, layout.height) as fig:
         top = 0.0
-        for panel, h in zip(panels, heights):
-            _draw_panel(fig, style, panel, top, h, axes_left, axes_right - axes_left, columns)
+        for panel, headers, h in zip(layout.panels, layout.headers, layout.heights):
+            _draw_panel(fig, pen, panel, headers, top, layout)
             top += h
-        for k, line in enumerate(foot_lines):
-            fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / height, line, fontsize=TINY,
-                     color=style.muted, ha="left", va="center")
-        svg, png = render(fig)
-    return Drawn(svg, png, WIDTH, height, {"axes": (axes_left, axes_right), "columns": tuple(columns)})
+        for k, line in enumerate(layout.foot_lines):
+            fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / layout.height, line, fontsize=TINY,
+                     color=pen.muted, ha="left", va="center")
+        return render(fig)
 
 
-def _fitted(style: Style, panel: Panel) -> Panel:
-    """Arm labels cut to ARM_W and group subtitles wrapped under the title when the line is too long."""
-    from dataclasses import replace
-
+def _fitted(look: Look, panel: Panel) -> Panel:
+    """Arm labels, headers and wording cut with "…" to their widths: long text never squeezes the plot away."""
     groups = []
     for group in panel.groups:
-        rows = tuple(replace(r, label=style.fit(r.label, ARM_W, SMALL)) for r in group.rows)
+        # Figures are never cut (a shortened number is a wrong number); explanations in quiet cells may be.
+        rows = tuple(replace(r, label=look.fit(r.label, ARM_W, SMALL),
+                             cells=tuple(look.fit(c, CELL_W, SMALL, italic=True) if i in r.quiet else c
+                                         for i, c in enumerate(r.cells))) for r in group.rows)
         groups.append(replace(group, rows=rows))
-    return replace(panel, groups=tuple(groups))
+    return replace(panel, groups=tuple(groups), headers=tuple(look.fit(h, CELL_W, SMALL, bold=True)
+                                                              for h in panel.headers),
+                   xlabel=look.fit(panel.xlabel, WIDTH - 2 * MARGIN, SMALL))
 
 
-def _header_lines(style: Style, group: Group) -> list[tuple[str, str]]:
+def _header_lines(look: Look, group: Group) -> list[tuple[str, str]]:
     """[(title, subtitle)] on one line if it fits the width, else the title then the wrapped subtitle."""
     width = WIDTH - 2 * MARGIN
-    title = style.fit(group.title, width, SIZE, bold=True)
-    if not group.subtitle or style.measure(f"{title} {group.subtitle}", SIZE, bold=True) <= width:
+    title = look.fit(group.title, width, SIZE, bold=True)
+    if not group.subtitle or look.measure(f"{title} {group.subtitle}", SIZE, bold=True) <= width:
         return [(title, group.subtitle)]
-    return [(title, "")] + [("", line) for line in style.wrap(group.subtitle, width, SIZE, max_lines=3)]
+    return [(title, "")] + [("", line) for line in look.wrap(group.subtitle, width, SIZE, max_lines=2)]
 
 
-def _header_h(group: Group, style: Style) -> float:
-    return HEADER + (len(_header_lines(style, group)) - 1) * 0.16
+def _header_h(lines: Sequence[tuple[str, str]]) -> float:
+    return HEADER + (len(lines) - 1) * 0.16
 
 
-def _body(panel: Panel, style: Style) -> float:
-    return sum(_header_h(g, style) + len(g.rows) * SLOT for g in panel.groups) + 0.06 * (len(panel.groups) - 1)
+def _body(panel: Panel, headers: Sequence[Sequence[tuple[str, str]]]) -> float:
+    body = sum(_header_h(h) + len(g.rows) * SLOT for g, h in zip(panel.groups, headers))
+    return max(SLOT, body + 0.06 * (len(panel.groups) - 1))
 
 
-def _panel_height(panel: Panel, style: Style) -> float:
-    return PANEL_HEAD + _body(panel, style) + AXIS
-
-
-def _draw_panel(fig, style: Style, panel: Panel, top: float, height: float, left: float, width: float,
-                columns: list[float]) -> None:
-    body = _body(panel, style)
-    ax = axes_at(fig, left, top + PANEL_HEAD, width, body)
+def _draw_panel(fig, pen, panel: Panel, headers, top: float, layout: Layout) -> None:
+    body = _body(panel, headers)
+    left, columns = layout.axes_left, layout.columns
+    ax = axes_at(fig, left, top + PANEL_HEAD, layout.axes_right - left, body)
     ax.set_ylim(body, 0)
     ax.set_xlim(*panel.xlim)
     ax.set_xticks(list(panel.xticks), labels=[panel.tick_format.format(t) for t in panel.xticks])
-    ax.xaxis.grid(True, color=style.light, linewidth=0.8)
+    ax.xaxis.grid(True, color=pen.light, linewidth=0.8)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(panel.xlabel, fontsize=SMALL, labelpad=3)
@@ -139,32 +161,32 @@ def _draw_panel(fig, style: Style, panel: Panel, top: float, height: float, left
     at = inch_x(fig, ax)
     head_y = -PANEL_HEAD / 2 - 0.02
     if panel.title:
-        ax.text(MARGIN, head_y, panel.title, transform=at, ha="left", va="center", fontsize=SIZE, color=style.primary,
-                **style.bold())
+        ax.text(MARGIN, head_y, panel.title, transform=at, ha="left", va="center", fontsize=SIZE, color=pen.primary,
+                **pen.bold())
     for x, header in zip(columns, panel.headers):
-        ax.text(x, head_y, header, transform=at, ha="left", va="center", fontsize=SMALL, color=style.muted,
-                **style.bold())
+        ax.text(x, head_y, header, transform=at, ha="left", va="center", fontsize=SMALL, color=pen.muted,
+                **pen.bold())
     y = 0.0
-    for index, group in enumerate(panel.groups):
+    for index, (group, lines) in enumerate(zip(panel.groups, headers)):
         if index:
             y += 0.06
-            ax.plot([MARGIN, WIDTH - MARGIN], [y - 0.03, y - 0.03], transform=at, color=style.light, linewidth=0.8,
+            ax.plot([MARGIN, WIDTH - MARGIN], [y - 0.03, y - 0.03], transform=at, color=pen.light, linewidth=0.8,
                     clip_on=False)
-        for k, (title, subtitle) in enumerate(_header_lines(style, group)):
+        for k, (title, subtitle) in enumerate(lines):
             hy = y + HEADER / 2 + 0.01 + k * 0.16
             if title:
-                ax.text(MARGIN, hy, title, transform=at, ha="left", va="center", fontsize=SIZE, **style.bold())
+                ax.text(MARGIN, hy, title, transform=at, ha="left", va="center", fontsize=SIZE, **pen.bold())
             if subtitle:
-                sx = MARGIN + (style.measure(title + " ", SIZE, bold=True) if title else 0.0)
+                sx = MARGIN + (pen.measure(title + " ", SIZE, bold=True) if title else 0.0)
                 ax.text(sx, hy, subtitle, transform=at, ha="left", va="center", fontsize=SIZE)
-        y += _header_h(group, style)
+        y += _header_h(lines)
         for row in group.rows:
             ry = y + SLOT / 2
             ax.text(left - 0.06, ry, row.label, transform=at, ha="right", va="center", fontsize=SMALL, color=row.colour)
             _draw_point(ax, row, ry)
             for i, (x, cell) in enumerate(zip(columns, row.cells)):
                 quiet = i in row.quiet
-                kwargs = {"color": style.muted, **style.italic()} if quiet else {}
+                kwargs = {"color": pen.muted, **pen.italic()} if quiet else {}
                 ax.text(x, ry, cell, transform=at, ha="left", va="center", fontsize=SMALL, **kwargs)
             y += SLOT
 

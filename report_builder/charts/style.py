@@ -1,14 +1,15 @@
-"""The one look of every chart: template palette and font, a private rc context, measured text, deterministic output."""
+"""The one look of every chart: palette, fonts measured without Matplotlib, template wording, deterministic output."""
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from report_builder.charts.wording import DEFAULTS
+from report_builder.charts.metrics import font_metrics
 
 if TYPE_CHECKING:
     from report_builder.evidence.schema import Arm, Study
@@ -24,19 +25,25 @@ SLOT = 0.22  #: inches per plotted row (one arm, one outcome)
 HASH_SALT = "report_builder"  #: SVG clip-path ids hash with this, so they do not change between runs
 POOLED = "all"  #: the arm key of results pooled over a study's arms
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: Markup characters in a value given to chart wording are swapped for these while the wording is
+#: rendered and its own markup removed, so evidence text (already plain) is never parsed twice.
+_PROTECT = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate("*^~[]@")})
+_RESTORE = str.maketrans({v: chr(k) for k, v in _PROTECT.items()})
 
 
 @dataclass(frozen=True)
-class Style:
-    """Colours, font and wording of one build; every chart module draws through it."""
+class FontFile:
+    path: str
+    sha256: str  #: what the chart key records: the same font bytes draw the same glyphs wherever they are
+
+
+@dataclass(frozen=True)
+class Look:
+    """Colours and fonts, and text measured from the font files: everything a layout needs, no Matplotlib."""
 
     palette: tuple[str, ...]
     colors: Mapping[str, str]
-    family: str
-    bold_family: str
-    italic_family: str | None
-    template: "Template"
-    numbers: Mapping[str, int]
+    fonts: Mapping[str, FontFile]  #: "regular", "bold" and, if the template has one, "italic"
 
     @property
     def text(self) -> str:
@@ -58,24 +65,25 @@ class Style:
     def secondary(self) -> str:
         return self.colors.get("secondary", "#3C6E9F")
 
-    def bold(self) -> dict[str, Any]:
-        """Text kwargs for bold: the template's bold TTF even when it names its family differently."""
-        return {"fontfamily": self.bold_family, "fontweight": "bold"}
+    def look(self) -> "Look":
+        """Just the look, without what a subclass adds (wording, Matplotlib family names)."""
+        return Look(self.palette, self.colors, self.fonts)
 
-    def italic(self) -> dict[str, Any]:
-        if self.italic_family is None:
-            return {}
-        return {"fontfamily": self.italic_family, "fontstyle": "italic"}
+    def identity(self) -> dict[str, Any]:
+        """What of the look reaches the pixels, for the chart key: font bytes by hash, never by path."""
+        return {"palette": list(self.palette), "colors": dict(sorted(self.colors.items())),
+                "fonts": {k: f.sha256 for k, f in sorted(self.fonts.items())}}
 
     def measure(self, text: str, size: float = SIZE, bold: bool = False, italic: bool = False) -> float:
-        """Width in inches of one line as Matplotlib will lay it out: columns are sized to their contents."""
+        """Width in inches of one line as Matplotlib lays it out (same advances and kerning, from the TTF)."""
         if not text:
             return 0.0
-        family = self.bold_family if bold else self.italic_family if italic and self.italic_family else self.family
-        return _measure(text, family, size, bold, italic and self.italic_family is not None)
+        font = self.fonts["bold"] if bold else self.fonts.get("italic", self.fonts["regular"]) if italic \
+            else self.fonts["regular"]
+        return _measure(text, font.path, font.sha256, size)
 
     def wrap(self, text: str, width: float, size: float = SIZE, bold: bool = False, max_lines: int = 4) -> list[str]:
-        """Greedy word wrap to a width in inches; words are measured once (laying out text is the slow part).
+        """Greedy word wrap to a width in inches.
 
         A word wider than the width is cut into pieces, and past max_lines the label ends in "…": a
         label must never run off the figure or push the plot off the page.
@@ -84,15 +92,7 @@ class Style:
         lines: list[str] = []
         current: list[str] = []
         used = 0.0
-        words: list[str] = []
-        for word in text.split():
-            w = self.measure(word, size, bold)
-            if w <= width:
-                words.append(word)
-                continue
-            step = max(1, int(len(word) * width / w * 0.95))
-            words += [word[i : i + step] for i in range(0, len(word), step)]
-        for word in words:
+        for word in _pieces(self, text, width, size, bold):
             if len(lines) > max_lines:
                 break
             w = self.measure(word, size, bold)
@@ -102,20 +102,150 @@ class Style:
             else:
                 used = used + space + w if current else w
                 current.append(word)
-        if current:
+        if current and len(lines) <= max_lines:
             lines.append(" ".join(current))
         if len(lines) > max_lines:
             lines = lines[:max_lines]
-            lines[-1] = lines[-1].rstrip(" .,;:") + "…"
+            lines[-1] = self.fit(lines[-1].rstrip(" .,;:") + "…", width, size, bold)
         return lines or [""]
 
-    def fit(self, text: str, width: float, size: float = SIZE, bold: bool = False) -> str:
+    def fit(self, text: str, width: float, size: float = SIZE, bold: bool = False, italic: bool = False) -> str:
         """One line no wider than width: shortened with "…" when it is not (arm names in narrow columns)."""
-        if self.measure(text, size, bold) <= width:
+        if self.measure(text, size, bold, italic) <= width:
             return text
-        while len(text) > 1 and self.measure(text + "…", size, bold) > width:
+        text = text.removesuffix("…")
+        while len(text) > 1 and self.measure(text + "…", size, bold, italic) > width:
             text = text[: max(1, int(len(text) * 0.9))] if len(text) > 40 else text[:-1]
         return text.rstrip() + "…"
+
+
+def _pieces(look: Look, text: str, width: float, size: float, bold: bool) -> Iterator[str]:
+    """The words of text, a word wider than the line cut to fit; lazily, so a huge text costs only what is shown."""
+    for word in text.split():
+        w = look.measure(word, size, bold)
+        if w <= width:
+            yield word
+            continue
+        step = max(1, int(len(word) * width / w * 0.95))
+        yield from (word[i : i + step] for i in range(0, len(word), step))
+
+
+@lru_cache(maxsize=8192)
+def _measure(text: str, path: str, sha256: str, size: float) -> float:
+    return font_metrics(path, sha256).width(text, size)
+
+
+@dataclass(frozen=True)
+class Style(Look):
+    """The look plus the template's wording and the citation numbers: what planning a chart needs."""
+
+    template: "Template"
+    numbers: Mapping[str, int]
+
+    def say(self, key: str, **context: Any) -> str:
+        """Fixed chart wording from the template's wording/charts/<key>.j2 (the default template has them all)."""
+        from report_builder.markup import plain
+
+        safe = {k: v.translate(_PROTECT) if isinstance(v, str) else v for k, v in context.items()}
+        text = plain(self.template.text(f"charts/{key}", **safe), self.numbers)
+        return text.translate(_RESTORE)
+
+    def plain(self, text: str) -> str:
+        """Evidence text as a chart label: markup removed, citations numbered, control characters dropped."""
+        from report_builder.markup import plain
+
+        return plain(text, self.numbers)
+
+    def cite(self, ref_ids: Sequence[str]) -> str:
+        from report_builder.markup import cite_numbers
+
+        return cite_numbers(list(ref_ids), self.numbers)
+
+    def arm_colour(self, study: "Study", arm_id: str) -> str:
+        """Arm colours in arm order, intervention first; pooled results in the muted colour."""
+        order = [a.id for a in ordered_arms(study)]
+        if arm_id not in order:
+            return self.muted
+        return self.palette[order.index(arm_id) % len(self.palette)]
+
+
+def make_style(template: "Template", report: "Report") -> Style:
+    """The template's palette, colours and font files (hashed: the chart key names fonts by their bytes)."""
+    fonts = {}
+    for key in ("regular", "bold", "italic"):
+        path = template.theme.fonts.get(key)
+        if path is not None:
+            fonts[key] = FontFile(str(path), _file_hash(str(path)))
+    fonts.setdefault("bold", fonts["regular"])
+    return Style(palette=tuple(template.theme.chart_palette), colors=dict(template.theme.colors), fonts=fonts,
+                 template=template, numbers=report.reference_numbers)
+
+
+def _file_hash(path: str) -> str:
+    import os
+
+    stat = os.stat(path)  # in the cache key, so a font replaced between builds (watch mode) is hashed again
+    return _hash_bytes(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _hash_bytes(path: str, mtime_ns: int, size: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def ordered_arms(study: "Study") -> list["Arm"]:
+    """Intervention arms first, then single-arm cohorts, then controls: the palette order."""
+    rank = {"intervention": 0, "single": 1, "control": 2}
+    return sorted(study.arms, key=lambda a: rank[a.role])  # sorted() is stable: file order within a role
+
+
+def arm_keys(study: "Study", keys: Sequence[str]) -> list[str]:
+    """The result keys of an outcome in palette order, the pooled key last."""
+    order = [a.id for a in ordered_arms(study)]
+    known = [k for k in order if k in keys]
+    return known + [k for k in keys if k not in order]
+
+
+def arm_label(study: "Study", key: str, style: Style) -> str:
+    if key == POOLED:
+        return style.say("pooled_arm")
+    return style.plain(next(a.short_name for a in study.arms if a.id == key))
+
+
+def date_label(date) -> str:
+    """"21 Apr 2017", independent of the locale."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def nice_ticks(top: float, bins: int = 5) -> tuple[float, ...]:
+    """Round ticks from 0 to the first one at or beyond top, at most bins steps (Matplotlib's MaxNLocator steps)."""
+    import math
+
+    top = top if top > 0 else 1.0
+    scale = 10 ** math.floor(math.log10(top / bins))
+    step = next(m * scale for m in (1, 2, 2.5, 5, 10, 20) if math.ceil(top / (m * scale) - 1e-9) <= bins)
+    count = math.ceil(top / step - 1e-9)
+    return tuple(round(i * step, 10) for i in range(count + 1))
+
+
+# ------------------------------------------------------------------------------------------ rendering
+@dataclass(frozen=True)
+class Pen(Look):
+    """The look with the fonts registered in Matplotlib under their family names: what drawing needs."""
+
+    family: str
+    bold_family: str
+    italic_family: str | None
+
+    def bold(self) -> dict[str, Any]:
+        """Text kwargs for bold: the template's bold TTF even when it names its family differently."""
+        return {"fontfamily": self.bold_family, "fontweight": "bold"}
+
+    def italic(self) -> dict[str, Any]:
+        if self.italic_family is None:
+            return {}
+        return {"fontfamily": self.italic_family, "fontstyle": "italic"}
 
     def rc(self) -> dict[str, Any]:
         return {
@@ -147,113 +277,49 @@ class Style:
             "text.hinting": "none",  # unhinted glyphs lay out faster and look the same at 200 dpi
         }
 
-    def say(self, key: str, **context: Any) -> str:
-        """Fixed chart wording: the template's wording/charts/<key>.j2 if it has one, else the built-in default."""
-        from report_builder.markup import plain
 
-        name = f"charts/{key}"
-        if self.template.has_text(name):
-            return plain(self.template.text(name, **context), self.numbers)
-        return DEFAULTS[key].format(**context)
+def make_pen(look: Look) -> Pen:
+    """Register the look's TTFs with Matplotlib, each under a family name of its own.
 
-    def plain(self, text: str) -> str:
-        """Evidence text as a chart label: markup removed, citations numbered, control characters dropped."""
-        from report_builder.markup import plain
+    By its own family name ("DejaVu Sans") Matplotlib could pick another file of that family (its
+    bundled copy, a system font); a name made from the file's hash selects exactly the measured,
+    hashed file the chart key names.
+    """
+    from dataclasses import replace
 
-        return plain(text, self.numbers)
-
-    def cite(self, ref_ids: Sequence[str]) -> str:
-        from report_builder.markup import cite_numbers
-
-        return cite_numbers(list(ref_ids), self.numbers)
-
-    def arm_colour(self, study: "Study", arm_id: str) -> str:
-        """Arm colours in arm order, intervention first; pooled results in the muted colour."""
-        order = [a.id for a in ordered_arms(study)]
-        if arm_id not in order:
-            return self.muted
-        return self.palette[order.index(arm_id) % len(self.palette)]
-
-
-@lru_cache(maxsize=4096)
-def _measure(text: str, family: str, size: float, bold: bool, italic: bool) -> float:
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    prop = FontProperties(family=family, size=size, weight="bold" if bold else "normal",
-                          style="italic" if italic else "normal")
-    width, _, _ = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
-    return width / 72
-
-
-def make_style(template: "Template", report: "Report") -> Style:
-    """Register the template's TTFs with Matplotlib and resolve their family names."""
     from matplotlib import font_manager
 
-    fonts = template.theme.fonts
-
     def family(key: str) -> str | None:
-        path = fonts.get(key)
-        if path is None:
+        font = look.fonts.get(key)
+        if font is None:
             return None
-        # addfont appends on every call: register each file once per process (watch mode builds many times).
-        if not any(entry.fname == str(path) for entry in font_manager.fontManager.ttflist):
-            font_manager.fontManager.addfont(str(path))
-        return font_manager.FontProperties(fname=str(path)).get_name()
+        name = f"report_builder-{font.sha256[:16]}"
+        # Once per process and file: watch mode builds many times, and the list only grows.
+        if not any(entry.name == name for entry in font_manager.fontManager.ttflist):
+            entry = font_manager.ttfFontProperty(font_manager.get_font(font.path))
+            font_manager.fontManager.ttflist.append(replace(entry, name=name))
+        return name
 
     regular = family("regular")
-    bold = family("bold") or regular
-    italic = family("italic")
-    if regular is None:  # the default template always defines it; keep drawing rather than fail
-        regular = bold = "DejaVu Sans"
-    return Style(
-        palette=tuple(template.theme.chart_palette),
-        colors=dict(template.theme.colors),
-        family=regular,
-        bold_family=bold or regular,
-        italic_family=italic,
-        template=template,
-        numbers=report.reference_numbers,
-    )
-
-
-def ordered_arms(study: "Study") -> list["Arm"]:
-    """Intervention arms first, then single-arm cohorts, then controls: the palette order."""
-    rank = {"intervention": 0, "single": 1, "control": 2}
-    return sorted(study.arms, key=lambda a: rank[a.role])  # sorted() is stable: file order within a role
-
-
-def arm_keys(study: "Study", keys: Sequence[str]) -> list[str]:
-    """The result keys of an outcome in palette order, the pooled key last."""
-    order = [a.id for a in ordered_arms(study)]
-    known = [k for k in order if k in keys]
-    return known + [k for k in keys if k not in order]
-
-
-def arm_label(study: "Study", key: str, style: Style) -> str:
-    if key == POOLED:
-        return style.say("pooled_arm")
-    return style.plain(next(a.short_name for a in study.arms if a.id == key))
-
-
-def date_label(date) -> str:
-    """"21 Apr 2017", independent of the locale."""
-    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+    return Pen(**{f.name: getattr(look, f.name) for f in fields(Look)},
+               family=regular, bold_family=family("bold") or regular, italic_family=family("italic"))
 
 
 @contextmanager
-def figure(style: Style, width: float, height: float) -> Iterator[Any]:
+def figure(pen: Pen, width: float, height: float) -> Iterator[Any]:
     """A Figure under the chart rc context, never registered with pyplot (no global state, nothing to close)."""
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(style.rc()):
+    with matplotlib.rc_context(pen.rc()):
         yield Figure(figsize=(width, height), dpi=100)
 
 
 def axes_at(fig: Any, left: float, top: float, width: float, height: float) -> Any:
     """An axes placed in inches from the figure's top-left corner: fixed layout, no tight_layout passes."""
     fw, fh = fig.get_size_inches()
+    # A layout squeezed by long text still draws (a sliver of axes) rather than crash the build.
+    width, height = max(width, 0.01), max(height, 0.01)
     return fig.add_axes((left / fw, 1 - (top + height) / fh, width / fw, height / fh))
 
 

@@ -4,24 +4,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from report_builder import formatting
-from report_builder.charts import Chart
-from report_builder.charts.rows import Group, Panel, Row, draw_panels
+from report_builder.charts import ChartPlan
+from report_builder.charts.rows import Group, Panel, Row, layout_panels
 from report_builder.charts.style import (
-    DPI, SMALL, WIDTH, Style, arm_keys, arm_label, axes_at, figure, inch_x, render,
+    SMALL, WIDTH, Style, arm_keys, arm_label, axes_at, figure, inch_x, make_pen, nice_ticks, render,
 )
 from report_builder.evidence.schema import Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
     from report_builder.model import Report
 
-
-def _ticks(top: float) -> tuple[float, ...]:
-    """Round ticks from 0 up to the first one at or beyond top (the axis ends on a labelled tick)."""
-    from matplotlib.ticker import MaxNLocator
-
-    values = [float(t) for t in MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, top) if t >= 0]
-    end = next((i for i, t in enumerate(values) if t >= top), len(values) - 1)
-    return tuple(values[: end + 1])
+ARM_W = 1.5  #: inches at most for an arm name in the legend and the numbers-at-risk table
+CURVE_TOP, CURVE_H, CURVE_AXIS = 0.2, 2.5, 0.5  #: inches: space above, plot, tick labels and axis label
 
 
 def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
@@ -72,7 +66,7 @@ def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
     return {"study": study.id, "study_name": style.plain(study.name), "medians": medians, "landmarks": landmarks}
 
 
-def draw_time_to_event(report: "Report", study: Study, style: Style) -> Chart | None:
+def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPlan | None:
     data = time_to_event_data(study, style)
     if data is None:
         return None
@@ -80,14 +74,15 @@ def draw_time_to_event(report: "Report", study: Study, style: Style) -> Chart | 
     panels: list[Panel] = []
     for unit in dict.fromkeys(g["unit"] for g in data["medians"]):
         groups = [g for g in data["medians"] if g["unit"] == unit]
-        top = max(v for g in groups for r in g["rows"] for v in (r["median"], r["high"]) if v is not None)
-        ticks = _ticks(top * 1.04)
+        values = [v for g in groups for r in g["rows"] for v in (r["median"], r["high"]) if v is not None]
+        # Every median "not reached": no point to place, so an axis without a made-up scale.
+        ticks = nice_ticks(max(values) * 1.04) if values else ()
         panels.append(Panel(
             groups=tuple(Group(g["outcome_name"], "", tuple(
                 Row(r["label"], r["colour"], r["median"], r["low"], r["high"], (r["value_text"], r["ci_text"] or no_ci),
                     quiet=() if r["ci_text"] else (1,))
                 for r in g["rows"])) for g in groups),
-            xlim=(0, ticks[-1]), xticks=ticks, xlabel=style.say("median_axis", unit=unit),
+            xlim=(0, ticks[-1] if ticks else 1), xticks=ticks, xlabel=style.say("median_axis", unit=unit),
             title=style.say("median_panel"),
             headers=(style.say("median_col"), style.say("ci_col")),
         ))
@@ -102,7 +97,7 @@ def draw_time_to_event(report: "Report", study: Study, style: Style) -> Chart | 
             title=style.say("landmark_panel"),
             headers=(style.say("landmark_col"), style.say("ci_col")),
         ))
-    drawn = draw_panels(style, panels)
+    layout = layout_panels(style, panels)
     parts = []
     for g in data["medians"]:
         arms = "; ".join(f"{r['label']} {r['value_text']}" + (f" ({r['ci_text']})" if r["ci_text"] else "")
@@ -114,12 +109,12 @@ def draw_time_to_event(report: "Report", study: Study, style: Style) -> Chart | 
         parts.append(f"{g['outcome_name']}, {g['label']}: {arms}.")
     sources = sorted({g["source"] for g in data["medians"] + data["landmarks"]},
                      key=lambda ref: style.numbers.get(ref, 0))
-    return Chart(
+    return ChartPlan(
         id=f"time-to-event-{study.id}", kind="time_to_event", title=style.say("tte_title", study=data["study_name"]),
         caption=style.say("tte_caption", sources=style.cite(sources)),
         alt_text=style.say("tte_alt", study=style.plain(study.short_name)) + " " + " ".join(parts),
-        svg=drawn.svg, png=drawn.png, width_in=drawn.width, height_in=drawn.height, dpi=DPI, study_id=study.id,
-        data=data,
+        width_in=WIDTH, height_in=layout.height, study_id=study.id, data=data,
+        renderer="panels", look=style.look(), draw={"panels": panels, "footnotes": []},
     )
 
 
@@ -143,61 +138,73 @@ def curve_data(study: Study, outcome: TimeToEventOutcome, style: Style) -> dict[
             "source": outcome.source, "arms": arms}
 
 
-def draw_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, style: Style) -> Chart | None:
+def plan_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, style: Style) -> ChartPlan | None:
     data = curve_data(study, outcome, style)
     if data is None:
         return None
-    at_risk_arms = [a for a in data["arms"] if a["at_risk"]]
-    label_w = max(style.measure(style.fit(a["label"], 1.5, SMALL), SMALL) for a in data["arms"]) + 0.2
-    left, right = max(0.75, label_w + 0.12), 0.25
-    plot_h = 2.5
-    table_h = (0.3 + 0.2 * len(at_risk_arms)) if at_risk_arms else 0.0
-    top_pad, axis_h = 0.2, 0.5
-    height = top_pad + plot_h + axis_h + table_h + 0.1
+    at_risk_arms = sum(1 for a in data["arms"] if a["at_risk"])
+    table_h = (0.3 + 0.2 * at_risk_arms) if at_risk_arms else 0.0
+    height = CURVE_TOP + CURVE_H + CURVE_AXIS + table_h + 0.1
     t_max = max(t for a in data["arms"] for t, _ in a["points"] + a["at_risk"])
-    ticks = _ticks(t_max)
-    with figure(style, WIDTH, height) as fig:
-        ax = axes_at(fig, left, top_pad, WIDTH - left - right, plot_h)
-        ax.set_xlim(0, max(t_max, ticks[-1]) * 1.02)
-        ax.set_ylim(0, 100)
-        ax.set_xticks(list(ticks), labels=[f"{t:g}" for t in ticks])
-        ax.set_yticks([0, 25, 50, 75, 100])
-        ax.yaxis.grid(True, color=style.light, linewidth=0.8)
-        ax.set_axisbelow(True)
-        ax.set_xlabel(style.say("curve_x", unit=data["unit"]), fontsize=SMALL)
-        ax.set_ylabel(style.say("curve_y", outcome=data["outcome_name"]), fontsize=SMALL)
-        for arm in data["arms"]:
-            times, values = zip(*arm["points"])
-            ax.step(times, values, where="post", color=arm["colour"], linewidth=1.8,
-                    label=style.fit(arm["label"], 1.8, SMALL))
-        ax.legend(loc="upper right", frameon=False, fontsize=SMALL)
-        if at_risk_arms:
-            table = axes_at(fig, left, top_pad + plot_h + axis_h, WIDTH - left - right, table_h)
-            table.set_xlim(ax.get_xlim())
-            table.set_ylim(table_h, 0)
-            table.axis("off")
-            at = inch_x(fig, table)
-            table.text(0.08, 0.12, style.say("at_risk"), transform=at, ha="left", va="center", fontsize=SMALL,
-                       **style.bold())
-            for k, arm in enumerate(at_risk_arms):
-                y = 0.3 + 0.2 * k + 0.1
-                table.text(0.08, y, style.fit(arm["label"], 1.5, SMALL), transform=at, ha="left", va="center",
-                           fontsize=SMALL,
-                           color=arm["colour"])
-                for (t, _), (_, n) in zip(arm["at_risk"], arm["at_risk_text"]):
-                    table.text(t, y, n, ha="center", va="center", fontsize=SMALL)
-        svg, png = render(fig)
+    draw = {
+        "ticks": nice_ticks(t_max),
+        "labels": [style.fit(a["label"], ARM_W, SMALL) for a in data["arms"]],
+        "x_label": style.fit(style.say("curve_x", unit=data["unit"]), WIDTH - 1.2, SMALL),
+        "y_label": style.fit(style.say("curve_y", outcome=data["outcome_name"]), CURVE_H, SMALL),
+        "at_risk": style.fit(style.say("at_risk"), ARM_W + 0.5, SMALL, bold=True),
+    }
     parts = []
     for arm in data["arms"]:
         first, last = arm["points"][0], arm["points"][-1]
         parts.append(style.say("curve_alt_arm", arm=arm["label"], t0=f"{first[0]:g}", p0=f"{first[1]:g}",
                                t1=f"{last[0]:g}", p1=f"{last[1]:g}", unit=data["unit"]))
-    return Chart(
+    return ChartPlan(
         id=f"km-{study.id}-{outcome.id}", kind="time_to_event",
         title=style.say("curve_title", study=style.plain(study.name), outcome=data["outcome_name"]),
         caption=style.say("curve_caption", sources=style.cite([outcome.source])),
         alt_text=(style.say("curve_alt", study=style.plain(study.short_name), outcome=data["outcome_name"])
                   + " " + " ".join(parts)),
-        svg=svg, png=png, width_in=WIDTH, height_in=height, dpi=DPI, study_id=study.id, data=data,
+        width_in=WIDTH, height_in=height, study_id=study.id, data=data, renderer="curve", look=style.look(),
+        draw=draw,
     )
 
+
+def render_curve(plan: ChartPlan) -> tuple[bytes, bytes]:
+    data, draw = plan.data, plan.draw
+    pen = make_pen(plan.look)
+    labels = dict(zip((a["arm"] for a in data["arms"]), draw["labels"]))
+    at_risk_arms = [a for a in data["arms"] if a["at_risk"]]
+    left = max(0.75, max(pen.measure(label, SMALL) for label in draw["labels"]) + 0.32)
+    right = 0.25
+    table_h = (0.3 + 0.2 * len(at_risk_arms)) if at_risk_arms else 0.0
+    ticks = draw["ticks"]
+    t_max = max(t for a in data["arms"] for t, _ in a["points"] + a["at_risk"])
+    with figure(pen, WIDTH, plan.height_in) as fig:
+        ax = axes_at(fig, left, CURVE_TOP, WIDTH - left - right, CURVE_H)
+        ax.set_xlim(0, max(t_max, ticks[-1]) * 1.02)
+        ax.set_ylim(0, 100)
+        ax.set_xticks(list(ticks), labels=[f"{t:g}" for t in ticks])
+        ax.set_yticks([0, 25, 50, 75, 100])
+        ax.yaxis.grid(True, color=pen.light, linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(draw["x_label"], fontsize=SMALL)
+        ax.set_ylabel(draw["y_label"], fontsize=SMALL)
+        for arm in data["arms"]:
+            times, values = zip(*arm["points"])
+            ax.step(times, values, where="post", color=arm["colour"], linewidth=1.8, label=labels[arm["arm"]])
+        ax.legend(loc="upper right", frameon=False, fontsize=SMALL)
+        if at_risk_arms:
+            table = axes_at(fig, left, CURVE_TOP + CURVE_H + CURVE_AXIS, WIDTH - left - right, table_h)
+            table.set_xlim(ax.get_xlim())
+            table.set_ylim(table_h, 0)
+            table.axis("off")
+            at = inch_x(fig, table)
+            table.text(0.08, 0.12, draw["at_risk"], transform=at, ha="left", va="center", fontsize=SMALL,
+                       **pen.bold())
+            for k, arm in enumerate(at_risk_arms):
+                y = 0.3 + 0.2 * k + 0.1
+                table.text(0.08, y, labels[arm["arm"]], transform=at, ha="left", va="center", fontsize=SMALL,
+                           color=arm["colour"])
+                for (t, _), (_, n) in zip(arm["at_risk"], arm["at_risk_text"]):
+                    table.text(t, y, n, ha="center", va="center", fontsize=SMALL)
+        return render(fig)

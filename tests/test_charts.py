@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -292,31 +293,38 @@ def test_png_at_200_dpi_of_the_drawn_size(charts):
         assert 6 <= chart.width_in <= 7 and 1 <= chart.height_in <= 6, chart.id
 
 
-def test_svg_is_well_formed_vector_with_glyphs_as_paths(charts):
+def font_family_of(path) -> str:
+    """The family name the charts register a template TTF under: its content hash, not its own name."""
+    import hashlib
+
+    return f"report_builder-{hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]}"
+
+
+def test_svg_is_well_formed_vector_with_text_in_the_template_fonts(charts, template):
+    import re
+
+    families = {font_family_of(p) for p in template.theme.fonts.values()}
     for chart in charts:
         root = ET.fromstring(chart.svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg", chart.id
-        assert b"<text" not in chart.svg and b"<image" not in chart.svg, chart.id
+        assert b"<image" not in chart.svg, chart.id  # vector only
         assert b"<dc:date>" not in chart.svg, chart.id  # no build clock in the file
+        # Text stays text (searchable in the PDF, set there in the embedded template font) ...
+        used = set(re.findall(r"font-family: '([^']+)'", chart.svg.decode()))
+        assert used and used <= families, (chart.id, used)
 
 
 def test_template_font_renders_special_glyphs(charts, template):
-    from matplotlib.font_manager import FontProperties
     from matplotlib.ft2font import FT2Font
 
-    path = str(template.theme.fonts["regular"])
-    family = FontProperties(fname=path).get_name().replace(" ", "")
-    font = FT2Font(path)
-
-    def glyph_ids(char: str) -> set[bytes]:
-        index = font.get_char_index(ord(char))
-        assert index, f"{char!r} missing from {path}"
-        # Matplotlib names glyph paths <font>-<glyph index> (3.11) or <font>-<code point> (older).
-        return {f'id="{family}-{index:x}"'.encode(), f'id="{family}-{ord(char):x}"'.encode()}
-
-    # The en dash of "72.1–87.7" and the ≥ of "grade ≥3" are drawn from the template font's own glyphs.
-    assert any(i in charts.get("response-rates").svg for i in glyph_ids("–"))
-    assert any(i in charts.get("adverse-events-inovate").svg for i in glyph_ids("≥"))
+    path = template.theme.fonts["regular"]
+    font = FT2Font(str(path))
+    for char in "–≥":
+        assert font.get_char_index(ord(char)), f"{char!r} missing from {path}"
+    # The en dash of "72.1–87.7" and the ≥ of "grade ≥3" are set in the template font, as text.
+    assert "–".encode() in charts.get("response-rates").svg
+    assert "≥".encode() in charts.get("adverse-events-inovate").svg
+    assert font_family_of(path).encode() in charts.get("adverse-events-inovate").svg
 
 
 def test_redraw_in_the_same_process_is_byte_identical(charts, report, template):
@@ -559,8 +567,8 @@ def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(
     (folder / "template.yaml").write_text("extends: default\ntheme:\n  fonts:\n    regular: fonts/Body.ttf\n",
                                           encoding="utf-8")
     chart = draw_charts(report, load_template(str(folder))).get("response-rates")
-    regular_glyph = re.compile(rb'id="DejaVuSans-[0-9a-f]+"')
-    assert regular_glyph.search(charts.get("response-rates").svg)
+    regular = font_family_of(fonts / "DejaVuSans.ttf").encode()
+    assert regular in charts.get("response-rates").svg
     # Matplotlib would pick its own regular "DejaVu Sans" by family name; the chart must use the file given.
-    assert not regular_glyph.search(chart.svg)
+    assert regular not in chart.svg and font_family_of(folder / "fonts" / "Body.ttf").encode() in chart.svg
     assert chart.key != charts.get("response-rates").key

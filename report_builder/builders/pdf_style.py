@@ -270,7 +270,9 @@ def chart_drawing(chart: "Chart", fonts: Fonts) -> Drawing | None:
         # svglib maps unknown SVG families to Helvetica, which would be an un-embedded font.
         if isinstance(node, String):
             name = (node.fontName or "").lower()
-            bold, italic = "bold" in name, ("italic" in name or "oblique" in name)
+            # svglib names weights numerically ("<family>-700") when the SVG gives font-weight
+            bold = "bold" in name or any(f"-{w}" in name for w in (600, 700, 800, 900))
+            italic = "italic" in name or "oblique" in name
             node.fontName = {(False, False): fonts.regular, (True, False): fonts.bold,
                              (False, True): fonts.italic, (True, True): fonts.bold_italic}[(bold, italic)]
         for child in getattr(node, "contents", None) or ():

@@ -270,7 +270,7 @@ class Pen(Look):
             "lines.solid_capstyle": "butt",
             "figure.facecolor": "white",
             "savefig.facecolor": "white",
-            "svg.fonttype": "path",  # glyphs as paths: the PDF needs no font for the chart
+            "svg.fonttype": "none",  # text stays text: the PDF sets it in the embedded template font
             "svg.hashsalt": HASH_SALT,
             "path.simplify": True,
             "text.parse_math": False,  # evidence text is data: a "$" must print, never start mathtext

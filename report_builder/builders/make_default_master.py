@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape
 EMU_PER_INCH = 914400
 SLIDE_W, SLIDE_H = 12192000, 6858000  # 13.333 x 7.5 in, PowerPoint's "Widescreen"
 MARGIN = 0.55  # inches, left/right
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 NS = (
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
@@ -244,6 +243,8 @@ def build_master(theme, font_family: str) -> bytes:
     """The whole master package as bytes; deterministic for a given theme, independent of library versions."""
     import io
 
+    from report_builder.builders.pptx_package import fixed_entry
+
     colors = dict(theme.colors)
     lays = layouts(colors)
     n = len(lays)
@@ -303,10 +304,7 @@ def build_master(theme, font_family: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, text.encode("utf-8"))
+            archive.writestr(fixed_entry(name), text.encode("utf-8"))
     return out.getvalue()
 
 

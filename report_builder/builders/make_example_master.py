@@ -34,7 +34,8 @@ def build_example_master() -> bytes:
     from PIL import ImageFont
     from pptx import Presentation
 
-    from report_builder.builders.make_default_master import ZIP_DATE, build_master
+    from report_builder.builders.make_default_master import build_master
+    from report_builder.builders.pptx_package import fixed_entry
     from report_builder.resources import templates_root
     from report_builder.templates import load_template
 
@@ -74,10 +75,7 @@ def build_example_master() -> bytes:
                 data = data.replace(PRESENTATION.encode(), TEMPLATE.encode())
             if name == "docProps/core.xml":
                 data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2026-01-01T00:00:00Z<", data)
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            out.writestr(info, data)
+            out.writestr(fixed_entry(name), data)
     return final.getvalue()
 
 

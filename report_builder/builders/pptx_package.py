@@ -13,6 +13,15 @@ from report_builder.errors import TemplateError
 TEMPLATE_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
 PRESENTATION_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def fixed_entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry that records no build clock and no host: the same parts give the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 0
+    return info
 P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
 
 
@@ -151,11 +160,7 @@ def repack(data: bytes, date: dt.date) -> bytes:
             content = src.read(info.filename)
             if info.filename.startswith("ppt/embeddings/") and info.filename.endswith(".xlsx"):
                 content = repack_workbook(content, date)
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            fixed.create_system = 0
-            dst.writestr(fixed, content)
+            dst.writestr(fixed_entry(info.filename), content)
     return out.getvalue()
 
 
@@ -169,9 +174,5 @@ def repack_workbook(data: bytes, date: dt.date) -> bytes:
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>",
                                  content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            fixed.create_system = 0
-            dst.writestr(fixed, content)
+            dst.writestr(fixed_entry(info.filename), content)
     return out.getvalue()

@@ -411,6 +411,18 @@ def table(bench: Bench) -> str:
     return "\n".join(lines)
 
 
+def code_digest() -> str:
+    """A hash of report_builder's code and the templates: did the measured code change during the run?"""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in (ROOT / "report_builder", ROOT / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def environment() -> dict:
     def version(cmd: list[str]) -> str:
         try:
@@ -454,17 +466,23 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = Bench(args)
     started = time.perf_counter()
+    env = environment()  # before the runs: the commit and code that were measured
+    env["code"] = code_digest()
     load_before = os.getloadavg()
     if load_before[0] > 0.5:
         print(f"note: load average {load_before[0]:.1f} before starting; other work on this machine "
               "slows both sides and makes the --jobs ratio unreliable", file=sys.stderr)
     try:
         bench.run()
-        env = environment()
+        env["code_changed_during_run"] = code_digest() != env["code"]
         env["loadavg_before"] = round(load_before[0], 2)
         env["loadavg_after"] = round(os.getloadavg()[0], 2)
-        print(f"build-report benchmark: {env['commit']}, Python {env['python']}, {env['cpus']} CPUs, "
-              f"{env['platform']}; {env['pandoc']}, typst (PyPI) {env['typst']}")
+        if env["code_changed_during_run"]:
+            print("WARNING: report_builder's code or templates changed during the benchmark; the runs mix versions",
+                  file=sys.stderr)
+        changed = ", CHANGED during the run" if env["code_changed_during_run"] else ""
+        print(f"build-report benchmark: {env['commit']} (code {env['code']}{changed}), Python {env['python']}, "
+              f"{env['cpus']} CPUs, {env['platform']}; {env['pandoc']}, typst (PyPI) {env['typst']}")
         print(f"median of {args.runs} runs{' (--quick)' if args.quick else ''}; wall time of whole processes; "
               "peak = largest ru_maxrss over the runs; "
               f"1-min load average {env['loadavg_before']} before, {env['loadavg_after']} after")

@@ -32,6 +32,10 @@ def _arm_name(study, key: str) -> str:
     return next(a.short_name for a in study.arms if a.id == key)
 
 
+def _binary_results(study, arms) -> str:
+    return "; ".join(f"{_arm_name(study, k)} {formatting.binary_result(r)}" for k, r in arms.items())
+
+
 def chart_specs(report: Report) -> list[dict]:
     """One entry per chart, with every number already derived by the report model."""
     ev = report.evidence
@@ -144,7 +148,7 @@ def markdown(report: Report, specs: list[dict]) -> str:
             if not outcome.in_summary:
                 continue
             if isinstance(outcome, BinaryOutcome):
-                results = "; ".join(f"{_arm_name(study, k)} {formatting.binary_result(r)}" for k, r in outcome.arms.items())
+                results = _binary_results(study, outcome.arms)
                 effect = report.effect(study, outcome.id)
                 eff = (f"RR {formatting.ratio(effect.stats.risk_ratio)} "
                        f"({formatting.ratio_ci(effect.stats.rr_low, effect.stats.rr_high)})") if effect else ""
@@ -160,7 +164,7 @@ def markdown(report: Report, specs: list[dict]) -> str:
         out += [f"# {study.name}", "", f"{study.design}; {study.population}; {study.enrolled} enrolled.", ""]
         for outcome in study.outcomes:
             if isinstance(outcome, BinaryOutcome):
-                results = "; ".join(f"{_arm_name(study, k)} {formatting.binary_result(r)}" for k, r in outcome.arms.items())
+                results = _binary_results(study, outcome.arms)
             else:
                 results = "; ".join(f"{_arm_name(study, k)} {formatting.median(r, outcome.unit)}"
                                     for k, r in outcome.arms.items())
@@ -176,7 +180,7 @@ def markdown(report: Report, specs: list[dict]) -> str:
             "|------|----------|------|--------------------|"]
     for study in ev.studies:
         for event in study.adverse_events:
-            results = "; ".join(f"{_arm_name(study, k)} {formatting.binary_result(r)}" for k, r in event.arms.items())
+            results = _binary_results(study, event.arms)
             out.append(f"| {_cell(study.short_name)} | {_cell(event.term)} | {formatting.grade(event.grade)} "
                        f"| {_cell(results)} |")
     out.append("")

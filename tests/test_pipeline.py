@@ -127,3 +127,37 @@ def test_wheel_ships_the_example_and_the_default_template(tmp_path):
     assert f"report_builder/_bundled/data/{STEM}.yaml" in names
     assert "report_builder/_bundled/templates/default/template.yaml" in names
     assert "report_builder/_bundled/templates/default/master.pptx" in names
+
+
+def test_watch_rebuilds_when_the_evidence_changes(tmp_path):
+    import signal
+    import time
+
+    evidence = tmp_path / "ino.yaml"
+    shutil.copy(EXAMPLE, evidence)
+    log = tmp_path / "log"
+    with log.open("w") as handle:
+        process = subprocess.Popen([sys.executable, "-m", "report_builder", "build", str(evidence), "--out",
+                                    str(tmp_path / "out"), "--watch"], stdout=handle, stderr=subprocess.STDOUT,
+                                   cwd=ROOT)
+    try:
+        def wait_for(count: int) -> None:
+            deadline = time.monotonic() + 180
+            while log.read_text().count(": built ->") < count:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+
+        wait_for(1)
+        while "watching" not in log.read_text():
+            time.sleep(0.2)
+        time.sleep(1.0)  # let the watcher settle before the edit
+        evidence.write_text(EXAMPLE.read_text().replace("are not randomized comparisons.",
+                                                        "are not randomized contrasts."))
+        wait_for(2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
+    manifest = json.loads((tmp_path / "out" / "ino" / "manifest.json").read_text())
+    assert manifest["evidence"]["sha256"] == hashlib.sha256(evidence.read_bytes()).hexdigest()  # the edited file

@@ -236,6 +236,17 @@ def add_table(slide, box: Box, header: Sequence[Cell], rows: Sequence[Sequence[C
     return frame
 
 
+def _solid_fill(colour: str):
+    """<a:solidFill><a:srgbClr val="RRGGBB"/></a:solidFill> for a "#rrggbb" theme colour."""
+    from pptx.oxml.xmlchemy import OxmlElement
+
+    solid = OxmlElement("a:solidFill")
+    clr = OxmlElement("a:srgbClr")
+    clr.set("val", colour.lstrip("#").upper())
+    solid.append(clr)
+    return solid
+
+
 def _fill_cell(tc, cell: Cell, size: float, family: str, fill: str | None, colour: str | None, rule: str,
                header: bool) -> None:
     from pptx.oxml.ns import qn
@@ -258,21 +269,13 @@ def _fill_cell(tc, cell: Cell, size: float, family: str, fill: str | None, colou
         line = OxmlElement(side)
         if side == "a:lnB":
             line.set("w", "9525")
-            solid = OxmlElement("a:solidFill")
-            clr = OxmlElement("a:srgbClr")
-            clr.set("val", rule.lstrip("#").upper())
-            solid.append(clr)
-            line.append(solid)
+            line.append(_solid_fill(rule))
         else:
             line.set("w", "0")
             line.append(OxmlElement("a:noFill"))
         tc_pr.append(line)
     if fill:
-        solid = OxmlElement("a:solidFill")
-        clr = OxmlElement("a:srgbClr")
-        clr.set("val", fill.lstrip("#").upper())
-        solid.append(clr)
-        tc_pr.append(solid)
+        tc_pr.append(_solid_fill(fill))
     else:
         tc_pr.append(OxmlElement("a:noFill"))
 

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from report_builder.errors import EvidenceError, Problem, summarise
 from report_builder.evidence.consistency import check_consistency, default_pair
 from report_builder.evidence.load import LoadedEvidence, Waiver, load_evidence
-from report_builder.evidence.schema import AdverseEvent, Arm, BinaryArmResult, BinaryOutcome, Evidence, Study
+from report_builder.evidence.schema import Arm, BinaryArmResult, BinaryOutcome, Evidence, Study
 from report_builder.evidence.yaml_source import PathKey, SourceMap, dotted
 from report_builder.stats import Proportion, TwoArmComparison, compare_proportions, exact_proportion
 

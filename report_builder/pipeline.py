@@ -249,12 +249,8 @@ def build_many(paths: list[Path], out_root: Path, template_spec: str, *, jobs: i
 
 
 def _preload() -> None:
-    import report_builder.builders  # noqa: F401
     from report_builder.builders import get_builders
 
     get_builders()
-    try:
-        import matplotlib.figure  # noqa: F401
-        import scipy.stats  # noqa: F401
-    except ImportError:
-        pass
+    import matplotlib.figure  # noqa: F401 - imported for the forked workers to share
+    import scipy.special  # noqa: F401 - the exact CIs' quantiles

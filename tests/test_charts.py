@@ -554,7 +554,6 @@ def test_a_time_to_event_outcome_whose_medians_were_all_not_reached_still_draws(
 
 
 def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(tmp_path, report, charts):
-    import re
     import shutil
 
     from report_builder.charts.draw import draw_charts

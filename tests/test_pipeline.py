@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from report_builder.cli import main
 from report_builder.pipeline import build
 

@@ -1,7 +1,6 @@
 """Templates per institution: search path, overrides, the example institution, scaffolding and located errors."""
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys

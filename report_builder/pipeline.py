@@ -78,10 +78,12 @@ def is_up_to_date(out_dir: Path, fingerprint: str, manifest: dict) -> bool:
 
 
 # ------------------------------------------------------------------------------ one build
-def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False) -> BuildResult:
+def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False,
+          split: bool = False) -> BuildResult:
     """Build the PDF, the deck and the charts of one evidence file into out_root/<stem>/.
 
     Raises ReportBuilderError for bad input; nothing is written unless every output rendered.
+    With split, the PDF and the deck are rendered at the same time on two cores (render_documents).
     """
     evidence_path = Path(evidence_path)
     out_dir = Path(out_root) / evidence_path.stem
@@ -96,27 +98,69 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     if not force and is_up_to_date(out_dir, fingerprint, previous):
         return BuildResult(evidence_path, out_dir, "up to date")
 
-    from report_builder.builders import get_builders
-    from report_builder.charts.draw import draw_charts
     from report_builder.model import load_report
     from report_builder.templates import load_template
 
     template = load_template(template_spec)
     report = load_report(evidence_path)
     cache = {} if force else _chart_cache(out_dir, previous)  # --force redraws every chart too
-    charts = draw_charts(report, template, cache=cache)
+    charts, documents = render_documents(report, template, cache, split=split)
     reused = sum(1 for chart in charts if chart.key in cache)
     outputs = OutputSet()
     for chart in charts:
         outputs.add(f"{CHART_DIR}/{chart.id}.svg", chart.svg)
         outputs.add(f"{CHART_DIR}/{chart.id}.png", chart.png)
-    for builder in get_builders():
-        outputs.add(f"{report.stem}{builder.extension}", builder.build(report, charts, template))
+    for extension, document in documents.items():
+        outputs.add(f"{report.stem}{extension}", document)
     outputs.add(MANIFEST, _manifest(evidence_path, template, outputs, fingerprint, {c.id: c.key for c in charts}))
     written = write_outputs(out_dir, outputs, last=MANIFEST)
     _remove_stale_charts(out_dir, outputs)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings),
                        charts_drawn=len(charts) - reused, charts_reused=reused)
+
+
+def render_documents(report, template, cache: dict[str, tuple[bytes, bytes]], split: bool = False):
+    """The charts (both forms) and every builder's document, by extension.
+
+    With split, a forked process draws the SVGs and builds the documents that embed them (the PDF)
+    while this one draws the PNGs and builds the rest (the deck): the two halves take about as long,
+    so a build on two cores takes little more than the longer half. Either way the bytes are the same.
+    """
+    from report_builder.builders import get_builders
+    from report_builder.charts.draw import draw_charts
+
+    builders = get_builders()
+    if not split or not _can_fork() or len({b.chart_format for b in builders}) < 2:
+        charts = draw_charts(report, template, cache=cache)
+        return charts, {b.extension: b.build(report, charts, template) for b in builders}
+
+    def vector_half() -> tuple[dict[str, bytes], dict[str, bytes]]:
+        svg_charts = draw_charts(report, template, cache=cache, formats=("svg",))
+        docs = {b.extension: b.build(report, svg_charts, template) for b in builders if b.chart_format == "svg"}
+        return {c.id: c.svg for c in svg_charts}, docs
+
+    from report_builder.forked import Forked
+
+    with Forked(vector_half) as other:
+        png_charts = draw_charts(report, template, cache=cache, formats=("png",))
+        documents = {b.extension: b.build(report, png_charts, template) for b in builders if b.chart_format != "svg"}
+        svgs, vector_documents = other.result()
+    from dataclasses import replace
+
+    from report_builder.charts import ChartSet
+
+    charts = ChartSet(tuple(replace(c, svg=svgs[c.id]) for c in png_charts))
+    documents.update(vector_documents)
+    return charts, {b.extension: documents[b.extension] for b in builders}
+
+
+def _can_fork() -> bool:
+    """fork() copies the loaded model for free, but is only safe without other Python threads."""
+    import multiprocessing
+    import threading
+
+    return (hasattr(os, "fork") and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon)  # daemonic processes may not have children
 
 
 def _chart_cache(out_dir: Path, manifest: dict) -> dict[str, tuple[bytes, bytes]]:
@@ -204,12 +248,13 @@ class BuildSummary:
                 f"{self.count('failed')} failed")
 
 
-def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool) -> BuildResult:
+def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool,
+                 split: bool = False) -> BuildResult:
     """A build whose failure becomes a result, so one bad file never stops the others."""
     from report_builder.errors import ReportBuilderError
 
     try:
-        return build(evidence_path, out_root, template_spec, force)
+        return build(evidence_path, out_root, template_spec, force, split=split)
     except ReportBuilderError as exc:
         return BuildResult(Path(evidence_path), Path(out_root) / Path(evidence_path).stem, "failed", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - reported as an internal error with the file it happened on
@@ -223,11 +268,17 @@ def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force:
 
 def build_many(paths: list[Path], out_root: Path, template_spec: str, *, jobs: int = 1, force: bool = False,
                on_result=None) -> BuildSummary:
-    """Build many evidence files, in parallel processes when jobs > 1; results arrive in completion order."""
+    """Build many evidence files in up to `jobs` processes; results arrive in completion order.
+
+    Files are spread over min(jobs, files) processes; when that leaves two processes per file (one
+    file, two cores), each build is split in two (render_documents).
+    """
     summary = BuildSummary()
-    if jobs <= 1 or len(paths) <= 1:
+    workers = max(1, min(jobs, len(paths)))
+    split = jobs >= 2 * workers
+    if workers == 1:
         for path in paths:
-            result = build_safely(path, out_root, template_spec, force)
+            result = build_safely(path, out_root, template_spec, force, split)
             summary.results.append(result)
             if on_result:
                 on_result(result)
@@ -238,8 +289,8 @@ def build_many(paths: list[Path], out_root: Path, template_spec: str, *, jobs: i
     # Import the renderers once in the parent: forked workers share them instead of each paying the import.
     _preload()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
-        futures = [pool.submit(build_safely, path, out_root, template_spec, force) for path in paths]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(build_safely, path, out_root, template_spec, force, split) for path in paths]
         for future in as_completed(futures):
             result = future.result()
             summary.results.append(result)

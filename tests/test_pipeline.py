@@ -44,6 +44,67 @@ def test_two_builds_are_byte_identical(tmp_path, built):
     assert first == second
 
 
+def test_a_split_build_gives_the_same_bytes_as_one_process(tmp_path, built):
+    """--jobs 2 on one file draws the SVGs and the PDF in a forked process: nothing may differ."""
+    from report_builder.pipeline import _can_fork
+
+    assert _can_fork()  # else the build below would not split and the test would prove nothing
+    split = build(EXAMPLE, tmp_path, "default", split=True).out_dir
+    first, second = tree_digest(built), tree_digest(split)
+    first.pop("manifest.json"), second.pop("manifest.json")
+    assert first == second
+
+
+def test_one_file_with_two_jobs_is_split(tmp_path, monkeypatch):
+    from report_builder import pipeline
+
+    seen = []
+    real = pipeline.build
+    monkeypatch.setattr(pipeline, "build", lambda *a, **k: seen.append(k.get("split")) or real(*a, **k))
+    assert main(["build", str(EXAMPLE), "--out", str(tmp_path), "--jobs", "2", "--quiet"]) == 0
+    assert main(["build", str(EXAMPLE), "--out", str(tmp_path / "one"), "--jobs", "1", "--quiet"]) == 0
+    assert seen == [True, False]
+
+
+def test_bad_input_found_in_the_forked_half_is_reported_as_bad_input(tmp_path, monkeypatch):
+    """The PDF half runs in the child: its user error must reach the user unchanged, and nothing is written."""
+    from report_builder.builders.pdf import PdfBuilder
+    from report_builder.errors import TemplateError
+
+    def fail(self, report, charts, template):
+        raise TemplateError("wording/pdf/x.j2:3: 'nope' is undefined")
+
+    monkeypatch.setattr(PdfBuilder, "build", fail)
+    assert main(["build", str(EXAMPLE), "--out", str(tmp_path), "--jobs", "2", "--quiet"]) == 2
+    assert not (tmp_path / STEM).exists()
+
+
+def test_a_bug_in_the_forked_half_is_an_internal_error_with_its_traceback(tmp_path, monkeypatch):
+    from report_builder import pipeline
+    from report_builder.builders.pdf import PdfBuilder
+
+    def crash(self, report, charts, template):
+        raise ZeroDivisionError("deliberate")
+
+    monkeypatch.setattr(PdfBuilder, "build", crash)
+    result = pipeline.build_safely(EXAMPLE, tmp_path, "default", force=True, split=True)
+    assert result.status == "failed" and result.internal
+    assert "ZeroDivisionError: deliberate" in result.error
+    assert "forked half" in result.detail and "in crash" in result.detail
+
+
+def test_a_forked_half_that_dies_fails_the_build_cleanly(tmp_path, monkeypatch):
+    import os
+
+    from report_builder import pipeline
+    from report_builder.builders.pdf import PdfBuilder
+
+    monkeypatch.setattr(PdfBuilder, "build", lambda *a: os._exit(3))  # as if killed or out of memory
+    result = pipeline.build_safely(EXAMPLE, tmp_path, "default", force=True, split=True)
+    assert result.status == "failed" and result.internal and "exit code 3" in result.error
+    assert not (tmp_path / STEM).exists()
+
+
 def test_unchanged_rebuild_is_up_to_date_without_importing_renderers(tmp_path):
     out = tmp_path / "out"
     assert main(["build", str(EXAMPLE), "--out", str(out), "--quiet"]) == 0

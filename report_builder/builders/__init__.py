@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 class Builder(Protocol):
     name: str  #: short name, e.g. "pdf"
     extension: str  #: file extension of the output, e.g. ".pdf"
+    chart_format: str  #: the form of the charts it embeds: "svg" (vector) or "png"
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         """Return the finished document; builders never open files for writing."""

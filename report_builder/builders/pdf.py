@@ -26,6 +26,7 @@ class PdfBuilder:
 
     name = "pdf"
     extension = ".pdf"
+    chart_format = "svg"  # vectors: sharp in print, text kept as text
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io

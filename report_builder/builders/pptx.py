@@ -14,6 +14,7 @@ class PptxBuilder:
 
     name = "pptx"
     extension = ".pptx"
+    chart_format = "png"  # what every PowerPoint version and LibreOffice shows
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         from report_builder.builders import pptx_package as package

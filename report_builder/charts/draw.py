@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -75,14 +75,25 @@ def chart_key(plan: ChartPlan) -> str:
     return hashlib.sha256(_canonical(drawn)).hexdigest()
 
 
-def draw_charts(report: "Report", template: "Template", cache: Cache | None = None) -> ChartSet:
-    """All charts of one build; a chart whose key is in cache (key -> (svg, png)) is taken from it, not drawn."""
+def draw_charts(report: "Report", template: "Template", cache: Cache | None = None,
+                formats: Sequence[str] = ("svg", "png")) -> ChartSet:
+    """All charts of one build; a chart whose key is in cache (key -> (svg, png)) is taken from it, not drawn.
+
+    Only the forms in `formats` are drawn; the others are left empty (see pipeline: the PDF's process
+    draws the SVGs while the deck's draws the PNGs).
+    """
     from report_builder.charts.style import DPI
 
     charts = []
     for plan in plan_charts(report, template):
         key = chart_key(plan)
-        svg, png = cache[key] if cache is not None and key in cache else _renderer(plan.renderer)(plan)
+        if cache is not None and key in cache:
+            svg, png = cache[key]
+        else:
+            from report_builder.charts.style import drawing_formats
+
+            with drawing_formats(formats):
+                svg, png = _renderer(plan.renderer)(plan)
         charts.append(Chart(
             id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text, svg=svg,
             png=png, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,

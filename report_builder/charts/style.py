@@ -5,6 +5,7 @@ import hashlib
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -330,8 +331,25 @@ def inch_x(fig: Any, ax: Any) -> Any:
     return blended_transform_factory(fig.dpi_scale_trans, ax.transData)
 
 
+FORMATS = ("svg", "png")
+#: The forms render() draws in this build step: a process that builds only the PDF draws only SVGs.
+_formats: ContextVar[tuple[str, ...]] = ContextVar("chart_formats", default=FORMATS)
+
+
+@contextmanager
+def drawing_formats(formats: Sequence[str]) -> Iterator[None]:
+    token = _formats.set(tuple(formats))
+    try:
+        yield
+    finally:
+        _formats.reset(token)
+
+
 def render(fig: Any) -> tuple[bytes, bytes]:
-    """SVG (vector, glyphs as paths) and PNG at DPI, both byte-identical for identical input."""
+    """SVG (vector, text as text) and PNG at DPI, both byte-identical for identical input.
+
+    A form not asked for (see drawing_formats) comes back empty.
+    """
     from matplotlib.text import Text
 
     from report_builder.markup import clean
@@ -341,8 +359,11 @@ def render(fig: Any) -> tuple[bytes, bytes]:
         raw = text.get_text()
         if raw and clean(raw) != raw:
             text.set_text(clean(raw))
+    formats = _formats.get()
     svg = io.BytesIO()
-    fig.savefig(svg, format="svg", metadata={"Date": None})
+    if "svg" in formats:
+        fig.savefig(svg, format="svg", metadata={"Date": None})
     png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    if "png" in formats:
+        fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return svg.getvalue(), png.getvalue()

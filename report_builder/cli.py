@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="template name (see 'build-report templates') or a template folder path")
     build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
-                       help="build files in N parallel processes (default: the number of cores)")
+                       help="use up to N processes: files in parallel, and with a process to spare, each file's "
+                            "PDF and deck side by side (default: the number of cores)")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress display and no per-file lines")
     build.add_argument("--watch", action="store_true",
                        help="after building, rebuild whenever an evidence file or a template file changes")

@@ -210,7 +210,8 @@ def library_versions() -> dict[str, str]:
     from report_builder import __version__
 
     found = {"report_builder": __version__}
-    for package in ("reportlab", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy", "svglib"):
+    for package in ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy",
+                    "svglib"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:

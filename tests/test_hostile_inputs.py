@@ -559,3 +559,69 @@ def test_a_user_error_is_a_report_builder_error_with_problems():
     with pytest.raises(ReportBuilderError) as caught:
         load_report(case)
     assert [(p.file, p.line) for p in caught.value.problems] == [(case, evidence_expectation(case).line)]
+
+
+def _node_tree(node, seen=None):
+    """A node graph as plain tuples: tag, value or children, and where each node starts."""
+    import yaml
+
+    seen = {} if seen is None else seen
+    if id(node) in seen:
+        return ("alias", seen[id(node)])
+    seen[id(node)] = len(seen)
+    where = (node.start_mark.line, node.start_mark.column)
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value, where)
+    if isinstance(node, yaml.MappingNode):
+        return (node.tag, [(_node_tree(k, seen), _node_tree(v, seen)) for k, v in node.value], where)
+    return (node.tag, [_node_tree(item, seen) for item in node.value], where)
+
+
+YAML_FILES = sorted({*ROOT.glob("data/*.yaml"), *ROOT.glob("templates/*/template.yaml"),
+                     *ROOT.glob("tests/corpus/**/*.yaml"), *ROOT.glob("docs/*.yaml")})
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_libyaml_and_pure_python_readers_agree(path):
+    """The fast reader (libyaml events) must compose exactly what the pure-Python one does, or fail where it fails."""
+    import yaml
+
+    from report_builder.errors import EvidenceError
+    from report_builder.evidence import yaml_source
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml: only the pure-Python reader exists")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+
+    def compose(loader_class):
+        try:
+            loader = loader_class(path, text)  # the pure-Python reader checks characters here already
+            try:
+                node = loader.get_single_node()
+            finally:
+                loader.dispose()
+        except (yaml.YAMLError, EvidenceError, RecursionError) as exc:
+            return type(exc).__name__
+        return "empty" if node is None else _node_tree(node)
+
+    slow = compose(yaml_source._DepthLimitedLoader)
+    fast = compose(yaml_source._LibyamlLoader)
+    if isinstance(slow, str) and isinstance(fast, str):
+        return  # both refuse it; the user sees the pure-Python reader's message either way
+    assert fast == slow
+
+
+def test_a_well_formed_file_is_read_by_libyaml_alone(monkeypatch):
+    import yaml
+
+    from report_builder.evidence import yaml_source
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+
+    def refuse(*args):
+        raise AssertionError("the pure-Python reader was used for a well-formed file")
+
+    monkeypatch.setattr(yaml_source, "_DepthLimitedLoader", refuse)
+    data, _ = yaml_source.read_yaml(ROOT / "data" / "inotuzumab-ozogamicin.yaml")
+    assert data["studies"]

@@ -11,6 +11,7 @@ from report_builder.writer import OutputSet, write_outputs
 
 MANIFEST = "manifest.json"
 CHART_DIR = "charts"
+CACHE_DIR = ".cache"  #: what the next build reuses and nobody reads: the charts' recorded operations
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -108,8 +109,8 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     reused = sum(1 for chart in charts if chart.key in cache)
     outputs = OutputSet()
     for chart in charts:
-        outputs.add(f"{CHART_DIR}/{chart.id}.svg", chart.svg)
-        outputs.add(f"{CHART_DIR}/{chart.id}.png", chart.png)
+        for name, data in zip(_chart_files(chart.id), (chart.svg, chart.png, chart.ops)):
+            outputs.add(name, data)
     for extension, document in documents.items():
         outputs.add(f"{report.stem}{extension}", document)
     outputs.add(MANIFEST, _manifest(evidence_path, template, outputs, fingerprint, {c.id: c.key for c in charts}))
@@ -119,37 +120,44 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
                        charts_drawn=len(charts) - reused, charts_reused=reused)
 
 
-def render_documents(report, template, cache: dict[str, tuple[bytes, bytes]], split: bool = False):
-    """The charts (both forms) and every builder's document, by extension.
+def render_documents(report, template, cache: dict[str, tuple[bytes, bytes, bytes]], split: bool = False):
+    """The charts (every form) and every builder's document, by extension.
 
-    With split, a forked process draws the SVGs and builds the documents that embed them (the PDF)
-    while this one draws the PNGs and builds the rest (the deck): the two halves take about as long,
-    so a build on two cores takes little more than the longer half. Either way the bytes are the same.
+    With split, a forked process draws the SVGs and the recorded operations, builds the documents
+    that replay those (the PDF) and draws the PNGs no picture-embedding builder shows, while this one
+    draws the PNGs the deck shows and builds the deck: the halves take about as long, so a build on
+    two cores takes little more than the longer one. Either way the bytes are the same.
     """
+    from dataclasses import replace
+
     from report_builder.builders import get_builders
+    from report_builder.charts import ChartSet
     from report_builder.charts.draw import draw_charts
 
     builders = get_builders()
-    if not split or not _can_fork() or len({b.chart_format for b in builders}) < 2:
+    pictures = [b for b in builders if b.chart_format == "png"]
+    vectors = [b for b in builders if b.chart_format != "png"]
+    if not split or not _can_fork() or not pictures or not vectors:
         charts = draw_charts(report, template, cache=cache)
         return charts, {b.extension: b.build(report, charts, template) for b in builders}
 
-    def vector_half() -> tuple[dict[str, bytes], dict[str, bytes]]:
-        svg_charts = draw_charts(report, template, cache=cache, formats=("svg",))
-        docs = {b.extension: b.build(report, svg_charts, template) for b in builders if b.chart_format == "svg"}
-        return {c.id: c.svg for c in svg_charts}, docs
+    def shown(plan) -> bool:
+        return any(b.chart_kinds is None or plan.kind in b.chart_kinds for b in pictures)
+
+    def vector_half() -> tuple[dict[str, tuple[bytes, bytes, bytes]], dict[str, bytes]]:
+        charts = draw_charts(report, template, cache=cache,
+                             formats=lambda plan: ("svg", "ops") if shown(plan) else ("svg", "ops", "png"))
+        docs = {b.extension: b.build(report, charts, template) for b in vectors}
+        return {c.id: (c.svg, c.png, c.ops) for c in charts}, docs
 
     from report_builder.forked import Forked
 
     with Forked(vector_half) as other:
-        png_charts = draw_charts(report, template, cache=cache, formats=("png",))
-        documents = {b.extension: b.build(report, png_charts, template) for b in builders if b.chart_format != "svg"}
-        svgs, vector_documents = other.result()
-    from dataclasses import replace
-
-    from report_builder.charts import ChartSet
-
-    charts = ChartSet(tuple(replace(c, svg=svgs[c.id]) for c in png_charts))
+        png_charts = draw_charts(report, template, cache=cache, formats=lambda plan: ("png",) if shown(plan) else ())
+        documents = {b.extension: b.build(report, png_charts, template) for b in pictures}
+        forms, vector_documents = other.result()
+    charts = ChartSet(tuple(replace(c, svg=forms[c.id][0], png=c.png or forms[c.id][1], ops=forms[c.id][2])
+                            for c in png_charts))
     documents.update(vector_documents)
     return charts, {b.extension: documents[b.extension] for b in builders}
 
@@ -163,20 +171,26 @@ def _can_fork() -> bool:
             and not multiprocessing.current_process().daemon)  # daemonic processes may not have children
 
 
-def _chart_cache(out_dir: Path, manifest: dict) -> dict[str, tuple[bytes, bytes]]:
-    """The previous build's charts by key (svg, png), if both files are still exactly as that build wrote them.
+def _chart_files(chart_id: str) -> tuple[str, str, str]:
+    """Where a chart's SVG, PNG and recorded operations go; the operations are a cache for the next
+    build's PDF (a chart reused from the cache is never drawn again), not a file for readers."""
+    return f"{CHART_DIR}/{chart_id}.svg", f"{CHART_DIR}/{chart_id}.png", f"{CACHE_DIR}/{chart_id}.ops.json"
+
+
+def _chart_cache(out_dir: Path, manifest: dict) -> dict[str, tuple[bytes, bytes, bytes]]:
+    """The previous build's charts by key (svg, png, ops), if every file is still exactly as that build wrote it.
 
     A chart whose key is unchanged draws the same bytes, so it is reused instead of redrawn.
     """
     keys, digests = manifest.get("charts"), manifest.get("outputs")
     if not isinstance(keys, dict) or not isinstance(digests, dict):
         return {}
-    cache: dict[str, tuple[bytes, bytes]] = {}
+    cache: dict[str, tuple[bytes, bytes, bytes]] = {}
     for chart_id, key in keys.items():
         if not isinstance(key, str) or not isinstance(chart_id, str) or Path(chart_id).name != chart_id:
             continue
         files = []
-        for name in (f"{CHART_DIR}/{chart_id}.svg", f"{CHART_DIR}/{chart_id}.png"):
+        for name in _chart_files(chart_id):
             try:
                 data = (out_dir / name).read_bytes()
             except OSError:
@@ -184,8 +198,8 @@ def _chart_cache(out_dir: Path, manifest: dict) -> dict[str, tuple[bytes, bytes]
             if hashlib.sha256(data).hexdigest() != digests.get(name):
                 break  # edited or half-written since: draw it again
             files.append(data)
-        if len(files) == 2:
-            cache[key] = (files[0], files[1])
+        if len(files) == 3:
+            cache[key] = (files[0], files[1], files[2])
     return cache
 
 
@@ -210,8 +224,7 @@ def library_versions() -> dict[str, str]:
     from report_builder import __version__
 
     found = {"report_builder": __version__}
-    for package in ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy",
-                    "svglib"):
+    for package in ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -221,13 +234,12 @@ def library_versions() -> dict[str, str]:
 
 def _remove_stale_charts(out_dir: Path, outputs: OutputSet) -> None:
     """A chart the evidence no longer supports must not linger next to the new ones."""
-    chart_dir = out_dir / CHART_DIR
-    if not chart_dir.is_dir():
-        return
-    current = {name for name in outputs.files if name.startswith(CHART_DIR + "/")}
-    for path in chart_dir.iterdir():
-        if path.suffix in (".svg", ".png") and f"{CHART_DIR}/{path.name}" not in current:
-            path.unlink(missing_ok=True)  # a concurrent build into the same folder may have removed it
+    for folder, suffixes in ((CHART_DIR, (".svg", ".png")), (CACHE_DIR, (".json",))):
+        if not (out_dir / folder).is_dir():
+            continue
+        for path in (out_dir / folder).iterdir():
+            if path.suffix in suffixes and f"{folder}/{path.name}" not in outputs.files:
+                path.unlink(missing_ok=True)  # a concurrent build into the same folder may have removed it
 
 
 # ------------------------------------------------------------------------------ many builds

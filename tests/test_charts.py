@@ -484,14 +484,15 @@ def test_charts_in_the_cache_are_taken_from_it_not_drawn(charts, report, templat
     from report_builder.charts.draw import draw_charts
 
     skip = "timeline"
-    cache = {c.key: (b"<svg/>", b"png of " + c.id.encode()) for c in charts if c.id != skip}
+    cache = {c.key: (b"<svg/>", b"png of " + c.id.encode(), b"{}") for c in charts if c.id != skip}
     again = draw_charts(report, template, cache=cache)
     assert [(c.id, c.key) for c in again] == [(c.id, c.key) for c in charts]
     for chart in again:
         if chart.id == skip:
-            assert (chart.svg, chart.png) == (charts.get(skip).svg, charts.get(skip).png)  # drawn afresh
+            fresh = charts.get(skip)
+            assert (chart.svg, chart.png, chart.ops) == (fresh.svg, fresh.png, fresh.ops)  # drawn afresh
         else:
-            assert (chart.svg, chart.png) == (b"<svg/>", b"png of " + chart.id.encode())
+            assert (chart.svg, chart.png, chart.ops) == (b"<svg/>", b"png of " + chart.id.encode(), b"{}")
 
 
 # ------------------------------------------------------------------------------------------- long and odd files

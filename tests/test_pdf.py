@@ -356,3 +356,67 @@ def test_symbols_missing_from_the_template_font_fall_back_to_dejavu_sans(report,
     assert "✓ Yes" in text and "✗ No" in text and "⚠" in text
     listing = subprocess.run([require_tool("pdffonts"), str(path)], capture_output=True, text=True, check=True).stdout
     assert "DejaVuSerif" in listing and "+DejaVuSans " in listing
+
+
+# ------------------------------------------------------------------------------------------- charts replayed
+def _replay_png(chart, fonts, folder: Path, ops=None):
+    """The chart's recorded operations replayed on a page of its own size, rasterised by poppler."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from report_builder.builders.pdf_chart import RecordedChart
+
+    flowable = RecordedChart.of(chart, fonts)
+    if ops is not None:
+        flowable.ops = ops
+    pdf = folder / f"{chart.id}.pdf"
+    canvas = Canvas(str(pdf), pagesize=(flowable.width, flowable.height))
+    flowable.drawOn(canvas, 0, 0)
+    canvas.save()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", str(pdf), str(folder / chart.id)], check=True)
+    return folder / f"{chart.id}.png"
+
+
+def _blurred_difference(chart, replayed: Path) -> float:
+    """Mean grey-level difference (0-255) of the replay and the chart's PNG, both blurred so that two
+    rasterisers' anti-aliasing does not count, only missing or misplaced marks."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    replay = Image.open(replayed).convert("L")
+    png = Image.open(io.BytesIO(chart.png)).convert("L").resize(replay.size, Image.LANCZOS)
+    blur = ImageFilter.GaussianBlur(3)
+    return float(np.abs(np.asarray(replay.filter(blur), float) - np.asarray(png.filter(blur), float)).mean())
+
+
+def test_charts_in_the_pdf_draw_what_matplotlib_draws(charts, template, tmp_path):
+    """The PDF replays each chart's recorded operations (charts.record); they must show what the PNG shows."""
+    import html
+    import json
+
+    from report_builder.builders.pdf_style import register_fonts
+
+    require_tool("pdftoppm")
+    fonts = register_fonts(template.theme)
+    for chart in charts:
+        ops = json.loads(chart.ops)["ops"]
+        # Every string of the SVG (text kept as text) is in the recording, in the template's fonts.
+        texts = sorted(op[7] for op in ops if op[0] == "text")
+        svg_texts = sorted(html.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", chart.svg.decode()))
+        assert texts == svg_texts, chart.id
+        assert {op[4] for op in ops if op[0] == "text"} <= {"regular", "bold", "italic"}
+        assert _blurred_difference(chart, _replay_png(chart, fonts, tmp_path)) < 3.0, chart.id
+    # The comparison is sharp enough to notice half the text missing.
+    chart = charts.get("forest-inovate")
+    ops = json.loads(chart.ops)["ops"]
+    half = [op for i, op in enumerate(ops) if op[0] != "text" or i % 2]
+    assert _blurred_difference(chart, _replay_png(chart, fonts, tmp_path, half)) > 3.0
+
+
+def test_chart_text_in_the_pdf_is_text_in_the_template_font(pdf_path):
+    text = pdftotext(pdf_path)
+    for label in ("Randomized, N = 326", "95% CI 2.03–3.73", "favours InO", "grade ≥3"):
+        assert label in text
+    fonts = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSans-Bold" in fonts and "Helvetica" not in fonts

@@ -26,7 +26,8 @@ class PdfBuilder:
 
     name = "pdf"
     extension = ".pdf"
-    chart_format = "svg"  # vectors: sharp in print, text kept as text
+    chart_format = "ops"  # vectors, sharp in print, with text as text (pdf_chart replays charts.record)
+    chart_kinds = None  # every chart, in its section
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io

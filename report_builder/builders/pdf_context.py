@@ -9,9 +9,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
 from report_builder import markup
+from report_builder.builders.pdf_chart import RecordedChart
 from report_builder.builders.pdf_style import (
-    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles, chart_drawing,
-    register_fonts, scale_drawing,
+    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
+    register_fonts,
 )
 from report_builder.errors import TemplateError
 from report_builder.resources import templates_root
@@ -111,7 +112,7 @@ class Context:
         matches the tables' size and every chart shares one scale. The caption goes beside a chart
         narrower than the column, which saves the height a caption below would take.
         """
-        drawing = chart_drawing(chart, self.fonts)
+        drawing = RecordedChart.of(chart, self.fonts)
         self.figure_count += 1
         caption = self.para(self.words("chart/caption", chart=chart, number=self.figure_count), self.styles.caption)
         if drawing is None:
@@ -119,7 +120,7 @@ class Context:
         fit_height = self.frame_height * 0.8 / drawing.height
         scale = min(FIGURE_SCALE, self.width / drawing.width, max(MIN_FIGURE_SCALE, CHART_MAX_HEIGHT / drawing.height),
                     fit_height)
-        scale_drawing(drawing, scale)
+        drawing.scale(scale)
         side = self.width - drawing.width - 6 * mm
         if side >= 34 * mm and caption.wrap(side, self.frame_height)[1] <= drawing.height:
             t = Table([[drawing, caption]], colWidths=[drawing.width + 6 * mm, side], hAlign="LEFT")

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -24,8 +22,9 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import FrameBreak
 
+from report_builder.builders.pdf_chart import RecordedChart
+
 if TYPE_CHECKING:
-    from report_builder.charts import Chart
     from report_builder.templates import ResolvedTheme
 
 PAGE_SIZES = {"A4": A4, "Letter": LETTER}
@@ -248,54 +247,6 @@ def callout(flowables: Sequence[Any], width: float, theme: "ResolvedTheme", font
     return t
 
 
-# ------------------------------------------------------------------------------------------- charts
-def chart_drawing(chart: "Chart", fonts: Fonts) -> Drawing | None:
-    """The chart's SVG as a ReportLab Drawing (vectors, not the PNG), at its drawn size; None if unreadable."""
-    from reportlab.graphics.shapes import String
-    from svglib.svglib import svg2rlg
-
-    quiet = _Quiet()
-    svg_logger = logging.getLogger("svglib")
-    svg_logger.addFilter(quiet)  # font-lookup chatter; fonts are replaced below anyway
-    try:
-        drawing = svg2rlg(io.BytesIO(chart.svg))
-    except Exception:  # a broken chart must not sink the handout; the caption still says what it showed
-        drawing = None
-    finally:
-        svg_logger.removeFilter(quiet)
-    if drawing is None or not drawing.width or not drawing.height:
-        return None
-
-    def refont(node: Any) -> None:
-        # svglib maps unknown SVG families to Helvetica, which would be an un-embedded font.
-        if isinstance(node, String):
-            name = (node.fontName or "").lower()
-            # svglib names weights numerically ("<family>-700") when the SVG gives font-weight
-            bold = "bold" in name or any(f"-{w}" in name for w in (600, 700, 800, 900))
-            italic = "italic" in name or "oblique" in name
-            node.fontName = {(False, False): fonts.regular, (True, False): fonts.bold,
-                             (False, True): fonts.italic, (True, True): fonts.bold_italic}[(bold, italic)]
-        for child in getattr(node, "contents", None) or ():
-            refont(child)
-
-    refont(drawing)
-    # The renderer's initial state would otherwise select Helvetica before drawing anything.
-    drawing.initialFontName = fonts.regular
-    return drawing
-
-
-def scale_drawing(drawing: Drawing, scale: float) -> Drawing:
-    drawing.width, drawing.height = drawing.width * scale, drawing.height * scale
-    drawing.scale(scale, scale)
-    drawing.hAlign = "CENTER"
-    return drawing
-
-
-class _Quiet(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.ERROR
-
-
 # ------------------------------------------------------------------------------------------- pages
 @dataclass(frozen=True)
 class Furniture:
@@ -419,7 +370,7 @@ class KeepWithNext(KeepTogether):
         if room > 0:
             if last.wrap(aW, room)[1] <= room:
                 return content
-            if not isinstance(last, Drawing) and last.split(aW, room):
+            if not isinstance(last, RecordedChart) and last.split(aW, room):
                 return content
         frame = getattr(self, "_frame", None)
         if frame is not None and getattr(frame, "_atTop", False):

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Chart:
-    """One drawn chart. Builders embed `svg` (PDF, vector) or `png` (deck); tests read `data`."""
+    """One drawn chart. The PDF replays `ops` (vector), the deck embeds `png`; tests read `data`."""
 
     id: str  #: file stem under charts/, e.g. "forest-inovate"
     kind: str  #: "response", "forest", "time_to_event", "adverse_events", "timeline", "flow"
@@ -20,12 +20,13 @@ class Chart:
     alt_text: str  #: a sentence with the numbers, for screen readers
     svg: bytes
     png: bytes
+    ops: bytes  #: the drawing operations, recorded by charts.record as JSON, for the PDF to replay
     width_in: float  #: drawn size in inches (the PNG is this size at `dpi`)
     height_in: float
     dpi: int
     study_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)  #: what it draws: bars, points, values, CIs
-    key: str = ""  #: hash of everything drawn (draw.chart_key): same key, same svg and png
+    key: str = ""  #: hash of everything drawn (draw.chart_key): same key, same svg, png and ops
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "axis": look.fit(draw["axis"], WIDTH - 2 * MARGIN, SMALL)}
 
 
-def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes]:
+def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)

@@ -27,7 +27,8 @@ RENDERERS = {
     "timeline": "timeline:render_timeline",
     "flow": "flow:render_flow",
 }
-Cache = Mapping[str, tuple[bytes, bytes]]
+Cache = Mapping[str, tuple[bytes, bytes, bytes]]  #: chart key -> (svg, png, ops) of a previous build
+FORMATS = ("svg", "png", "ops")  #: every form of a chart (see charts.style.render)
 
 
 def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
@@ -76,33 +77,37 @@ def chart_key(plan: ChartPlan) -> str:
 
 
 def draw_charts(report: "Report", template: "Template", cache: Cache | None = None,
-                formats: Sequence[str] = ("svg", "png")) -> ChartSet:
-    """All charts of one build; a chart whose key is in cache (key -> (svg, png)) is taken from it, not drawn.
+                formats: Sequence[str] | Callable[[ChartPlan], Sequence[str]] = FORMATS) -> ChartSet:
+    """All charts of one build; a chart whose key is in cache (key -> (svg, png, ops)) is taken from it.
 
-    Only the forms in `formats` are drawn; the others are left empty (see pipeline: the PDF's process
-    draws the SVGs while the deck's draws the PNGs).
+    Only the forms in `formats` (or formats(plan)) are drawn, the others are left empty, and a chart
+    with no form to draw is not drawn at all: see pipeline.render_documents, where the PDF's process
+    draws SVGs and operations while the deck's draws the PNGs it shows.
     """
     from report_builder.charts.style import DPI
 
     charts = []
     for plan in plan_charts(report, template):
         key = chart_key(plan)
+        wanted = tuple(formats(plan) if callable(formats) else formats)
         if cache is not None and key in cache:
-            svg, png = cache[key]
-        else:
+            svg, png, ops = cache[key]
+        elif wanted:
             from report_builder.charts.style import drawing_formats
 
-            with drawing_formats(formats):
-                svg, png = _renderer(plan.renderer)(plan)
+            with drawing_formats(wanted, plan.look):
+                svg, png, ops = _renderer(plan.renderer)(plan)
+        else:
+            svg = png = ops = b""
         charts.append(Chart(
             id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text, svg=svg,
-            png=png, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,
+            png=png, ops=ops, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,
             data=plan.data, key=key,
         ))
     return ChartSet(tuple(charts))
 
 
-def _renderer(name: str) -> Callable[[ChartPlan], tuple[bytes, bytes]]:
+def _renderer(name: str) -> Callable[[ChartPlan], tuple[bytes, bytes, bytes]]:
     import importlib
 
     module, function = RENDERERS[name].split(":")

@@ -101,7 +101,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "labels": {c["arm"]: look.fit(c["label"], box_w, SIZE, bold=True) for c in cols}}
 
 
-def render_flow(plan: ChartPlan) -> tuple[bytes, bytes]:
+def render_flow(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     from matplotlib.patches import FancyBboxPatch
 
     data = plan.data

@@ -166,7 +166,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "height": height}
 
 
-def render_forest(plan: ChartPlan) -> tuple[bytes, bytes]:
+def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)

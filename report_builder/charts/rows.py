@@ -99,7 +99,7 @@ def layout_panels(look: Look, panels: Sequence[Panel], footnotes: Sequence[str] 
     return Layout(tuple(panels), headers, tuple(columns), axes_left, axes_right, heights, foot_lines, height)
 
 
-def render_panels(plan: "ChartPlan") -> tuple[bytes, bytes]:
+def render_panels(plan: "ChartPlan") -> tuple[bytes, bytes, bytes]:
     pen = make_pen(plan.look)
     layout = layout_panels(pen, plan.draw["panels"], plan.draw["footnotes"])
     with figure(pen, WIDTH, layout.height) as fig:

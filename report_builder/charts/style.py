@@ -331,22 +331,27 @@ def inch_x(fig: Any, ax: Any) -> Any:
     return blended_transform_factory(fig.dpi_scale_trans, ax.transData)
 
 
-FORMATS = ("svg", "png")
-#: The forms render() draws in this build step: a process that builds only the PDF draws only SVGs.
-_formats: ContextVar[tuple[str, ...]] = ContextVar("chart_formats", default=FORMATS)
+FORMATS = ("svg", "png", "ops")
+#: The forms render() draws in this build step (a process that builds only the PDF draws no PNG),
+#: and the font files of the chart's look by key, which the recorded operations name.
+_formats: ContextVar[tuple[tuple[str, ...], Mapping[str, str]]] = ContextVar("chart_formats", default=(FORMATS, {}))
 
 
 @contextmanager
-def drawing_formats(formats: Sequence[str]) -> Iterator[None]:
-    token = _formats.set(tuple(formats))
+def drawing_formats(formats: Sequence[str], look: Look | None = None) -> Iterator[None]:
+    import os
+
+    fonts = {os.path.realpath(f.path): key for key, f in look.fonts.items()} if look is not None else {}
+    token = _formats.set((tuple(formats), fonts))
     try:
         yield
     finally:
         _formats.reset(token)
 
 
-def render(fig: Any) -> tuple[bytes, bytes]:
-    """SVG (vector, text as text) and PNG at DPI, both byte-identical for identical input.
+def render(fig: Any) -> tuple[bytes, bytes, bytes]:
+    """SVG (vector, text as text), PNG at DPI and the recorded drawing operations (charts.record, for
+    the PDF), all byte-identical for identical input.
 
     A form not asked for (see drawing_formats) comes back empty.
     """
@@ -359,11 +364,17 @@ def render(fig: Any) -> tuple[bytes, bytes]:
         raw = text.get_text()
         if raw and clean(raw) != raw:
             text.set_text(clean(raw))
-    formats = _formats.get()
+    formats, fonts = _formats.get()
     svg = io.BytesIO()
     if "svg" in formats:
         fig.savefig(svg, format="svg", metadata={"Date": None})
     png = io.BytesIO()
     if "png" in formats:
         fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-    return svg.getvalue(), png.getvalue()
+    ops = io.BytesIO()
+    if "ops" in formats:
+        from matplotlib.backend_bases import register_backend
+
+        register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
+        fig.savefig(ops, format="ops", fonts=fonts)
+    return svg.getvalue(), png.getvalue(), ops.getvalue()

@@ -169,7 +169,7 @@ def plan_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, styl
     )
 
 
-def render_curve(plan: ChartPlan) -> tuple[bytes, bytes]:
+def render_curve(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     data, draw = plan.data, plan.draw
     pen = make_pen(plan.look)
     labels = dict(zip((a["arm"] for a in data["arms"]), draw["labels"]))

@@ -109,7 +109,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "note": look.fit(draw["note"], WIDTH - 2 * MARGIN, TINY)}
 
 
-def render_timeline(plan: ChartPlan) -> tuple[bytes, bytes]:
+def render_timeline(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)

@@ -1,4 +1,4 @@
 """Allow ``python -m report_builder``."""
-from report_builder.cli import main
+from report_builder.cli import run
 
-raise SystemExit(main())
+run()

@@ -220,3 +220,18 @@ def test_watch_rebuilds_when_the_evidence_changes(tmp_path):
     assert process.returncode == 0
     manifest = json.loads((tmp_path / "out" / "ino" / "manifest.json").read_text())
     assert manifest["evidence"]["sha256"] == hashlib.sha256(evidence.read_bytes()).hexdigest()  # the edited file
+
+
+def test_output_piped_into_a_reader_that_stops_is_not_an_error():
+    """`build-report schema | head` must not end in "internal error: BrokenPipeError"."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first write: every write fails with EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "report_builder", "schema"], stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert "error" not in result.stderr
+    assert result.returncode == 0

@@ -102,8 +102,16 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.model import load_report
     from report_builder.templates import load_template
 
-    template = load_template(template_spec)
-    report = load_report(evidence_path)
+    if split and _can_fork():
+        # The report (YAML, schema, checks, exact CIs with scipy) loads on the other core meanwhile.
+        from report_builder.forked import Forked
+
+        with Forked(lambda: load_report(evidence_path)) as loading:
+            template = load_template(template_spec)  # a template error is reported first, as without split
+            report = loading.result()
+    else:
+        template = load_template(template_spec)
+        report = load_report(evidence_path)
     cache = {} if force else _chart_cache(out_dir, previous)  # --force redraws every chart too
     charts, documents = render_documents(report, template, cache, split=split)
     reused = sum(1 for chart in charts if chart.key in cache)

@@ -235,3 +235,20 @@ def test_output_piped_into_a_reader_that_stops_is_not_an_error():
         os.close(write_end)
     assert "error" not in result.stderr
     assert result.returncode == 0
+
+
+def test_an_evidence_error_found_while_loading_in_the_other_process_is_the_same_error(tmp_path):
+    """With split, the report loads in a forked process: its errors must reach the user unchanged."""
+    import pytest
+
+    from report_builder.errors import EvidenceError
+
+    evidence = tmp_path / f"{STEM}.yaml"
+    evidence.write_text(EXAMPLE.read_text().replace("events: 88, total: 109", "events: 188, total: 109"))
+    messages = []
+    for split in (False, True):
+        with pytest.raises(EvidenceError) as caught:
+            build(evidence, tmp_path / "out", split=split)
+        messages.append((str(caught.value), caught.value.problems))
+    assert messages[0] == messages[1] and "188" in messages[0][0]
+    assert not (tmp_path / "out").exists()

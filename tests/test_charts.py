@@ -572,3 +572,14 @@ def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(
     # Matplotlib would pick its own regular "DejaVu Sans" by family name; the chart must use the file given.
     assert regular not in chart.svg and font_family_of(folder / "fonts" / "Body.ttf").encode() in chart.svg
     assert chart.key != charts.get("response-rates").key
+
+
+def test_svg_and_operations_drawn_in_one_pass_are_what_separate_passes_draw(report, template, charts):
+    """The PDF's recording and the SVG come from one pass (charts.record.TeeRenderer): it must change neither."""
+    from report_builder.charts.draw import draw_charts
+
+    svg_only = draw_charts(report, template, cache={}, formats=("svg",))
+    ops_only = draw_charts(report, template, cache={}, formats=("ops",))
+    for chart, svg, ops in zip(charts, svg_only, ops_only):
+        assert chart.svg == svg.svg and chart.ops == ops.ops, chart.id
+        assert not svg.png and not svg.ops and not ops.svg  # a form not asked for is not drawn

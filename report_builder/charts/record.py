@@ -11,11 +11,14 @@ Imported only when a chart is drawn (it imports Matplotlib).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 from typing import Any
 
 from matplotlib.backend_bases import FigureCanvasBase, RendererBase
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.path import Path as MplPath
 
 #: Coordinates are kept to a thousandth of a point: far below what print or screen can show.
@@ -36,13 +39,14 @@ def _rgba(rgb: Any, alpha: float) -> list[float] | None:
 
 
 class RecordingRenderer(RendererBase):
-    """Collects operations; text is measured exactly as the SVG renderer measures it (RendererBase)."""
+    """Collects operations; text is measured exactly as the SVG renderer measures it."""
 
     def __init__(self, width: float, height: float, fonts: dict[str, str]):
         super().__init__()
         self.width, self.height = width, height
         self.fonts = fonts  #: font file path -> font key ("regular", "bold", ...)
         self.ops: list[list[Any]] = []
+        self._font_keys: dict[Any, str] = {}
 
     def flipy(self) -> bool:
         return False  # y upwards, as in PDF
@@ -52,6 +56,10 @@ class RecordingRenderer(RendererBase):
 
     def points_to_pixels(self, points: float) -> float:
         return points
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+        # As RendererSVG measures: the same layout whether or not the SVG is drawn in the same pass.
+        return self._text2path.get_text_width_height_descent(s, prop, ismath)
 
     # ------------------------------------------------------------------------------------- state
     def _state(self, gc: Any) -> list[Any]:
@@ -117,7 +125,10 @@ class RecordingRenderer(RendererBase):
         if colour is None:
             return
         found = font_manager.findfont(prop, fallback_to_default=True)  # a str, or a FontPath (Matplotlib >= 3.11)
-        font = self.fonts.get(os.path.realpath(os.fspath(getattr(found, "path", found))), "regular")
+        font = self._font_keys.get(found)
+        if font is None:
+            font = self._font_keys[found] = self.fonts.get(os.path.realpath(os.fspath(getattr(found, "path", found))),
+                                                           "regular")
         self.ops.append(["text", _num(x), _num(y), _num(angle), font, _num(prop.get_size_in_points()), colour, s,
                          self._state(gc)])
 
@@ -125,18 +136,74 @@ class RecordingRenderer(RendererBase):
         raise NotImplementedError("charts draw no raster images; the PDF replays vectors only")
 
 
+class TeeRenderer(RendererSVG):
+    """Matplotlib's SVG renderer that hands every operation to a RecordingRenderer too.
+
+    One pass over the figure (artists, transforms, text layout) gives both the SVG and the
+    recording, byte for byte what two separate savefig calls would give (tests/test_charts.py).
+    The SVG renderer's y runs downwards: text positions are turned back for the recording.
+    """
+
+    def __init__(self, width: float, height: float, svgwriter: Any, recorder: RecordingRenderer, **kwargs: Any):
+        super().__init__(width, height, svgwriter, **kwargs)
+        self.recorder = recorder
+        self._inside = 0  # > 0 while an SVG method draws through draw_path itself: record once, not twice
+
+    def draw_path(self, gc: Any, path: MplPath, transform: Any, rgbFace: Any = None) -> None:
+        super().draw_path(gc, path, transform, rgbFace)
+        if not self._inside:
+            self.recorder.draw_path(gc, path, transform, rgbFace)
+
+    def draw_markers(self, *args: Any, **kwargs: Any) -> None:
+        self._inside += 1
+        try:
+            super().draw_markers(*args, **kwargs)
+        finally:
+            self._inside -= 1
+        self.recorder.draw_markers(*args, **kwargs)
+
+    def draw_path_collection(self, *args: Any, **kwargs: Any) -> None:
+        self._inside += 1
+        try:
+            super().draw_path_collection(*args, **kwargs)
+        finally:
+            self._inside -= 1
+        self.recorder.draw_path_collection(*args, **kwargs)
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
+                  mtext: Any = None) -> None:
+        super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        self.recorder.draw_text(gc, x, self.height - y, s, prop, angle, ismath, mtext)
+
+    def draw_image(self, gc: Any, x: float, y: float, im: Any, transform: Any = None) -> None:
+        self.recorder.draw_image(gc, x, y, im, transform)
+
+
 class FigureCanvasOps(FigureCanvasBase):
-    """savefig(file, format="ops", fonts={path: key}) writes the recording as JSON bytes."""
+    """savefig(file, format="ops", fonts={path: key}) writes the recording as JSON bytes; with svg=a
+    binary file it writes the figure's SVG there in the same pass (as format="svg" would)."""
 
     filetypes = {"ops": "Drawing operations (report_builder)"}
 
-    def print_ops(self, filename_or_obj: Any, *, fonts: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def print_ops(self, filename_or_obj: Any, *, fonts: dict[str, str] | None = None, svg: Any = None,
+                  metadata: dict[str, Any] | None = None, bbox_inches_restore: Any = None, **kwargs: Any) -> None:
         figure = self.figure
+        dpi = figure.dpi
         figure.dpi = 72  # one unit, one point (savefig restores the figure's own dpi afterwards)
         width, height = figure.get_size_inches()
-        renderer = RecordingRenderer(width * 72, height * 72, fonts or {})
-        figure.draw(renderer)
-        document = {"width": _num(width * 72), "height": _num(height * 72), "ops": renderer.ops}
+        recorder = RecordingRenderer(width * 72, height * 72, fonts or {})
+        if svg is None:
+            figure.draw(recorder)
+        else:  # as FigureCanvasSVG.print_svg does it, with the tee in place of its RendererSVG
+            text = io.StringIO()
+            renderer = MixedModeRenderer(figure, width, height, dpi,
+                                         TeeRenderer(width * 72, height * 72, text, recorder, image_dpi=dpi,
+                                                     metadata=metadata),
+                                         bbox_inches_restore=bbox_inches_restore)
+            figure.draw(renderer)
+            renderer.finalize()
+            svg.write(text.getvalue().encode("utf-8"))
+        document = {"width": _num(width * 72), "height": _num(height * 72), "ops": recorder.ops}
         filename_or_obj.write(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
 
 

@@ -332,6 +332,7 @@ def inch_x(fig: Any, ax: Any) -> Any:
 
 
 FORMATS = ("svg", "png", "ops")
+SVG_METADATA = {"Date": None}  #: no build clock in the file
 #: The forms render() draws in this build step (a process that builds only the PDF draws no PNG),
 #: and the font files of the chart's look by key, which the recorded operations name.
 _formats: ContextVar[tuple[tuple[str, ...], Mapping[str, str]]] = ContextVar("chart_formats", default=(FORMATS, {}))
@@ -365,16 +366,14 @@ def render(fig: Any) -> tuple[bytes, bytes, bytes]:
         if raw and clean(raw) != raw:
             text.set_text(clean(raw))
     formats, fonts = _formats.get()
-    svg = io.BytesIO()
-    if "svg" in formats:
-        fig.savefig(svg, format="svg", metadata={"Date": None})
-    png = io.BytesIO()
-    if "png" in formats:
-        fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-    ops = io.BytesIO()
-    if "ops" in formats:
+    svg, png, ops = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    if "ops" in formats:  # with the SVG in the same pass when both are wanted (charts.record.TeeRenderer)
         from matplotlib.backend_bases import register_backend
 
         register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
-        fig.savefig(ops, format="ops", fonts=fonts)
+        fig.savefig(ops, format="ops", fonts=fonts, **({"svg": svg, "metadata": SVG_METADATA} if "svg" in formats else {}))
+    elif "svg" in formats:
+        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+    if "png" in formats:
+        fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return svg.getvalue(), png.getvalue(), ops.getvalue()

@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from report_builder.writer import OutputSet, write_outputs
 
@@ -99,17 +100,25 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     if not force and is_up_to_date(out_dir, fingerprint, previous):
         return BuildResult(evidence_path, out_dir, "up to date")
 
-    from report_builder.model import load_report
-    from report_builder.templates import load_template
-
     if split and _can_fork():
-        # The report (YAML, schema, checks, exact CIs with scipy) loads on the other core meanwhile.
+        # The report (YAML, schema, checks, exact CIs with scipy) loads on the other core meanwhile;
+        # each process imports only what its part needs.
         from report_builder.forked import Forked
 
-        with Forked(lambda: load_report(evidence_path)) as loading:
+        def load() -> Any:
+            from report_builder.model import load_report
+
+            return load_report(evidence_path)
+
+        with Forked(load) as loading:
+            from report_builder.templates import load_template
+
             template = load_template(template_spec)  # a template error is reported first, as without split
             report = loading.result()
     else:
+        from report_builder.model import load_report
+        from report_builder.templates import load_template
+
         template = load_template(template_spec)
         report = load_report(evidence_path)
     cache = {} if force else _chart_cache(out_dir, previous)  # --force redraws every chart too

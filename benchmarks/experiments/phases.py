@@ -7,7 +7,7 @@ each step with perf_counter; imports happen where the pipeline first needs them,
 the step that triggers them. The same steps then run a second time in the same process ("warm":
 libraries imported, fonts registered), which separates first-use cost from per-build work.
 "interpreter" is the parent's wall time of the process minus what the script measured (start-up, exit).
-pyinstrument inflates call-heavy code (svglib, python-pptx) relative to C code (Agg, zlib); these
+pyinstrument inflates call-heavy code (python-pptx) relative to C code (Agg, zlib); these
 timings do not. Uses report_builder internals as of this benchmark; update it when they change.
 """
 from __future__ import annotations

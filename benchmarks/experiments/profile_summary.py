@@ -2,12 +2,13 @@
 
     .venv/bin/python benchmarks/experiments/profile_summary.py [EVIDENCE.yaml] [--keep PROFILE.json]
 
-Runs `pyinstrument -r json --show-all -m report_builder build EVIDENCE --out <empty folder>` and
-assigns each sampled frame's own time to the innermost category on its stack: an import of a
-library counts as that import wherever it happens; Matplotlib's savefig, svglib's svg2rlg and
-ReportLab's doc.build count as themselves inside the builders; the rest goes to the report_builder
-module the frame runs under. pyinstrument inflates call-heavy Python (svglib, python-pptx) more
-than C code (Agg, zlib): read the shares next to benchmarks/experiments/phases.py.
+Runs `pyinstrument -r json --show-all -m report_builder build EVIDENCE --jobs 1 --out <empty folder>`
+(one process: pyinstrument does not follow the forked half of a split build) and assigns each
+sampled frame's own time to the innermost category on its stack: an import of a library counts as
+that import wherever it happens; Matplotlib's savefig, the PDF's chart replay and ReportLab's
+doc.build count as themselves inside the builders; the rest goes to the report_builder module the
+frame runs under. pyinstrument inflates call-heavy Python (python-pptx) more than C code (Agg,
+zlib): read the shares next to benchmarks/experiments/phases.py.
 """
 from __future__ import annotations
 
@@ -26,15 +27,15 @@ IMPORTS = (
     ("import: matplotlib (+PIL, fontTools, pyparsing, ...)",
      r"/(matplotlib|mpl_toolkits|PIL|pyparsing|kiwisolver|fontTools|contourpy|cycler|dateutil)/"),
     ("import: numpy + scipy", r"/(numpy|scipy)/"),
-    ("import: reportlab + svglib", r"/(reportlab|svglib|cssselect2|tinycss2|lxml|webencodings)/"),
+    ("import: reportlab", r"/(reportlab|rl_accel|_rl_accel)"),
     ("import: python-pptx (+xlsxwriter)", r"/(pptx|xlsxwriter)/"),
     ("import: pydantic, yaml, jinja2, stdlib, ...", r"."),
 )
 Frame = dict
 SPECIFIC: tuple[tuple[str, Callable[[Frame], bool]], ...] = (
-    ("charts: Matplotlib savefig (SVG + PNG)",
+    ("charts: Matplotlib savefig (SVG + recording, PNG)",
      lambda f: f["function"] == "savefig" and "matplotlib/figure" in _path(f)),
-    ("PDF: svglib svg2rlg (chart SVG -> drawing)", lambda f: f["function"] == "svg2rlg"),
+    ("PDF: charts replayed (pdf_chart)", lambda f: "report_builder/builders/pdf_chart" in _path(f)),
     ("PDF: ReportLab doc.build (layout + write)",
      lambda f: f["function"] == "build" and "reportlab/platypus/doctemplate" in _path(f)),
     ("fonts: TTF parsing (template check, registration)",
@@ -91,7 +92,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         profile = args.keep or Path(tmp) / "profile.json"
         subprocess.run([str(pyinstrument), "-r", "json", "--show-all", "-o", str(profile), "-m", "report_builder",
-                        "build", str(args.evidence), "--out", str(Path(tmp) / "out")], check=True, cwd=ROOT,
+                        "build", str(args.evidence), "--jobs", "1", "--out", str(Path(tmp) / "out")], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
         root = json.loads(profile.read_text(encoding="utf-8"))["root_frame"]
     totals = categorise(root)

@@ -202,6 +202,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
+    import os
+
     from watchfiles import watch
 
     from report_builder.pipeline import build_many
@@ -216,7 +218,8 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, jobs=1, on_result=reporter.result)
+            build_many(list(args.evidence), args.out, args.template, jobs=args.jobs or os.cpu_count() or 1,
+                       on_result=reporter.result)
     except KeyboardInterrupt:
         pass
     return EXIT_OK

@@ -211,6 +211,124 @@ def test_no_dangling_relationships(deck_bytes):
     assert dangling(deck_bytes) == []
 
 
+# ------------------------------------------------------------------------------------------ speed-ups
+def fresh_width(metrics, text: str, bold: bool, italic: bool, size: float) -> float:
+    """Metrics.width without its memo: the font asked every time."""
+    style = {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bold_italic"}
+    try:
+        return metrics._fonts[style[bold, italic]].getlength(text) * size / 200
+    except (OSError, RuntimeError, ValueError):
+        return len(text) * 0.7 * size
+
+
+def fresh_lines(metrics, paragraph, width_pt: float, size: float) -> int:
+    """Metrics.lines as it was before its memos: every word split and measured afresh."""
+    import math
+
+    from report_builder.builders.pptx_text import WIDTH_SLACK, _words
+
+    usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
+    size = paragraph.at(size)
+    if usable <= size:
+        return 10_000
+    count, x = 1, 0.0
+    space = fresh_width(metrics, " ", paragraph.bold, False, size)
+    for word, bold, italic, breaks_after in _words(paragraph):
+        w = fresh_width(metrics, word, bold or paragraph.bold, italic or paragraph.italic, size)
+        if x > 0 and x + w > usable:
+            count, x = count + 1, 0.0
+        if w > usable:
+            count += math.ceil(w / usable) - 1
+            w = w % usable
+        x += w
+        if breaks_after == "space":
+            x += space
+        elif breaks_after == "newline":
+            count, x = count + 1, 0.0
+    return count
+
+
+def fresh_widest_word(metrics, paragraphs, size: float) -> float:
+    """Metrics.widest_word measuring every word (it now measures the longest of each paragraph only)."""
+    from report_builder.builders.pptx_text import _words
+
+    widest = 0.0
+    for p in paragraphs:
+        for word, bold, italic, _ in _words(p):
+            widest = max(widest, p.indent_pt(size) + fresh_width(metrics, word, bold or p.bold, italic or p.italic,
+                                                                  p.at(size)))
+    return widest
+
+
+def test_memoized_measurement_matches_measuring_afresh(report, template):
+    """The deck's measurements are memoized per build and take shortcuts (only the longest word of a paragraph
+    can be its widest; a table's word check stops at the first size that fits; a table far taller than the
+    slide is not measured to its end): every answer must be the one measuring everything afresh gives."""
+    from report_builder.builders.pptx_shapes import Cell, _fits, _sizes, row_heights, whole_word_sizes, words_fit
+    from report_builder.builders.pptx_text import Metrics, Para, para, plain_spans
+
+    ev, numbers = report.evidence, report.reference_numbers
+    texts = [*ev.background, *ev.mechanism, *ev.bottom_line, *ev.learning_objectives,
+             "CD22-positive B-cell precursor ALL", "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3,
+             "two\nlines and a very-long-hyphenated-compound word"]
+    paragraphs = []
+    for i, text in enumerate(texts):
+        paragraphs += [para(text, numbers), para(text, numbers, bullet="1.", number=i + 1, bold=True),
+                       para(text, numbers, bullet="•", level=1, scale=0.85, italic=True),
+                       Para(plain_spans(text), bullet="A.", number=i + 1, scale=0.8, floor=14)]
+    metrics = Metrics(template.theme.fonts)
+    for _ in range(2):  # the second round answers from the memos
+        for size in (11.0, 13.5, 18.0, 24.0):
+            for width in (60.0, 170.0, 480.0):
+                for p in paragraphs:
+                    assert metrics.lines(p, width, size) == fresh_lines(metrics, p, width, size)
+            assert metrics.widest_word(paragraphs, size) == fresh_widest_word(metrics, paragraphs, size)
+            for p in paragraphs:
+                assert metrics.widest_word([p], size) == fresh_widest_word(metrics, [p], size)
+    cells = [p for p in paragraphs if "Pneumono" not in p.spans[0].text]  # a word no column takes whole
+    rows = [[Cell((a,)), Cell((b, c))] for a, b, c in zip(cells, cells[1:], cells[2:])]
+    sizes = _sizes(18, 11)
+    fitting = []
+    for widths in ([1_800_000, 1_800_000], [2_000_000, 2_000_000], [2_300_000, 2_300_000], [4_000_000, 900_000]):
+        fitting.append([s for s in sizes if words_fit(metrics, rows, widths, s)])
+        assert whole_word_sizes(metrics, rows, widths, sizes) == fitting[-1]
+        for size in sizes:
+            for height in (50.0, 400.0, 22_000.0, 50_000.0):
+                assert _fits(metrics, rows, widths, size, height) == (sum(row_heights(metrics, rows, widths, size))
+                                                                       <= height)
+    assert [] in fitting and any(0 < len(f) < len(sizes) for f in fitting)  # the shortcut was put to the test
+
+
+def test_indexed_part_names_match_python_pptx(report, charts, template):
+    """DeckPackage names new parts and finds images to reuse from an index instead of walking the package: after
+    a whole deck, and after a slide is taken out again, its answers must be python-pptx's."""
+    from pptx.package import Package
+
+    from report_builder.builders.pptx_deck import Deck
+    from report_builder.builders.pptx_slides import register
+
+    deck = Deck(report, charts, template)
+    for kind in template.deck_slides:
+        register()[kind](deck)
+    package = deck.prs.part.package
+
+    def same_answers() -> None:
+        for tmpl in ("/ppt/notesSlides/notesSlide%d.xml", "/ppt/charts/chart%d.xml",
+                     "/ppt/embeddings/Microsoft_Excel_Sheet%d.xlsx", "/ppt/theme/theme%d.xml"):
+            assert package.free_partname(tmpl) == Package.next_partname(package, tmpl)
+        assert package.free_image_partname("png") == Package.next_image_partname(package, "png")
+        for chart in charts.of_kind("forest"):
+            walked = Package.get_or_add_image_part(package, io.BytesIO(chart.png))
+            assert package.get_or_add_image_part(io.BytesIO(chart.png)) is walked
+
+    assert package.free_partname("/ppt/notesSlides/notesSlide%d.xml").idx == len(deck.prs.slides) + 1
+    same_answers()
+    handle = deck.new_slide("background", "content", "Taken out again")
+    deck.finish(handle, "notes")
+    deck.discard(handle)
+    same_answers()
+
+
 def master_with_sample_slide(template, tmp_path: Path, suffix: str) -> Path:
     from pptx import Presentation
 

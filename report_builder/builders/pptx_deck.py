@@ -27,6 +27,61 @@ COVER_LARGEST, COVER_SMALLEST = 40.0, 24.0
 SLIDE_NUMBER_FIELD = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # fixed: no random ids in the output
 
 
+class Placeholder:
+    """A placeholder of a slide or layout: its p:ph idx and type, and its effective position in EMU, inherited as
+    python-pptx inherits it (slide from the layout placeholder of the same idx, layout from the master).
+
+    Read with lxml, positions resolved once per layout and only when asked for: python-pptx's placeholder
+    proxies evaluate an XPath for every idx, type and inherited position (see pptx_package.placeholder_of)."""
+
+    _OWN = {"left": "x", "top": "y", "width": "cx", "height": "cy"}  #: directly applied, on the shape element
+
+    def __init__(self, element, ph, *, parent=None, proxy=None, base: "Placeholder | None" = None):
+        self.element = element
+        self.idx: int = ph.idx
+        self.type: int = int(ph.type or 0)  #: int(PP_PLACEHOLDER); python-pptx's default (OBJECT) if none stated
+        self._parent = parent  #: the slide's placeholders collection, for the python-pptx proxy
+        self._proxy = proxy  #: python-pptx's own placeholder object, when its rules give the position
+        self._base = base  #: the layout placeholder a slide placeholder inherits from
+        self._positions: dict[str, int | None] = {}
+        if proxy is None:
+            sp_pr = element.find(package.P_NS + "spPr")
+            # No a:xfrm: nothing directly applied (a missing spPr is left to python-pptx to complain about).
+            self._xfrm = sp_pr is None or sp_pr.find(package.A_NS + "xfrm") is not None
+
+    def _position(self, name: str) -> int | None:
+        if name not in self._positions:
+            if self._proxy is not None:
+                value = getattr(self._proxy, name)
+            else:
+                value = getattr(self.element, self._OWN[name]) if self._xfrm else None
+                if value is None and self._base is not None:
+                    value = self._base._position(name)
+            self._positions[name] = value
+        return self._positions[name]
+
+    left = property(lambda self: self._position("left"))
+    top = property(lambda self: self._position("top"))
+    width = property(lambda self: self._position("width"))
+    height = property(lambda self: self._position("height"))
+
+    @property
+    def shape(self):
+        """The python-pptx proxy of a slide placeholder (what slide.placeholders yields)."""
+        from pptx.shapes.shapetree import SlideShapeFactory
+
+        return SlideShapeFactory(self.element, self._parent)
+
+    @property
+    def text_frame(self):
+        if self.element.tag != package.P_NS + "sp":
+            return self.shape.text_frame
+        # Every p:sp slide placeholder class is a Shape, whose text_frame this is; no need to look up which.
+        from pptx.shapes.placeholder import SlidePlaceholder
+
+        return SlidePlaceholder(self.element, self._parent).text_frame
+
+
 @dataclass
 class SlideHandle:
     """A slide being filled; placeholders not filled by the end are removed."""
@@ -55,6 +110,12 @@ class Deck:
         self.family = self.metrics.family
         self.prs = package.open_master(template.deck_master)
         self._labels: dict[str, str] | None = None
+        # Per build (this Deck's own package): layouts never change while slides are added.
+        self._layouts: dict[tuple[str, str], Any] = {}  #: (kind, role) -> layout
+        self._layout_placeholders: dict[Any, list[Placeholder]] = {}  #: layout part -> its placeholders
+        self._clones: dict[Any, list] = {}  #: layout part -> the placeholders a new slide of it starts with
+        self._notes: Any = None  #: a new notes slide's XML (placeholders cloned from the notes master)
+        self._notes_body: int | None = None  #: where in its shape tree the notes placeholder is
 
     # ---------------------------------------------------------------------------------- wording
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -97,12 +158,63 @@ class Deck:
 
     # ---------------------------------------------------------------------------------- slides
     def new_slide(self, kind: str, role: str, title: str) -> SlideHandle:
-        layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master)
-        slide = self.prs.slides.add_slide(layout)
+        layout = self._layouts.get((kind, role))
+        if layout is None:
+            layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master)
+            self._layouts[kind, role] = layout
+        slide = self._add_slide(layout)
         handle = SlideHandle(slide, kind, role, layout, title)
         self._set_title(handle, title)
         self._slide_number(handle)
         return handle
+
+    def _add_slide(self, layout):
+        """prs.slides.add_slide(layout), with the layout's placeholders cloned by python-pptx once per layout and
+        copied for later slides: a new slide's clones depend on the layout only (ids and names count from an
+        empty slide), and python-pptx would look each one up by XPath again for every slide."""
+        import copy
+
+        rid, slide = self.prs.part.add_slide(layout)
+        sp_tree = slide.shapes._spTree
+        clones = self._clones.get(layout.part)
+        if clones is None:
+            before = len(sp_tree)
+            slide.shapes.clone_layout_placeholders(layout)
+            self._clones[layout.part] = [copy.deepcopy(e) for e in sp_tree[before:]]
+        else:
+            for element in clones:
+                sp_tree.append(copy.deepcopy(element))
+        self.prs.slides._sldIdLst.add_sldId(rid)
+        return slide
+
+    def layout_placeholders(self, layout) -> list[Placeholder]:
+        """A layout's placeholders in document order (as layout.placeholders lists them), found once per build."""
+        found = self._layout_placeholders.get(layout.part)
+        if found is None:
+            from pptx.shapes.shapetree import _LayoutShapeFactory
+
+            parent = layout.placeholders
+            found = [Placeholder(shape, ph, proxy=_LayoutShapeFactory(shape, parent))
+                     for shape, ph in package.iter_placeholders(layout.shapes._spTree)]
+            self._layout_placeholders[layout.part] = found
+        return found
+
+    def placeholders(self, handle: SlideHandle) -> list[Placeholder]:
+        """The slide's placeholders as slide.placeholders lists them (idx order); where a slide placeholder states
+        no position, that of the layout's placeholder of the same idx (python-pptx's _effective_value)."""
+        from pptx.shapes.shapetree import SlideShapeFactory
+
+        parent = handle.slide.placeholders
+        layout = self.layout_placeholders(handle.layout)
+        found = []
+        for shape, ph in package.iter_placeholders(handle.slide.shapes._spTree):
+            if shape.tag == package.P_NS + "sp":
+                base = next((p for p in layout if p.idx == ph.idx), None)
+                found.append(Placeholder(shape, ph, parent=parent, base=base))
+            else:  # a picture or table placeholder: python-pptx's own rules for its position
+                found.append(Placeholder(shape, ph, parent=parent, proxy=SlideShapeFactory(shape, parent)))
+        found.sort(key=lambda p: p.idx)
+        return found
 
     def _set_title(self, handle: SlideHandle, title: str) -> None:
         ph = self.title_placeholder(handle)
@@ -120,7 +232,7 @@ class Deck:
         paragraphs = [Para(plain_spans(title), space_before=0)]
         size = fit_size(self.metrics, paragraphs, box, largest, smallest) or smallest
         write(ph.text_frame, paragraphs, size, self.family, anchor=None)
-        handle.used.add(ph.placeholder_format.idx)
+        handle.used.add(ph.idx)
 
     def _slide_number(self, handle: SlideHandle) -> None:
         """Copy the layout's slide-number (and, if the theme has one, footer) placeholder: python-pptx does not."""
@@ -161,9 +273,9 @@ class Deck:
         from pptx.oxml.ns import qn
         from pptx.oxml.xmlchemy import OxmlElement
 
-        for ph in handle.layout.placeholders:
-            if ph.placeholder_format.type is not None and int(ph.placeholder_format.type) == kind:
-                sp = copy.deepcopy(ph._element)
+        for ph in self.layout_placeholders(handle.layout):
+            if ph.type == kind:
+                sp = copy.deepcopy(ph.element)
                 sp.remove(sp.find(qn("p:spPr")))
                 sp.insert(1, OxmlElement("p:spPr"))  # inherit the layout's position
                 tx = sp.find(qn("p:txBody"))
@@ -181,19 +293,15 @@ class Deck:
         ids = [int(x) for x in slide.shapes._spTree.xpath("//p:cNvPr/@id") if str(x).isdigit()]
         return max(ids, default=1) + 1
 
-    def title_placeholder(self, handle: SlideHandle):
-        for ph in handle.slide.placeholders:
-            if int(ph.placeholder_format.type or 0) in (1, 3):  # TITLE, CENTER_TITLE
+    def title_placeholder(self, handle: SlideHandle) -> Placeholder | None:
+        for ph in self.placeholders(handle):
+            if ph.type in (1, 3):  # TITLE, CENTER_TITLE
                 return ph
         return None
 
     def bodies(self, handle: SlideHandle) -> list:
         """Body/content/subtitle placeholders, left to right then top to bottom."""
-        found = []
-        for ph in handle.slide.placeholders:
-            kind = int(ph.placeholder_format.type or 0)
-            if kind in (2, 4, 7):  # BODY, SUBTITLE, OBJECT
-                found.append(ph)
+        found = [ph for ph in self.placeholders(handle) if ph.type in (2, 4, 7)]  # BODY, SUBTITLE, OBJECT
         return sorted(found, key=lambda p: (p.top // (EMU_PER_INCH // 4), p.left))
 
     @staticmethod
@@ -208,8 +316,8 @@ class Deck:
         right = int(ph.left + ph.width) if ph is not None else width - int(0.5 * EMU_PER_INCH)
         top = int(ph.top + ph.height) + int(0.22 * EMU_PER_INCH) if ph is not None else int(1.4 * EMU_PER_INCH)
         bottom = height - int(0.5 * EMU_PER_INCH)
-        for layout_ph in handle.layout.placeholders:
-            if int(layout_ph.placeholder_format.type or 0) in (13, 15, 16) and layout_ph.top > top:
+        for layout_ph in self.layout_placeholders(handle.layout):
+            if layout_ph.type in (13, 15, 16) and layout_ph.top > top:
                 bottom = min(bottom, int(layout_ph.top) - int(0.05 * EMU_PER_INCH))
         return Box(left, top, right - left, bottom - top)
 
@@ -231,21 +339,55 @@ class Deck:
         if len(bodies) >= columns:
             ph = bodies[index]
             write(ph.text_frame, paragraphs, size, self.family, colour)
-            handle.used.add(ph.placeholder_format.idx)
+            handle.used.add(ph.idx)
         else:
             add_text(handle.slide, self.body_box(handle, index, columns), paragraphs, size, self.family,
                      name=f"Body {index + 1}", colour=colour or self.colors["text"])
 
     def finish(self, handle: SlideHandle, notes: str) -> None:
         """Remove every placeholder left unused (no empty prompts) and write the speaker notes."""
-        for ph in list(handle.slide.placeholders):
-            if ph.placeholder_format.idx in handle.used:
+        for ph in self.placeholders(handle):
+            if ph.idx in handle.used:
                 continue
-            if int(ph.placeholder_format.type or 0) in (13, 15) and ph.has_text_frame and ph.text_frame.text:
+            if ph.type in (13, 15) and ph.shape.has_text_frame and ph.shape.text_frame.text:
                 continue  # our slide number and footer
-            ph._element.getparent().remove(ph._element)
+            ph.element.getparent().remove(ph.element)
         text = markup.clean(notes).strip()
-        handle.slide.notes_slide.notes_text_frame.text = text
+        self._notes_text_frame(handle.slide).text = text
+
+    def _notes_text_frame(self, slide):
+        """slide.notes_slide.notes_text_frame of a new slide. The notes slide is made as python-pptx (1.0)
+        NotesSlidePart.new makes it, except that the notes master's placeholders are cloned (and the notes
+        placeholder found) once: every new notes slide is the same XML until its text is written, and
+        python-pptx would look up the notes master's and the notes slide's placeholders for every slide."""
+        import copy
+
+        from pptx.opc.constants import CONTENT_TYPE as CT
+        from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+        from pptx.oxml.slide import CT_NotesSlide
+        from pptx.parts.slide import NotesSlidePart
+
+        slide_part = slide.part
+        package = slide_part.package
+        master_part = package.presentation_part.notes_master_part
+        element = CT_NotesSlide.new() if self._notes is None else copy.deepcopy(self._notes)
+        partname = package.next_partname("/ppt/notesSlides/notesSlide%d.xml")
+        part = NotesSlidePart(partname, CT.PML_NOTES_SLIDE, package, element)
+        part.relate_to(master_part, RT.NOTES_MASTER)
+        part.relate_to(slide_part, RT.SLIDE)
+        notes = part.notes_slide
+        sp_tree = notes.shapes._spTree
+        if self._notes is None:
+            notes.clone_master_placeholders(master_part.notes_master)
+            self._notes = copy.deepcopy(element)
+            body = notes.notes_placeholder
+            self._notes_body = None if body is None else sp_tree.index(body._element)
+        slide_part.relate_to(part, RT.NOTES_SLIDE)
+        if self._notes_body is None:
+            return notes.notes_text_frame  # python-pptx's answer (None) for a notes master without a body
+        from pptx.shapes.placeholder import NotesSlidePlaceholder
+
+        return NotesSlidePlaceholder(sp_tree[self._notes_body], notes.placeholders).text_frame
 
     def discard(self, handle: SlideHandle) -> None:
         """Take a slide back out cleanly (relationship and sldId), e.g. when its content needs another layout."""
@@ -255,6 +397,7 @@ class Deck:
                 rid = sld_id.rId
                 id_list.remove(sld_id)
                 self.prs.part.drop_rel(rid)
+                self.prs.part.package.forget_parts()  # parts may have become unreachable
 
     # ---------------------------------------------------------------------------------- compound slides
     def text_slides(self, kind: str, role: str, title: str, paragraphs: Sequence[Para],

@@ -27,7 +27,7 @@ P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
 
 def open_master(path: Path):
     """The master as a Presentation with no slides; a .potx is read as the .pptx it equals."""
-    from pptx import Presentation
+    from report_builder.builders.pptx_parts import open_presentation
 
     data = path.read_bytes()
     try:
@@ -39,7 +39,7 @@ def open_master(path: Path):
         # python-pptx refuses the template content type; the parts are otherwise identical.
         data = _replace_entry(data, "[Content_Types].xml", types.replace(TEMPLATE_MAIN.encode(), PRESENTATION_MAIN.encode()))
     try:
-        prs = Presentation(io.BytesIO(data))
+        prs = open_presentation(io.BytesIO(data))
     except Exception as exc:  # any parse failure of a user's master is a template problem, not a crash
         raise TemplateError(f"{path}: cannot be read as a PowerPoint master ({type(exc).__name__}: {exc})") from None
     remove_slides(prs)
@@ -103,6 +103,31 @@ def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master
     return find_layout(prs, name, kind, master_path)
 
 
+# --------------------------------------------------------------------------------------- placeholders
+P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+SHAPE_TAGS = frozenset(P_NS + tag for tag in ("sp", "grpSp", "graphicFrame", "cxnSp", "pic", "contentPart"))
+
+
+def placeholder_of(shape):
+    """The shape's p:ph element or None, as python-pptx's `ph` ("./*[1]/p:nvPr/p:ph") finds it; python-pptx
+    compiles that XPath on every access, which made placeholder lookups most of the deck's build time."""
+    first = shape.find("*")
+    if first is None:
+        return None
+    nv_pr = first.find(P_NS + "nvPr")
+    return None if nv_pr is None else nv_pr.find(P_NS + "ph")
+
+
+def iter_placeholders(sp_tree):
+    """(shape, p:ph) of each placeholder of a shape tree in document order, as python-pptx iterates them."""
+    for shape in sp_tree.iterchildren():
+        if shape.tag in SHAPE_TAGS:
+            ph = placeholder_of(shape)
+            if ph is not None:
+                yield shape, ph
+
+
 # --------------------------------------------------------------------------------------- saving
 def set_properties(prs, *, title: str, author: str, subject: str, keywords: str, date: dt.date, comments: str) -> None:
     """Core properties from the evidence, never from the clock or the master."""
@@ -146,22 +171,40 @@ def link_notes_master(prs) -> None:
 
 
 def save(prs, date: dt.date) -> bytes:
-    """Save and re-pack with fixed timestamps, so identical input gives identical bytes."""
+    """Save with fixed timestamps, so identical input gives identical bytes."""
     link_notes_master(prs)
-    raw = io.BytesIO()
-    prs.save(raw)
-    return repack(raw.getvalue(), date)
+    return write_package(prs.part.package, date)
 
 
-def repack(data: bytes, date: dt.date) -> bytes:
+def write_package(package, date: dt.date) -> bytes:
+    """What prs.save() followed by a re-pack with fixed entries gave, in one pass: python-pptx's PackageWriter
+    (its items, their order and content types) writing straight into our reproducible zip, so every part is
+    deflated once instead of deflated, inflated and deflated again."""
+    from pptx.opc.serialized import PackageWriter
+
+    writer = PackageWriter(None, package._rels, tuple(package.iter_parts()))
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename.startswith("ppt/embeddings/") and info.filename.endswith(".xlsx"):
-                content = repack_workbook(content, date)
-            dst.writestr(fixed_entry(info.filename), content)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        fixed = _FixedEntryWriter(archive, date)
+        # PackageWriter._write, with our physical writer in place of its own zip file.
+        writer._write_content_types_stream(fixed)
+        writer._write_pkg_rels(fixed)
+        writer._write_parts(fixed)
     return out.getvalue()
+
+
+class _FixedEntryWriter:
+    """A physical package writer for python-pptx's PackageWriter: each item becomes a fixed_entry member."""
+
+    def __init__(self, archive: zipfile.ZipFile, date: dt.date):
+        self.archive = archive
+        self.date = date
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        name = pack_uri.membername
+        if name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
+            blob = repack_workbook(blob, self.date)
+        self.archive.writestr(fixed_entry(name), blob)
 
 
 def repack_workbook(data: bytes, date: dt.date) -> bytes:

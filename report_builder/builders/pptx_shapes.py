@@ -1,11 +1,14 @@
 """Deck shapes: pictures with alt text, native editable bar charts, measured tables, callouts."""
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report_builder.builders.pptx_text import (
-    EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, paragraph_xml, set_body_properties, write,
+    EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, _element, _qn, _sub, paragraph_xml,
+    set_body_properties, write,
 )
 
 EMU_PER_INCH = 914400
@@ -46,6 +49,9 @@ def add_picture(slide, chart, box: Box):
     """The chart's PNG scaled into the box (aspect kept, centred), with the chart's alt text."""
     import io
 
+    if not chart.png:  # a split build draws only the PNGs of the kinds PptxBuilder.chart_kinds names
+        raise RuntimeError(f"no PNG was drawn for chart {chart.id!r} (kind {chart.kind!r}): "
+                           "add its kind to PptxBuilder.chart_kinds")
     ratio = min(box.width / (chart.width_in * EMU_PER_INCH), box.height / (chart.height_in * EMU_PER_INCH))
     width = int(chart.width_in * EMU_PER_INCH * ratio)
     height = int(chart.height_in * EMU_PER_INCH * ratio)
@@ -173,15 +179,9 @@ def paginate_rows(metrics: Metrics, header: Sequence[Cell], rows: Sequence[Seque
                   ) -> tuple[float, list[list[Sequence[Cell]]]]:
     """The largest size at which the table fits one slide; else pages at page_size, header repeated."""
     height_pt = box.height / EMU_PER_PT
-
-    def words_fit(size: float) -> bool:
-        # A header such as "Source" split as "Sourc|e" is unreadable: the size must fit every word whole.
-        return all(metrics.widest_word(cell.paragraphs, size) <= (w / EMU_PER_PT - 2 * TABLE_MARGIN_X_PT) * 0.985
-                   for row in (header, *rows) for cell, w in zip(row, widths))
-
-    candidates = [s for s in _sizes(largest, smallest) if words_fit(s)] or [smallest]
+    candidates = whole_word_sizes(metrics, [header, *rows], widths, _sizes(largest, smallest)) or [smallest]
     for size in candidates:
-        if sum(row_heights(metrics, [header, *rows], widths, size)) <= height_pt:
+        if _fits(metrics, [header, *rows], widths, size, height_pt):
             return size, [list(rows)]
     size = min(page_size or smallest, candidates[0])
     heights = row_heights(metrics, [header, *rows], widths, size)
@@ -197,6 +197,38 @@ def paginate_rows(metrics: Metrics, header: Sequence[Cell], rows: Sequence[Seque
         pages[-1].append(row)
         used += h
     return size, pages
+
+
+def words_fit(metrics: Metrics, rows: Sequence[Sequence[Cell]], widths: Sequence[int], size: float) -> bool:
+    """Every word of every cell fits its column whole: a header such as "Source" split as "Sourc|e" is unreadable."""
+    return all(metrics.widest_word(cell.paragraphs, size) <= (w / EMU_PER_PT - 2 * TABLE_MARGIN_X_PT) * 0.985
+               for row in rows for cell, w in zip(row, widths))
+
+
+def whole_word_sizes(metrics: Metrics, rows: Sequence[Sequence[Cell]], widths: Sequence[int],
+                     sizes: Sequence[float]) -> list[float]:
+    """[s for s in sizes if words_fit(s)] for sizes from the largest down, testing only until one fits: a word's
+    room (indent plus width, each rounded up or down with the size) never shrinks as the size grows, so every
+    smaller size fits as well."""
+    for i, size in enumerate(sizes):
+        if words_fit(metrics, rows, widths, size):
+            return list(sizes[i:])
+    return []
+
+
+def _fits(metrics: Metrics, rows: Sequence[Sequence[Cell]], widths: Sequence[int], size: float,
+          height_pt: float) -> bool:
+    """sum(row_heights(...)) <= height_pt, without measuring every row of a table far taller than the slide:
+    heights are positive, so once the rows so far are clearly past the height (the 1 pt dwarfs any rounding
+    difference between this running total and sum()), the rest cannot bring the total back."""
+    heights = []
+    running = 0.0
+    for row in rows:
+        heights.append(row_heights(metrics, [row], widths, size)[0])
+        running += heights[-1]
+        if running > height_pt + 1.0:
+            return False
+    return sum(heights) <= height_pt
 
 
 def _sizes(largest: float, smallest: float) -> list[float]:
@@ -225,59 +257,67 @@ def add_table(slide, box: Box, header: Sequence[Cell], rows: Sequence[Sequence[C
     if style_id is not None:
         # {2D5ABB26-...}: "No Style, No Grid"; every colour below is explicit.
         style_id.text = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
-    for i, w in enumerate(widths):
-        table.columns[i].width = w
-    for r, (cells, h) in enumerate(zip(all_rows, heights)):
-        table.rows[r].height = int(h * EMU_PER_PT)
+    # Column widths and row heights set on the XML: python-pptx's setters re-add every column (row) to resize
+    # the frame after each one; the frame ends up as wide (tall) as their sums, as it does here.
+    tbl = table._tbl
+    for grid_col, w in zip(tbl.tblGrid.gridCol_lst, widths):
+        grid_col.w = w
+    frame.width = sum(grid_col.w for grid_col in tbl.tblGrid.gridCol_lst)
+    trs = tbl.tr_lst
+    for r, (cells, h, tr) in enumerate(zip(all_rows, heights, trs)):
+        tr.h = int(h * EMU_PER_PT)
+        tcs = tr.tc_lst
         for c, cell in enumerate(cells):
             fill = cell.fill or (header_fill if r == 0 else (band_fill if r % 2 == 0 else None))
             colour = cell.colour or (header_colour if r == 0 else None)
-            _fill_cell(table.cell(r, c), cell, size, metrics.family, fill, colour, rule_colour, header=r == 0)
+            _fill_cell(tcs[c], cell, size, metrics.family, fill, colour, rule_colour, header=r == 0)
+    frame.height = sum(tr.h for tr in trs)
     return frame
 
 
 def _solid_fill(colour: str):
     """<a:solidFill><a:srgbClr val="RRGGBB"/></a:solidFill> for a "#rrggbb" theme colour."""
-    from pptx.oxml.xmlchemy import OxmlElement
-
-    solid = OxmlElement("a:solidFill")
-    clr = OxmlElement("a:srgbClr")
-    clr.set("val", colour.lstrip("#").upper())
-    solid.append(clr)
+    solid = _element("a:solidFill")
+    _sub(solid, "a:srgbClr").set("val", colour.lstrip("#").upper())
     return solid
 
 
 def _fill_cell(tc, cell: Cell, size: float, family: str, fill: str | None, colour: str | None, rule: str,
                header: bool) -> None:
-    from pptx.oxml.ns import qn
-    from pptx.oxml.xmlchemy import OxmlElement
-
-    body = tc._tc.get_or_add_txBody()
-    for p in list(body.findall(qn("a:p"))):
+    """Write one a:tc: our paragraphs, margins, top anchor, a rule below and the fill (python-pptx's _Cell
+    setters, applied to the element directly)."""
+    body = tc.get_or_add_txBody()
+    for p in list(body.findall(_qn("a:p"))):
         body.remove(p)
     for paragraph in cell.paragraphs or (Para(()),):
         body.append(paragraph_xml(paragraph, size, family, colour))
-    tc.margin_left = tc.margin_right = int(TABLE_MARGIN_X_PT * EMU_PER_PT)
-    tc.margin_top = tc.margin_bottom = int(TABLE_MARGIN_Y_PT * EMU_PER_PT)
-    tc.vertical_anchor = None
-    tc_pr = tc._tc.get_or_add_tcPr()
+    tc_pr = tc.get_or_add_tcPr()
+    tc_pr.marL = tc_pr.marR = int(TABLE_MARGIN_X_PT * EMU_PER_PT)
+    tc_pr.marT = tc_pr.marB = int(TABLE_MARGIN_Y_PT * EMU_PER_PT)
+    tc_pr.anchor = None
     tc_pr.set("anchor", "t")
     for child in list(tc_pr):
         tc_pr.remove(child)
-    # Border order is fixed by the schema: lnL, lnR, lnT, lnB, then the fill.
+    for child in _cell_lines_and_fill(rule, fill):
+        tc_pr.append(copy.deepcopy(child))
+
+
+@functools.lru_cache(maxsize=64)
+def _cell_lines_and_fill(rule: str, fill: str | None) -> tuple:
+    """A cell's a:tcPr children, built once per colour pair and copied into every cell (they depend on the colours
+    only). Border order is fixed by the schema: lnL, lnR, lnT, lnB, then the fill."""
+    children = []
     for side in ("a:lnL", "a:lnR", "a:lnT", "a:lnB"):
-        line = OxmlElement(side)
+        line = _element(side)
         if side == "a:lnB":
             line.set("w", "9525")
             line.append(_solid_fill(rule))
         else:
             line.set("w", "0")
-            line.append(OxmlElement("a:noFill"))
-        tc_pr.append(line)
-    if fill:
-        tc_pr.append(_solid_fill(fill))
-    else:
-        tc_pr.append(OxmlElement("a:noFill"))
+            line.append(_element("a:noFill"))
+        children.append(line)
+    children.append(_solid_fill(fill) if fill else _element("a:noFill"))
+    return tuple(children)
 
 
 # ------------------------------------------------------------------------------------------ text boxes

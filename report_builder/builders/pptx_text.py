@@ -1,12 +1,15 @@
 """Deck text: evidence markup to PowerPoint runs, and fitting measured with the theme font's metrics."""
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
+
+from lxml import etree
 
 from report_builder import markup
 from report_builder.markup import Span
@@ -90,18 +93,47 @@ class Metrics:
         self.family = self._fonts["regular"].getname()[0]
         ascent, descent = self._fonts["regular"].getmetrics()
         self.natural_line = (ascent + descent) / 200  #: in font sizes
+        # Memos for this build (a Metrics belongs to one Deck): the same words and paragraphs are measured
+        # again at every candidate size and page split. Keys are values (text, Para, sizes), never ids.
+        self._lengths: dict[tuple[str, bool, bool], float | None] = {}  #: advance at 200 px; None: unmeasurable
+        self._words: dict[tuple[Span, ...], list[tuple[str, bool, bool, str]]] = {}
+        self._lines: dict[tuple[Para, float, float], int] = {}
+        self._measured: dict[tuple[tuple[Span, ...], bool, bool], list[tuple[float | None, int, str]]] = {}
+        self._candidates: dict[tuple[tuple[Span, ...], bool, bool], list[tuple[str, bool, bool]]] = {}
 
-    @lru_cache(maxsize=20000)
     def width(self, text: str, bold: bool, italic: bool, size: float) -> float:
         """Advance width in points."""
-        style = {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bold_italic"}
-        try:
-            return self._fonts[style[bold, italic]].getlength(text) * size / 200
-        except (OSError, RuntimeError, ValueError):
+        length = self._length(text, bold, italic)
+        if length is None:
             return len(text) * 0.7 * size  # text the font cannot lay out: a generous estimate, never a crash
+        return length * size / 200
 
-    def lines(self, paragraph: Para, width_pt: float, size: float) -> int:
-        """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do)."""
+    def _length(self, text: str, bold: bool, italic: bool) -> float | None:
+        """Advance at the fonts' 200 px, measured once per build; None for text the font cannot lay out."""
+        key = (text, bold, italic)
+        try:
+            return self._lengths[key]
+        except KeyError:
+            try:
+                length = self._fonts[_STYLE[bold, italic]].getlength(text)
+            except (OSError, RuntimeError, ValueError):
+                length = None
+            self._lengths[key] = length
+            return length
+
+    def lines(self, paragraph: Para, width_pt: float, size: float, remember: bool = True) -> int:
+        """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do).
+        remember=False for a paragraph measured once (the memos would keep every trial of a split)."""
+        if not remember:
+            return self._count_lines(paragraph, width_pt, size, remember)
+        key = (paragraph, width_pt, size)
+        try:
+            return self._lines[key]
+        except KeyError:
+            count = self._lines[key] = self._count_lines(paragraph, width_pt, size, remember)
+            return count
+
+    def _count_lines(self, paragraph: Para, width_pt: float, size: float, remember: bool) -> int:
         usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
         size = paragraph.at(size)
         if usable <= size:
@@ -109,8 +141,9 @@ class Metrics:
         count = 1
         x = 0.0
         space = self.width(" ", paragraph.bold, False, size)
-        for word, bold, italic, breaks_after in _words(paragraph):
-            w = self.width(word, bold or paragraph.bold, italic or paragraph.italic, size)
+        for length, chars, breaks_after in self._measured_words(paragraph, remember):
+            # self.width, inlined: this loop runs for every paragraph at every size tried
+            w = chars * 0.7 * size if length is None else length * size / 200
             if x > 0 and x + w > usable:
                 count += 1
                 x = 0.0
@@ -125,26 +158,67 @@ class Metrics:
                 x = 0.0
         return count
 
+    def words(self, paragraph: Para) -> list[tuple[str, bool, bool, str]]:
+        """_words of a paragraph, split once per build (they depend on its spans only)."""
+        try:
+            return self._words[paragraph.spans]
+        except KeyError:
+            words = self._words[paragraph.spans] = _words(paragraph)
+            return words
+
+    def _measured_words(self, paragraph: Para, remember: bool = True) -> list[tuple[float | None, int, str]]:
+        """(_length, characters, what follows) of each word, in the paragraph's styles; once per build."""
+        key = (paragraph.spans, paragraph.bold, paragraph.italic)
+        found = self._measured.get(key)
+        if found is None:
+            found = [(self._length(word, bold or paragraph.bold, italic or paragraph.italic), len(word), after)
+                     for word, bold, italic, after in (self.words(paragraph) if remember else _words(paragraph))]
+            if remember:
+                self._measured[key] = found
+        return found
+
     def widest_word(self, paragraphs: Sequence[Para], size: float) -> float:
         """Room the longest unbreakable word needs, indent included: wider than its column, it would be split."""
         widest = 0.0
         for p in paragraphs:
             s = p.at(size)
-            for word, bold, italic, _ in _words(p):
-                widest = max(widest, p.indent_pt(size) + self.width(word, bold or p.bold, italic or p.italic, s))
+            for word, bold, italic in self._widest_candidates(p):
+                widest = max(widest, p.indent_pt(size) + self.width(word, bold, italic, s))
         return widest
 
-    def height(self, paragraphs: Sequence[Para], width_pt: float, size: float, first: bool = True) -> float:
+    def _widest_candidates(self, p: Para) -> list[tuple[str, bool, bool]]:
+        """The words of a paragraph that are its widest at any size: all its words are set at one size and a
+        width is its font-unit length (or, where the font cannot measure it, its character count) times the
+        size, which keeps the order of widths at every size; so the longest of each kind is the widest."""
+        key = (p.spans, p.bold, p.italic)
+        found = self._candidates.get(key)
+        if found is None:
+            measured: tuple[float, tuple[str, bool, bool]] | None = None
+            unmeasured: tuple[int, tuple[str, bool, bool]] | None = None
+            for word, bold, italic, _ in self.words(p):
+                style = (word, bold or p.bold, italic or p.italic)
+                length = self._length(*style)
+                if length is not None:
+                    if measured is None or length > measured[0]:
+                        measured = (length, style)
+                elif unmeasured is None or len(word) > unmeasured[0]:
+                    unmeasured = (len(word), style)
+            found = self._candidates[key] = [c[1] for c in (measured, unmeasured) if c is not None]
+        return found
+
+    def height(self, paragraphs: Sequence[Para], width_pt: float, size: float, first: bool = True,
+               remember: bool = True) -> float:
         """Height in points of paragraphs stacked in a box of this width."""
         total = 0.0
         for i, p in enumerate(paragraphs):
             line = LINE * p.at(size)
-            total += self.lines(p, width_pt, size) * line
+            total += self.lines(p, width_pt, size, remember) * line
             if i > 0 or not first:
                 total += p.space_before * line
         return total
 
 
+_STYLE = {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bold_italic"}
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9]-)(?=[A-Za-z]{2})")
 
 
@@ -286,7 +360,7 @@ def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: fl
     current: list[Span] = []
     for word in words:
         trial = replace(p, spans=tuple(current + [word]))
-        if current and metrics.height([trial], width, size) > height:
+        if current and metrics.height([trial], width, size, remember=False) > height:
             out.append(replace(p, spans=tuple(current)))
             current = [replace(word, text=word.text.lstrip(" "))]
             p = replace(p, bullet=None if p.bullet and not p.bullet.endswith(".") else p.bullet)
@@ -301,11 +375,9 @@ def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: fl
 def write(text_frame, paragraphs: Sequence[Para], size: float, family: str, colour: str | None = None,
           anchor: str | None = "t", insets: tuple[float, float] = (INSET_X_PT, INSET_Y_PT)) -> None:
     """Replace a text frame's content with our paragraphs, every size and spacing explicit."""
-    from pptx.oxml.ns import qn
-
     body = text_frame._txBody
     set_body_properties(body, anchor, insets)
-    for p in list(body.findall(qn("a:p"))):
+    for p in list(body.findall(_qn("a:p"))):
         body.remove(p)
     for paragraph in paragraphs:
         body.append(paragraph_xml(paragraph, size, family, colour))
@@ -315,18 +387,16 @@ def write(text_frame, paragraphs: Sequence[Para], size: float, family: str, colo
 
 def set_body_properties(body, anchor: str | None, insets: tuple[float, float]) -> None:
     """Insets and wrapping stated on the shape, so the measured box is the box renderers use."""
-    from pptx.oxml.ns import qn
-
-    pr = body.find(qn("a:bodyPr"))
+    pr = body.find(_qn("a:bodyPr"))
     x, y = (str(int(v * EMU_PER_PT)) for v in insets)
     for key, value in (("wrap", "square"), ("lIns", x), ("rIns", x), ("tIns", y), ("bIns", y), ("anchor", anchor)):
         if value is not None:
             pr.set(key, value)
     for child in list(pr):
-        if child.tag in (qn("a:normAutofit"), qn("a:spAutoFit"), qn("a:noAutofit")):
+        if child.tag in (_qn("a:normAutofit"), _qn("a:spAutoFit"), _qn("a:noAutofit")):
             pr.remove(child)
     # We measured the text: renderers must neither shrink it nor grow the shape.
-    at = 1 if len(pr) and pr[0].tag == qn("a:prstTxWarp") else 0
+    at = 1 if len(pr) and pr[0].tag == _qn("a:prstTxWarp") else 0
     pr.insert(at, _element("a:noAutofit"))
 
 
@@ -335,24 +405,9 @@ def paragraph_xml(paragraph: Para, size: float, family: str, colour: str | None)
     hang = int(paragraph.hang_pt(size) * EMU_PER_PT)
     size = paragraph.at(size)
     p = _element("a:p")
-    ppr = _sub(p, "a:pPr")
-    ppr.set("marL", str(mar))
-    ppr.set("indent", str(-hang))
-    if paragraph.align:
-        ppr.set("algn", paragraph.align)
-    _sub(_sub(ppr, "a:lnSpc"), "a:spcPts").set("val", str(int(round(LINE * size * 100))))
-    _sub(_sub(ppr, "a:spcBef"), "a:spcPts").set("val", str(int(round(paragraph.space_before * LINE * size * 100))))
-    if paragraph.bullet:
-        _sub(ppr, "a:buFontTx")
-        if paragraph.bullet in ("1.", "A."):
-            auto = _sub(ppr, "a:buAutoNum")
-            auto.set("type", "arabicPeriod" if paragraph.bullet == "1." else "alphaUcPeriod")
-            if paragraph.number != 1:
-                auto.set("startAt", str(paragraph.number))
-        else:
-            _sub(ppr, "a:buChar").set("char", paragraph.bullet)
-    else:
-        _sub(ppr, "a:buNone")
+    p.append(copy.deepcopy(_paragraph_properties(
+        str(mar), str(-hang), paragraph.align, str(int(round(LINE * size * 100))),
+        str(int(round(paragraph.space_before * LINE * size * 100))), paragraph.bullet, paragraph.number)))
     for span in paragraph.spans:
         pieces = span.text.split("\n")
         for i, piece in enumerate(pieces):
@@ -367,19 +422,51 @@ def paragraph_xml(paragraph: Para, size: float, family: str, colour: str | None)
     return p
 
 
+# A deck has thousands of paragraphs and runs in a few dozen styles: their a:pPr and a:rPr are built once per
+# style and copied. Both functions depend on their arguments only, so the copies cannot go stale.
+@functools.lru_cache(maxsize=1024)
+def _paragraph_properties(mar: str, indent: str, align: str | None, line: str, before: str, bullet: str | None,
+                          number: int):
+    ppr = _element("a:pPr")
+    ppr.set("marL", mar)
+    ppr.set("indent", indent)
+    if align:
+        ppr.set("algn", align)
+    _sub(_sub(ppr, "a:lnSpc"), "a:spcPts").set("val", line)
+    _sub(_sub(ppr, "a:spcBef"), "a:spcPts").set("val", before)
+    if bullet:
+        _sub(ppr, "a:buFontTx")
+        if bullet in ("1.", "A."):
+            auto = _sub(ppr, "a:buAutoNum")
+            auto.set("type", "arabicPeriod" if bullet == "1." else "alphaUcPeriod")
+            if number != 1:
+                auto.set("startAt", str(number))
+        else:
+            _sub(ppr, "a:buChar").set("char", bullet)
+    else:
+        _sub(ppr, "a:buNone")
+    return ppr
+
+
 def _run_properties(span: Span, paragraph: Para, size: float, family: str, colour: str | None, tag: str):
+    baseline = "30000" if span.superscript or span.citation else ("-25000" if span.subscript else None)
+    return copy.deepcopy(_run_properties_xml(
+        tag, str(int(round(size * 100))), bool(span.bold or paragraph.bold), bool(span.italic or paragraph.italic),
+        baseline, paragraph.colour or colour or None, family))
+
+
+@functools.lru_cache(maxsize=1024)
+def _run_properties_xml(tag: str, sz: str, bold: bool, italic: bool, baseline: str | None, fill_colour: str | None,
+                        family: str):
     rpr = _element(tag)
     rpr.set("lang", "en-US")
-    rpr.set("sz", str(int(round(size * 100))))
-    if span.bold or paragraph.bold:
+    rpr.set("sz", sz)
+    if bold:
         rpr.set("b", "1")
-    if span.italic or paragraph.italic:
+    if italic:
         rpr.set("i", "1")
-    if span.superscript or span.citation:
-        rpr.set("baseline", "30000")
-    elif span.subscript:
-        rpr.set("baseline", "-25000")
-    fill_colour = paragraph.colour or colour
+    if baseline:
+        rpr.set("baseline", baseline)
     if fill_colour:
         _sub(_sub(rpr, "a:solidFill"), "a:srgbClr").set("val", fill_colour.lstrip("#").upper())
     _sub(rpr, "a:latin").set("typeface", family)
@@ -388,13 +475,32 @@ def _run_properties(span: Span, paragraph: Para, size: float, family: str, colou
 
 
 def _element(tag: str):
-    from pptx.oxml.xmlchemy import OxmlElement
-
-    return OxmlElement(tag)
+    """OxmlElement(tag): a loose element of python-pptx's element classes."""
+    clark, nsmap = _tag(tag)
+    return _oxml_parser().makeelement(clark, nsmap=nsmap)
 
 
 def _sub(parent, tag: str):
-    from lxml import etree
-    from pptx.oxml.ns import qn
+    return etree.SubElement(parent, _qn(tag))
 
-    return etree.SubElement(parent, qn(tag))
+
+def _qn(tag: str) -> str:
+    """pptx.oxml.ns.qn, memoized."""
+    return _tag(tag)[0]
+
+
+@functools.cache
+def _tag(tag: str) -> tuple[str, dict[str, str]]:
+    """qn(tag) and the namespace map OxmlElement gives it, looked up once per tag (python-pptx parses "a:p" on
+    every call, and the deck makes thousands of elements). Constant: the OOXML namespaces never change."""
+    from pptx.oxml.ns import NamespacePrefixedTag
+
+    name = NamespacePrefixedTag(tag)
+    return name.clark_name, name.nsmap
+
+
+@functools.cache
+def _oxml_parser():
+    from pptx.oxml import oxml_parser
+
+    return oxml_parser

@@ -252,3 +252,22 @@ def test_an_evidence_error_found_while_loading_in_the_other_process_is_the_same_
         messages.append((str(caught.value), caught.value.problems))
     assert messages[0] == messages[1] and "188" in messages[0][0]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_deck_names_every_kind_of_chart_it_shows_as_a_picture(report, template, charts):
+    """A split build draws only the PNGs of PptxBuilder.chart_kinds for the deck: a kind missing there
+    would have no picture. Building the deck with only those PNGs must work and give the same bytes."""
+    import dataclasses
+
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.charts import ChartSet
+
+    builder = PptxBuilder()
+    shown_only = ChartSet(tuple(c if c.kind in builder.chart_kinds else dataclasses.replace(c, png=b"")
+                                for c in charts))
+    assert builder.build(report, shown_only, template) == builder.build(report, charts, template)
+    missing = ChartSet(tuple(dataclasses.replace(c, png=b"") if c.kind == "forest" else c for c in charts))
+    import pytest
+
+    with pytest.raises(RuntimeError, match="chart_kinds"):
+        builder.build(report, missing, template)

@@ -114,6 +114,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
             from report_builder.templates import load_template
 
             template = load_template(template_spec)  # a template error is reported first, as without split
+            _import_chart_libraries()  # while the report loads: both halves of the build share them
             report = loading.result()
     else:
         from report_builder.model import load_report
@@ -177,6 +178,12 @@ def render_documents(report, template, cache: dict[str, tuple[bytes, bytes, byte
                             for c in png_charts))
     documents.update(vector_documents)
     return charts, {b.extension: documents[b.extension] for b in builders}
+
+
+def _import_chart_libraries() -> None:
+    """Matplotlib, as the chart renderers use it; imported before the halves of a split build fork."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
 
 
 def _can_fork() -> bool:

@@ -101,21 +101,22 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         return BuildResult(evidence_path, out_dir, "up to date")
 
     if split and _can_fork():
-        # The report (YAML, schema, checks, exact CIs with scipy) loads on the other core meanwhile;
-        # each process imports only what its part needs.
+        # The template and the report (YAML, schema, checks, exact CIs with scipy) load on the other
+        # core while this process imports Matplotlib, which both halves of the build then share.
         from report_builder.forked import Forked
 
         def load() -> Any:
             from report_builder.model import load_report
-
-            return load_report(evidence_path)
-
-        with Forked(load) as loading:
             from report_builder.templates import load_template
 
-            template = load_template(template_spec)  # a template error is reported first, as without split
-            _import_chart_libraries()  # while the report loads: both halves of the build share them
-            report = loading.result()
+            return load_template(template_spec), load_report(evidence_path)  # template errors first, as below
+
+        with Forked(load) as loading:
+            _import_chart_libraries()
+            import report_builder.model  # noqa: F401 - what unpickling the two needs, imported while they load
+            import report_builder.templates  # noqa: F401
+
+            template, report = loading.result()
     else:
         from report_builder.model import load_report
         from report_builder.templates import load_template

@@ -254,6 +254,24 @@ def test_an_evidence_error_found_while_loading_in_the_other_process_is_the_same_
     assert not (tmp_path / "out").exists()
 
 
+def test_a_template_error_found_while_loading_in_the_other_process_is_the_same_error(tmp_path):
+    """With split, the template loads in the forked loader too; its errors come first, as without."""
+    import pytest
+
+    from report_builder.errors import TemplateError
+
+    evidence = tmp_path / f"{STEM}.yaml"
+    evidence.write_text(EXAMPLE.read_text().replace("events: 88, total: 109", "events: 188, total: 109"))
+    template = str(ROOT / "tests" / "corpus" / "templates" / "yaml-bad-colour")
+    messages = []
+    for split in (False, True):
+        with pytest.raises(TemplateError) as caught:
+            build(evidence, tmp_path / "out", template, split=split)
+        messages.append((str(caught.value), caught.value.problems))
+    assert messages[0] == messages[1] and "template.yaml" in messages[0][0]
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_deck_names_every_kind_of_chart_it_shows_as_a_picture(report, template, charts):
     """A split build draws only the PNGs of PptxBuilder.chart_kinds for the deck: a kind missing there
     would have no picture. Building the deck with only those PNGs must work and give the same bytes."""

@@ -89,7 +89,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     """
     evidence_path = Path(evidence_path)
     out_dir = Path(out_root) / evidence_path.stem
-    from report_builder.evidence.yaml_source import MAX_BYTES
+    from report_builder.evidence.limits import MAX_BYTES
 
     if not evidence_path.is_file() or evidence_path.stat().st_size > MAX_BYTES:
         from report_builder.model import load_report

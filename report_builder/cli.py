@@ -210,6 +210,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
+    import gc
     import os
 
     from watchfiles import watch
@@ -228,6 +229,7 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
                 continue  # e.g. an unrelated file next to the evidence
             build_many(list(args.evidence), args.out, args.template, jobs=args.jobs or os.cpu_count() or 1,
                        on_result=reporter.result)
+            gc.collect()  # one process rebuilds for hours: free each build's cycles (see pipeline._collect_garbage)
     except KeyboardInterrupt:
         pass
     return EXIT_OK

@@ -315,7 +315,9 @@ def build_many(paths: list[Path], out_root: Path, template_spec: str, *, jobs: i
     workers = max(1, min(jobs, len(paths)))
     split = jobs >= 2 * workers
     if workers == 1:
-        for path in paths:
+        for index, path in enumerate(paths):
+            if index:
+                _collect_garbage()
             result = build_safely(path, out_root, template_spec, force, split)
             summary.results.append(result)
             if on_result:
@@ -328,13 +330,33 @@ def build_many(paths: list[Path], out_root: Path, template_spec: str, *, jobs: i
     _preload()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(build_safely, path, out_root, template_spec, force, split) for path in paths]
+        futures = [pool.submit(_build_then_collect, path, out_root, template_spec, force, split) for path in paths]
         for future in as_completed(futures):
             result = future.result()
             summary.results.append(result)
             if on_result:
                 on_result(result)
     return summary
+
+
+def _collect_garbage() -> None:
+    """Free the previous build's reference cycles before the next build in the same process.
+
+    The console script collects garbage less often than Python's default (cli.run, for speed), which
+    over many builds in one process would let the peak memory grow from build to build; one full
+    collection between builds (about 0.1 s) keeps every build's peak where the first one's is.
+    """
+    import gc
+
+    gc.collect()
+
+
+def _build_then_collect(evidence_path: Path, out_root: Path, template_spec: str, force: bool,
+                        split: bool) -> BuildResult:
+    try:
+        return build_safely(evidence_path, out_root, template_spec, force, split)
+    finally:
+        _collect_garbage()
 
 
 def _preload() -> None:

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,13 @@ def _manifest(evidence_path: Path, template, outputs: OutputSet, fingerprint: st
 
 
 def library_versions() -> dict[str, str]:
+    return dict(_library_versions())
+
+
+@lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str]:
+    """The versions of the code that draws, read once per process: the fingerprint and the manifest both
+    need them, and the code already loaded is what draws, whatever is installed meanwhile."""
     from importlib.metadata import PackageNotFoundError, version
 
     from report_builder import __version__
@@ -371,6 +379,6 @@ def _preload() -> None:
                    "report_builder.builders.pdf_trials", "report_builder.builders.pptx_deck",
                    "report_builder.builders.pptx_slides", "report_builder.builders.pptx_studies",
                    "report_builder.charts.style", "report_builder.charts.record", "report_builder.model",
-                   "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
                    "scipy.special", "pptx", "reportlab.platypus"):
         importlib.import_module(module)
+    _import_chart_libraries()

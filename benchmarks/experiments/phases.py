@@ -62,6 +62,7 @@ def child(evidence: Path, out: Path) -> None:
         for chart in charts:
             outputs.add(f"charts/{chart.id}.svg", chart.svg)
             outputs.add(f"charts/{chart.id}.png", chart.png)
+            outputs.add(f".cache/{chart.id}.ops.json", chart.ops)
         outputs.add("out.pdf", builders["pdf"].build(report, charts, template))
         t = step("pdf", t)
         outputs.add("out.pptx", builders["pptx"].build(report, charts, template))

@@ -22,8 +22,6 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import FrameBreak
 
-from report_builder.builders.pdf_chart import RecordedChart
-
 if TYPE_CHECKING:
     from report_builder.templates import ResolvedTheme
 
@@ -370,7 +368,7 @@ class KeepWithNext(KeepTogether):
         if room > 0:
             if last.wrap(aW, room)[1] <= room:
                 return content
-            if not isinstance(last, RecordedChart) and last.split(aW, room):
+            if last.split(aW, room):
                 return content
         frame = getattr(self, "_frame", None)
         if frame is not None and getattr(frame, "_atTop", False):

@@ -84,7 +84,7 @@ def draw_charts(report: "Report", template: "Template", cache: Cache | None = No
     with no form to draw is not drawn at all: see pipeline.render_documents, where the PDF's process
     draws SVGs and operations while the deck's draws the PNGs it shows.
     """
-    from report_builder.charts.style import DPI
+    from report_builder.charts.style import DPI, drawing_formats
 
     charts = []
     for plan in plan_charts(report, template):
@@ -93,8 +93,6 @@ def draw_charts(report: "Report", template: "Template", cache: Cache | None = No
         if cache is not None and key in cache:
             svg, png, ops = cache[key]
         elif wanted:
-            from report_builder.charts.style import drawing_formats
-
             with drawing_formats(wanted, plan.look):
                 svg, png, ops = _renderer(plan.renderer)(plan)
         else:

@@ -155,20 +155,19 @@ class TeeRenderer(RendererSVG):
             self.recorder.draw_path(gc, path, transform, rgbFace)
 
     def draw_markers(self, *args: Any, **kwargs: Any) -> None:
-        self._inside += 1
-        try:
-            super().draw_markers(*args, **kwargs)
-        finally:
-            self._inside -= 1
-        self.recorder.draw_markers(*args, **kwargs)
+        self._both("draw_markers", *args, **kwargs)
 
     def draw_path_collection(self, *args: Any, **kwargs: Any) -> None:
+        self._both("draw_path_collection", *args, **kwargs)
+
+    def _both(self, method: str, *args: Any, **kwargs: Any) -> None:
+        """The SVG renderer's own version (with <use> definitions), then the recorder's, which draws path by path."""
         self._inside += 1
         try:
-            super().draw_path_collection(*args, **kwargs)
+            getattr(super(), method)(*args, **kwargs)
         finally:
             self._inside -= 1
-        self.recorder.draw_path_collection(*args, **kwargs)
+        getattr(self.recorder, method)(*args, **kwargs)
 
     def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
                   mtext: Any = None) -> None:

@@ -13,7 +13,7 @@ import yaml
 from report_builder.errors import EvidenceError, Problem
 from report_builder.evidence.numbers import ReportedNumber
 
-from report_builder.evidence.limits import MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_NODES  # noqa: F401 - re-exported
+from report_builder.evidence.limits import MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_NODES
 
 #: Characters the YAML reader refuses (it would stop with an unlocated error); we locate them instead.
 _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")

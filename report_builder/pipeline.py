@@ -96,14 +96,17 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         from report_builder.model import load_report
 
         load_report(evidence_path)  # raises "no such file" / "is a folder" / "too big" before the fingerprint reads it
-    fingerprint = input_fingerprint(evidence_path, template_spec)
     previous = read_manifest(out_dir)
-    if not force and is_up_to_date(out_dir, fingerprint, previous):
-        return BuildResult(evidence_path, out_dir, "up to date")
+    fingerprint = None
+    if previous and not force:  # with no earlier build (or --force) there is nothing to compare: hash while loading
+        fingerprint = input_fingerprint(evidence_path, template_spec)
+        if is_up_to_date(out_dir, fingerprint, previous):
+            return BuildResult(evidence_path, out_dir, "up to date")
 
     if split and _can_fork():
         # The template and the report (YAML, schema, checks, exact CIs with scipy) load on the other
-        # core while this process imports Matplotlib, which both halves of the build then share.
+        # core while this process hashes the inputs (unless it did above) and imports Matplotlib,
+        # which both halves of the build then share.
         from report_builder.forked import Forked
 
         def load() -> Any:
@@ -113,6 +116,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
             return load_template(template_spec), load_report(evidence_path)  # template errors first, as below
 
         with Forked(load) as loading:
+            fingerprint = fingerprint or input_fingerprint(evidence_path, template_spec)
             _import_chart_libraries()
             import report_builder.model  # noqa: F401 - what unpickling the two needs, imported while they load
             import report_builder.templates  # noqa: F401
@@ -122,6 +126,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         from report_builder.model import load_report
         from report_builder.templates import load_template
 
+        fingerprint = fingerprint or input_fingerprint(evidence_path, template_spec)
         template = load_template(template_spec)
         report = load_report(evidence_path)
     cache = {} if force else _chart_cache(out_dir, previous)  # --force redraws every chart too
@@ -248,21 +253,50 @@ def library_versions() -> dict[str, str]:
     return dict(_library_versions())
 
 
+#: The libraries whose versions the fingerprint and the manifest record: the code that draws.
+LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy")
+
+
 @lru_cache(maxsize=1)
 def _library_versions() -> dict[str, str]:
     """The versions of the code that draws, read once per process: the fingerprint and the manifest both
-    need them, and the code already loaded is what draws, whatever is installed meanwhile."""
-    from importlib.metadata import PackageNotFoundError, version
+    need them, and the code already loaded is what draws, whatever is installed meanwhile.
+
+    Read from the names of the installed distributions' folders (`<name>-<version>.dist-info`, as the
+    packaging specifications name them), the way importlib.metadata finds a distribution, but without
+    importing it and parsing each METADATA file: this is on the path of every build, also of one that
+    finds everything up to date. A library found another way falls back to importlib.metadata.
+    """
+    import re
+    import sys
 
     from report_builder import __version__
 
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "_", name).lower()
+
+    wanted = {normal(package): package for package in LIBRARIES}
     found = {"report_builder": __version__}
-    for package in ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy"):
+    for entry in sys.path:
         try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "unknown"
-    return found
+            names = os.listdir(entry or ".")
+        except OSError:  # a missing folder or a zip file on the path
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                distribution, _, version = name[: -len(".dist-info")].partition("-")
+                package = wanted.get(normal(distribution))
+                if package and package not in found:  # the first on the path is the one imported
+                    found[package] = version
+    for package in LIBRARIES:
+        if package not in found:
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                found[package] = version(package)
+            except PackageNotFoundError:
+                found[package] = "unknown"
+    return {"report_builder": __version__, **{package: found[package] for package in LIBRARIES}}
 
 
 def _remove_stale_charts(out_dir: Path, outputs: OutputSet) -> None:

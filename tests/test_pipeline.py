@@ -55,6 +55,29 @@ def test_a_split_build_gives_the_same_bytes_as_one_process(tmp_path, built):
     assert first == second
 
 
+def test_the_fingerprint_is_the_same_hashed_before_or_while_loading(tmp_path, built):
+    """A first build (or --force) hashes its inputs while they load in the forked loader, a rebuild hashes
+    them before deciding anything: both must record the same fingerprint, or rebuilds would never be up to date."""
+    def fingerprint(out_dir: Path) -> str:
+        return json.loads((out_dir / "manifest.json").read_text())["fingerprint"]
+
+    first = build(EXAMPLE, tmp_path, "default", split=True)
+    assert first.status == "built" and fingerprint(first.out_dir) == fingerprint(built)
+    assert build(EXAMPLE, tmp_path, "default", split=True).status == "up to date"
+    forced = build(EXAMPLE, tmp_path, "default", force=True, split=True)
+    assert forced.status == "built" and fingerprint(forced.out_dir) == fingerprint(built)
+
+
+def test_library_versions_are_the_installed_ones():
+    """Read from the dist-info folder names for speed; they must be what importlib.metadata says."""
+    from importlib.metadata import version
+
+    from report_builder import __version__
+    from report_builder.pipeline import LIBRARIES, library_versions
+
+    assert library_versions() == {"report_builder": __version__, **{name: version(name) for name in LIBRARIES}}
+
+
 def test_one_file_with_two_jobs_is_split(tmp_path, monkeypatch):
     from report_builder import pipeline
 
@@ -112,11 +135,11 @@ def test_unchanged_rebuild_is_up_to_date_without_importing_renderers(tmp_path):
         "import sys; from report_builder.cli import main; "
         f"rc = main(['build', {str(EXAMPLE)!r}, '--out', {str(out)!r}]); "
         "print('RC', rc, sorted(m for m in ('matplotlib', 'reportlab', 'pptx', 'scipy', 'pydantic') "
-        "if m in sys.modules))"
+        "if m in sys.modules), 'pydantic_core' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "up to date" in result.stdout
-    assert "RC 0 []" in result.stdout, result.stdout + result.stderr
+    assert "RC 0 [] False" in result.stdout, result.stdout + result.stderr
 
 
 def test_force_rebuilds(tmp_path, capsys):

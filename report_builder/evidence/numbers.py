@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import PydanticCustomError, core_schema
+if TYPE_CHECKING:
+    from pydantic_core import core_schema
 
 
 class ReportedNumber(float):
@@ -44,6 +45,8 @@ class ReportedNumber(float):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        from pydantic_core import core_schema
+
         return core_schema.no_info_plain_validator_function(
             cls._validate,
             json_schema_input_schema=core_schema.float_schema(),
@@ -55,18 +58,18 @@ class ReportedNumber(float):
         if isinstance(value, ReportedNumber):
             number = value
         elif isinstance(value, bool):
-            raise PydanticCustomError("number_type", "expected a number, got {got}", {"got": str(value).lower()})
+            raise _invalid("number_type", "expected a number, got {got}", {"got": str(value).lower()})
         elif isinstance(value, int):
             number = cls(value, str(value))
         elif isinstance(value, float):
             number = cls(value, _plain(value))
         elif isinstance(value, str):
             hint = " (write the number without the % sign)" if value.strip().endswith("%") else ""
-            raise PydanticCustomError("number_type", "expected a number, got text {got}" + hint, {"got": repr(value)})
+            raise _invalid("number_type", "expected a number, got text {got}" + hint, {"got": repr(value)})
         else:
-            raise PydanticCustomError("number_type", "expected a number, got {got}", {"got": type(value).__name__})
+            raise _invalid("number_type", "expected a number, got {got}", {"got": type(value).__name__})
         if not math.isfinite(number):
-            raise PydanticCustomError("number_finite", "expected a finite number, got {got}", {"got": number.text})
+            raise _invalid("number_finite", "expected a finite number, got {got}", {"got": number.text})
         return number
 
 
@@ -116,6 +119,8 @@ class PValue:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        from pydantic_core import core_schema
+
         return core_schema.no_info_plain_validator_function(
             cls._validate,
             json_schema_input_schema=core_schema.union_schema(
@@ -131,7 +136,7 @@ class PValue:
         if isinstance(value, str):
             match = _P_PATTERN.match(value)
             if not match:
-                raise PydanticCustomError(
+                raise _invalid(
                     "p_value", "expected a p-value such as 0.04 or '<0.001', got {got}", {"got": repr(value)}
                 )
             relation = {"≤": "<=", "≥": ">="}.get(match["op"] or "=", match["op"] or "=")
@@ -140,5 +145,13 @@ class PValue:
             number = ReportedNumber._validate(value)
             relation = "="
         if not 0.0 <= float(number) <= 1.0:
-            raise PydanticCustomError("p_range", "a p-value must lie between 0 and 1, got {got}", {"got": number.text})
+            raise _invalid("p_range", "a p-value must lie between 0 and 1, got {got}", {"got": number.text})
         return cls(relation, number)
+
+
+def _invalid(kind: str, message: str, context: dict[str, Any]) -> Exception:
+    """The error pydantic reports for a value its validator rejects; pydantic_core is imported only here and
+    by the schema hooks, so reading YAML (the up-to-date check reads template.yaml) does not load it."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError(kind, message, context)

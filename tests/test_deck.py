@@ -174,6 +174,11 @@ def test_reopens_and_is_byte_identical(deck_bytes, report, charts, template):
     assert build(report, charts, template) == deck_bytes
     with zipfile.ZipFile(io.BytesIO(deck_bytes)) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        # pictures are stored as they are (PNG is compressed already), every other part deflated
+        stored = {info.filename for info in archive.infolist() if info.compress_type == zipfile.ZIP_STORED}
+        assert stored and all(name.startswith("ppt/media/") and name.endswith(".png") for name in stored)
+        assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in archive.infolist()
+                   if info.filename not in stored)
         core = archive.read("docProps/core.xml").decode()
         presentation = archive.read("ppt/presentation.xml").decode()
     assert "2026-11-25T00:00:00Z" in core

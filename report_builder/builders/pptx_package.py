@@ -15,10 +15,15 @@ PRESENTATION_MAIN = "application/vnd.openxmlformats-officedocument.presentationm
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def fixed_entry(name: str) -> zipfile.ZipInfo:
+#: Media already compressed in their own format: deflating them again costs time (about 0.02 s for the
+#: bundled deck's pictures, on the critical path of a split build) for a few percent of size.
+COMPRESSED_MEDIA = (".png", ".jpg", ".jpeg", ".gif")
+
+
+def fixed_entry(name: str, stored: bool = False) -> zipfile.ZipInfo:
     """A zip entry that records no build clock and no host: the same parts give the same bytes."""
     info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     info.create_system = 0
     return info
@@ -204,7 +209,8 @@ class _FixedEntryWriter:
         name = pack_uri.membername
         if name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
             blob = repack_workbook(blob, self.date)
-        self.archive.writestr(fixed_entry(name), blob)
+        stored = name.startswith("ppt/media/") and name.lower().endswith(COMPRESSED_MEDIA)
+        self.archive.writestr(fixed_entry(name, stored), blob)
 
 
 def repack_workbook(data: bytes, date: dt.date) -> bytes:

@@ -78,12 +78,12 @@ class Scenario:
 
 
 # ------------------------------------------------------------------------------ measuring one run
-def measure(cmd: list[str], cwd: Path, log: Path) -> Sample:
+def measure(cmd: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> Sample:
     """Wall time and peak RSS (MiB) of one child process tree; output goes to log."""
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=CHILD_ENV or None)
+                                env=env or CHILD_ENV or None)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
@@ -145,8 +145,12 @@ class Bench:
         self.logs.mkdir()
         self.cmd = build_report_command()
         CHILD_ENV.clear()
+        # Python's bytecode and report_builder's compiled wording (report_builder/compiled_wording.py) are
+        # kept as an installed tool keeps them, but in the workspace: warm after the warm-up run, for
+        # every scenario; the "first run" scenario measures a cold build without the compiled wording.
         CHILD_ENV.update({k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-                         PYTHONPYCACHEPREFIX=str(self.ws / "pycache"))
+                         PYTHONPYCACHEPREFIX=str(self.ws / "pycache"),
+                         REPORT_BUILDER_CACHE_DIR=str(self.ws / "cache"))
         self.counter = 0
         self.results: dict[str, Scenario] = {}
         self.notes: list[str] = []
@@ -230,6 +234,7 @@ class Bench:
     def run_cold_and_baseline(self) -> None:
         runs = self.args.runs
         cold = self.scenario("cold", "cold build, bundled example")
+        first = self.scenario("first", "  the same, no compiled wording kept (1st run)")
         base = self.scenario("baseline", "baseline: Matplotlib + pandoc + Typst") if self.args.baseline else None
         # Warm-up (untimed): bytecode, Matplotlib's font cache and the page cache, for both sides alike.
         self.measure_cold(Scenario("warm-up", "warm-up"))
@@ -241,11 +246,15 @@ class Bench:
                 self.measure_baseline(base)
             if not cold.failed:
                 self.measure_cold(cold)
+            if not first.failed:
+                self.measure_cold(first, cache=self.fresh("cache"))
 
-    def measure_cold(self, scenario: Scenario) -> None:
+    def measure_cold(self, scenario: Scenario, cache: Path | None = None) -> None:
+        """A build into an empty folder; with cache, an empty compiled-wording cache too, as on first use."""
         out = self.fresh("cold")
         log = self.log("cold")
-        if self.record(scenario, measure(self.build([EVIDENCE], out), ROOT, log), log, expect="built"):
+        env = dict(CHILD_ENV, REPORT_BUILDER_CACHE_DIR=str(cache)) if cache else None
+        if self.record(scenario, measure(self.build([EVIDENCE], out), ROOT, log, env), log, expect="built"):
             charts = out / EVIDENCE.stem / "charts"
             self.our_charts = len(list(charts.glob("*.png"))) if charts.is_dir() else 0
 
@@ -376,7 +385,7 @@ def table(bench: Bench) -> str:
             return
         times = [x.seconds for x in s.samples]
         # Only the scenarios with the baseline's content (the bundled file, once) compare with it.
-        same_content = s.name in ("baseline", "cold", "unchanged", "edit")
+        same_content = s.name in ("baseline", "cold", "first", "unchanged", "edit")
         ratio = f"{s.median() / base_s:.2f}" if base_s and same_content else "-"
         lines.append(f"{s.label:48s} {s.median():9.2f} {min(times):7.2f} {max(times):7.2f} {s.peak():9.0f} "
                      f"{ratio:>10s}  {note}")
@@ -391,6 +400,7 @@ def table(bench: Bench) -> str:
             row(base)
     cold = r["cold"]
     row(cold, f"{bench.our_charts} charts; n={len(cold.samples)}")
+    row(r["first"], f"n={len(r['first'].samples)}; no target")
     for key in ("unchanged", "edit"):
         row(r[key], f"n={len(r[key].samples)}")
     x10 = r["x10"]

@@ -77,6 +77,13 @@ def _positive(text: str) -> int:
     return value
 
 
+#: A build allocates millions of short-lived objects (figures, XML, text runs): looking for cycles among
+#: the young ones every 700 allocations, Python's default, costs about 5% of a build. Every 10,000, with
+#: the older generations as often as by default, costs about 10 MiB more at the peak (a ten-times-larger
+#: evidence file: 232 instead of 214 MiB; far rarer full collections let it reach 320 MiB).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
 def run() -> None:
     """The console script (and ``python -m report_builder``): main() with fewer garbage collections, then
     exit without Python's teardown.
@@ -88,12 +95,7 @@ def run() -> None:
     import gc
     import os
 
-    # A build allocates millions of short-lived objects (figures, XML, text runs): looking for cycles
-    # among the young ones every 700 allocations, Python's default, costs about 5% of a build. Every
-    # 10,000, with the older generations as often as by default, costs about 10 MiB more at the peak
-    # (a ten-times-larger evidence file: 232 instead of 214 MiB; far rarer full collections let it
-    # reach 320 MiB).
-    gc.set_threshold(10_000, 10, 10)
+    gc.set_threshold(*GC_THRESHOLDS)
     status = main()
     for stream in (sys.stdout, sys.stderr):
         try:

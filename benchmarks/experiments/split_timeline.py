@@ -59,7 +59,9 @@ def get_builders():
         timed(builder, "build", f"build {builder.name}")
     return found
 builders.get_builders = get_builders
-from report_builder.cli import main
+import gc
+from report_builder.cli import GC_THRESHOLDS, main
+gc.set_threshold(*GC_THRESHOLDS)  # as the build-report command (cli.run) sets them
 status = main()
 print(f"parent {'whole build':28s} {0:6.2f} {time.perf_counter() - T0:6.2f} {cpu():6.2f}", file=sys.stderr)
 sys.stderr.flush()

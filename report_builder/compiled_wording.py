@@ -44,7 +44,7 @@ def bytecode_cache() -> FileSystemBytecodeCache | None:
     to is not used.
     """
     root = cache_root()
-    if root is None:
+    if root is None or not hasattr(os, "getuid"):  # no owner to check (not POSIX): compile every time
         return None
     folder = root / f"jinja-{_compiler_identity()}"
     try:

@@ -284,10 +284,10 @@ def _library_versions() -> dict[str, str]:
             continue
         for name in names:
             if name.endswith(".dist-info"):
-                distribution, _, version = name[: -len(".dist-info")].partition("-")
+                distribution, _, number = name[: -len(".dist-info")].partition("-")
                 package = wanted.get(normal(distribution))
                 if package and package not in found:  # the first on the path is the one imported
-                    found[package] = version
+                    found[package] = number
     for package in LIBRARIES:
         if package not in found:
             from importlib.metadata import PackageNotFoundError, version

@@ -207,13 +207,12 @@ def _build(args: argparse.Namespace) -> int:
         print(summary.line())
     status = summary.exit_status
     if args.watch:
-        return _watch(args, reporter)
+        return _watch(args, reporter, jobs)
     return status
 
 
-def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
+def _watch(args: argparse.Namespace, reporter: "_Reporter", jobs: int) -> int:
     import gc
-    import os
 
     from watchfiles import watch
 
@@ -229,8 +228,7 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter") -> int:
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, jobs=args.jobs or os.cpu_count() or 1,
-                       on_result=reporter.result)
+            build_many(list(args.evidence), args.out, args.template, jobs=jobs, on_result=reporter.result)
             gc.collect()  # one process rebuilds for hours: free each build's cycles (see pipeline._collect_garbage)
     except KeyboardInterrupt:
         pass

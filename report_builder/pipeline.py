@@ -276,7 +276,7 @@ def _library_versions() -> dict[str, str]:
         return re.sub(r"[-_.]+", "_", name).lower()
 
     wanted = {normal(package): package for package in LIBRARIES}
-    found = {"report_builder": __version__}
+    found: dict[str, str] = {}
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")

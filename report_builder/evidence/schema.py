@@ -47,23 +47,14 @@ def _describe_fields(schema: dict[str, Any], model: type[BaseModel]) -> None:
 
 @cache
 def _attribute_docstrings(model: type[BaseModel]) -> dict[str, str]:
-    """{field: docstring} for a string literal right below a field's annotation, in the model or a base."""
-    import ast
-    import inspect
-    import textwrap
+    """{field: docstring} for a string literal right below a field's annotation, in the model or a base,
+    read by the same pydantic function its use_attribute_docstrings uses."""
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
 
     found: dict[str, str] = {}
     for cls in reversed(model.__mro__):  # a subclass's docstring overrides its base's
-        if not issubclass(cls, BaseModel) or cls is BaseModel or "__pydantic_fields__" not in cls.__dict__:
-            continue
-        try:
-            body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
-        except (OSError, TypeError):  # no source (a class made at run time)
-            continue
-        for node, below in zip(body, body[1:]):
-            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(below, ast.Expr)
-                    and isinstance(below.value, ast.Constant) and isinstance(below.value.value, str)):
-                found[node.target.id] = inspect.cleandoc(below.value.value)
+        if issubclass(cls, BaseModel) and cls is not BaseModel and "__pydantic_fields__" in cls.__dict__:
+            found.update(extract_docstrings_from_cls(cls, use_inspect=True))
     return found
 
 

@@ -143,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "templates":
         return _templates()
     if args.command == "new-template":
-        from report_builder.scaffold import new_template
+        from report_builder.theme.scaffold import new_template
 
         folder = new_template(args.name, args.parent, args.dir)
         shown = folder.as_posix() if folder.is_absolute() else f"./{folder.as_posix()}"
@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
 def _schema() -> int:
     import json
 
-    from report_builder.evidence.schema import Evidence
+    from report_builder.inputs.evidence_schema import Evidence
 
     schema = Evidence.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -166,7 +166,7 @@ def _schema() -> int:
 
 
 def _validate(paths: list[Path]) -> int:
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     failed = 0
     for path in paths:
@@ -185,7 +185,7 @@ def _validate(paths: list[Path]) -> int:
 
 
 def _templates() -> int:
-    from report_builder.template_paths import list_templates, search_path
+    from report_builder.theme.search_path import list_templates, search_path
 
     for name in list_templates():
         chain = " -> ".join(folder.name for folder in search_path(name))
@@ -196,7 +196,7 @@ def _templates() -> int:
 def _build(args: argparse.Namespace) -> int:
     import os
 
-    from report_builder.pipeline import build_many
+    from report_builder.build import build_many
 
     jobs = args.jobs or os.cpu_count() or 1
     reporter = _Reporter(total=len(args.evidence), quiet=args.quiet, debug=getattr(args, "debug", False))
@@ -216,8 +216,8 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", jobs: int) -> int:
 
     from watchfiles import watch
 
-    from report_builder.pipeline import build_many
-    from report_builder.template_paths import search_path
+    from report_builder.build import build_many
+    from report_builder.theme.search_path import search_path
 
     watched = {Path(p).resolve() for p in args.evidence}
     roots = {p.parent for p in watched} | set(search_path(args.template))

@@ -62,7 +62,7 @@ def _compiler_identity() -> str:
     sandbox (its intercepted operators change the generated code), so a change to any starts afresh."""
     import jinja2
 
-    from report_builder import templates
+    from report_builder.theme import template as templates
 
     digest = hashlib.sha256(f"{jinja2.__version__}|{sys.version}".encode())
     digest.update(Path(templates.__file__).read_bytes())

@@ -36,14 +36,14 @@ def example_path() -> Path:
 
 @pytest.fixture(scope="session")
 def report():
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     return load_report(EXAMPLE)
 
 
 @pytest.fixture(scope="session")
 def template():
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     return load_template("default")
 
@@ -58,7 +58,7 @@ def charts(report, template):
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """OUT/<stem>/ of one build of the bundled example through the real pipeline."""
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     out = tmp_path_factory.mktemp("build")
     result = build(EXAMPLE, out, "default")

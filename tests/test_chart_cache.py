@@ -33,14 +33,14 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_text_edit_redraws_no_chart_and_never_imports_matplotlib(built, tmp_path):
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     out = previous_build(built, tmp_path)
     evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the statistical analysis plan, not only")
     script = textwrap.dedent(f"""
         import json, sys
         from pathlib import Path
-        from report_builder.pipeline import build
+        from report_builder.build import build
         result = build(Path({str(evidence)!r}), Path({str(out)!r}))
         print(json.dumps({{"status": result.status, "drawn": result.charts_drawn, "reused": result.charts_reused,
                            "matplotlib": sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib")}}))
@@ -60,8 +60,8 @@ def test_a_text_edit_redraws_no_chart_and_never_imports_matplotlib(built, tmp_pa
 
 def test_editing_a_drawn_figure_redraws_exactly_the_charts_that_show_it(built, tmp_path, template):
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
-    from report_builder.pipeline import build
+    from report_builder.analysis.report import load_report
+    from report_builder.build import build
 
     out = previous_build(built, tmp_path)
     before = json.loads((built / "manifest.json").read_text(encoding="utf-8"))["charts"]
@@ -79,7 +79,7 @@ def test_editing_a_drawn_figure_redraws_exactly_the_charts_that_show_it(built, t
 
 
 def test_a_chart_file_changed_on_disk_is_drawn_again_not_reused(built, tmp_path):
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     out = previous_build(built, tmp_path)
     png = out / EXAMPLE.stem / "charts" / "timeline.png"

@@ -95,7 +95,7 @@ def test_no_chart_for_data_the_file_does_not_have(charts, report):
 
 def test_synthetic_curve_is_drawn_with_numbers_at_risk(write_evidence, template):
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     report = load_report(write_evidence(SYNTHETIC_CURVE, "synthetic-curve.yaml"))
     charts = draw_charts(report, template)
@@ -190,7 +190,7 @@ def test_forest_alt_text(charts):
 
 def test_response_conditional_outcomes_are_marked_in_the_data_not_guessed():
     from report_builder.charts.forest import conditional_on_response
-    from report_builder.evidence.schema import TimeToEventOutcome
+    from report_builder.inputs.evidence_schema import TimeToEventOutcome
 
     def tte(name: str, conditional_on: str | None = None) -> TimeToEventOutcome:
         return TimeToEventOutcome(kind="time_to_event", id="x", name=name, source="r", unit="months",
@@ -341,8 +341,8 @@ def test_redraw_in_a_fresh_process_is_byte_identical(charts):
     script = textwrap.dedent(f"""
         import hashlib, json
         from report_builder.charts.draw import draw_charts
-        from report_builder.model import load_report
-        from report_builder.templates import load_template
+        from report_builder.analysis.report import load_report
+        from report_builder.theme.template import load_template
         charts = draw_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
         print(json.dumps({{c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest(), c.key]
                            for c in charts}}))
@@ -374,7 +374,7 @@ def test_drawing_leaves_no_global_state(report, template):
 
 def test_template_wording_overrides_chart_text(tmp_path, report, template):
     from report_builder.charts.draw import draw_charts, plan_charts
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     folder = tmp_path / "local"
     (folder / "wording" / "charts").mkdir(parents=True)
@@ -408,7 +408,7 @@ def test_the_default_template_holds_every_chart_wording_and_no_unused_one(templa
 
 def test_hostile_evidence_text_gives_valid_svg_and_clean_text(template):
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     report = load_report(ROOT / "tests" / "corpus" / "valid" / "hostile-text.yaml")
     charts = draw_charts(report, template)
@@ -424,7 +424,7 @@ def test_hostile_evidence_text_gives_valid_svg_and_clean_text(template):
 
 def test_long_adverse_event_lists_are_cut_with_a_note(write_evidence, template):
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     events = "".join(
         f"      - term: Adverse event number {i} with a long descriptive name that wraps in the table\n"
@@ -447,8 +447,8 @@ def test_planning_imports_no_matplotlib_and_gives_the_keys_of_the_drawn_charts(c
     script = textwrap.dedent(f"""
         import json, sys
         from report_builder.charts.draw import chart_key, plan_charts
-        from report_builder.model import load_report
-        from report_builder.templates import load_template
+        from report_builder.analysis.report import load_report
+        from report_builder.theme.template import load_template
         plans = plan_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
         print(json.dumps({{"matplotlib": "matplotlib" in sys.modules,
                            "plans": {{p.id: [chart_key(p), p.width_in, p.height_in] for p in plans}}}}))
@@ -518,7 +518,7 @@ def twenty_times_longer(text: str) -> str:
 
 def test_twenty_times_longer_texts_are_cut_not_crashing_or_growing(write_evidence, template, charts):
     from report_builder.charts.draw import draw_charts, plan_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     report = load_report(write_evidence(twenty_times_longer(EXAMPLE.read_text(encoding="utf-8")), "long.yaml"))
     long = draw_charts(report, template)
@@ -540,7 +540,7 @@ def test_twenty_times_longer_texts_are_cut_not_crashing_or_growing(write_evidenc
 
 def test_a_time_to_event_outcome_whose_medians_were_all_not_reached_still_draws(write_evidence, template):
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     base = (ROOT / "tests" / "corpus" / "base.yaml").read_text(encoding="utf-8")
     text = (base.replace("dx: {median: 9.5, ci: [7.1, 11.0]}", "dx: {median_not_reached: true}")
@@ -558,7 +558,7 @@ def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(
     import shutil
 
     from report_builder.charts.draw import draw_charts
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     fonts = ROOT / "templates" / "default" / "fonts"
     folder = tmp_path / "boldface"

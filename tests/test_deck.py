@@ -230,7 +230,7 @@ def fresh_lines(metrics, paragraph, width_pt: float, size: float) -> int:
     """Metrics.lines as it was before its memos: every word split and measured afresh."""
     import math
 
-    from report_builder.builders.pptx_text import WIDTH_SLACK, _words
+    from report_builder.builders.pptx.text import WIDTH_SLACK, _words
 
     usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
     size = paragraph.at(size)
@@ -255,7 +255,7 @@ def fresh_lines(metrics, paragraph, width_pt: float, size: float) -> int:
 
 def fresh_widest_word(metrics, paragraphs, size: float) -> float:
     """Metrics.widest_word measuring every word (it now measures the longest of each paragraph only)."""
-    from report_builder.builders.pptx_text import _words
+    from report_builder.builders.pptx.text import _words
 
     widest = 0.0
     for p in paragraphs:
@@ -269,8 +269,8 @@ def test_memoized_measurement_matches_measuring_afresh(report, template):
     """The deck's measurements are memoized per build and take shortcuts (only the longest word of a paragraph
     can be its widest; a table's word check stops at the first size that fits; a table far taller than the
     slide is not measured to its end): every answer must be the one measuring everything afresh gives."""
-    from report_builder.builders.pptx_shapes import Cell, _fits, _sizes, row_heights, whole_word_sizes, words_fit
-    from report_builder.builders.pptx_text import Metrics, Para, para, plain_spans
+    from report_builder.builders.pptx.shapes import Cell, _fits, _sizes, row_heights, whole_word_sizes, words_fit
+    from report_builder.builders.pptx.text import Metrics, Para, para, plain_spans
 
     ev, numbers = report.evidence, report.reference_numbers
     texts = [*ev.background, *ev.mechanism, *ev.bottom_line, *ev.learning_objectives,
@@ -309,8 +309,8 @@ def test_indexed_part_names_match_python_pptx(report, charts, template):
     a whole deck, and after a slide is taken out again, its answers must be python-pptx's."""
     from pptx.package import Package
 
-    from report_builder.builders.pptx_deck import Deck
-    from report_builder.builders.pptx_slides import register
+    from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.slides import register
 
     deck = Deck(report, charts, template)
     for kind in template.deck_slides:
@@ -391,7 +391,7 @@ def test_unknown_layout_name_lists_the_masters_layouts(report, charts, template)
 
 def test_local_slide_from_the_institutions_wording(tmp_path, report, charts):
     from report_builder.errors import TemplateError
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     folder = tmp_path / "ours"
     (folder / "wording" / "deck" / "local").mkdir(parents=True)
@@ -411,7 +411,7 @@ def test_local_slide_from_the_institutions_wording(tmp_path, report, charts):
 
 
 def test_default_master_is_generated_by_its_script(template, tmp_path):
-    from report_builder.builders import make_default_master
+    from masters import default_master as make_default_master
 
     assert make_default_master.main([str(tmp_path / "master.pptx")]) == 0
     assert (tmp_path / "master.pptx").read_bytes() == template.deck_master.read_bytes()

@@ -5,8 +5,8 @@ import re
 
 from pydantic import BaseModel
 
-from report_builder.evidence import schema
-from report_builder.model import load_report
+from report_builder.inputs import evidence_schema as schema
+from report_builder.analysis.report import load_report
 
 from conftest import ROOT
 

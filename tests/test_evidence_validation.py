@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from report_builder.errors import EvidenceError
-from report_builder.model import load_report
+from report_builder.analysis.report import load_report
 
 from conftest import EXAMPLE
 
@@ -363,7 +363,7 @@ def test_the_json_schema_describes_each_field_with_its_docstring():
     from pydantic import BaseModel
     from pydantic._internal._docs_extraction import extract_docstrings_from_cls
 
-    from report_builder.evidence import schema as module
+    from report_builder.inputs import evidence_schema as module
 
     generated = json.loads(run_cli("schema").stdout)
     definitions = {**generated["$defs"], "Evidence": generated}
@@ -387,7 +387,7 @@ def test_the_json_schema_describes_each_field_with_its_docstring():
 def test_importing_the_model_builds_no_validator():
     """Only the process that validates pays for building pydantic's validators (defer_build): the parent of a
     split build imports the model just to receive the loaded report."""
-    code = ("import report_builder.model, report_builder.templates as t; from report_builder.evidence import schema as s; "
+    code = ("import report_builder.analysis.report, report_builder.theme.template as t; from report_builder.inputs import evidence_schema as s; "
             "print(s.Evidence.__pydantic_complete__, t.TemplateFile.__pydantic_complete__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "False"], result.stderr

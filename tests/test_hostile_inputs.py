@@ -243,7 +243,7 @@ def alias_bomb(levels: int) -> str:
 
 @pytest.mark.parametrize("levels", [9, 30])
 def test_alias_bomb_is_refused_fast_with_bounded_memory(tmp_path, levels):
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     path = tmp_path / "bomb.yaml"
     path.write_text(alias_bomb(levels), encoding="utf-8")
@@ -261,7 +261,7 @@ def test_alias_bomb_is_refused_fast_with_bounded_memory(tmp_path, levels):
 
 
 def test_alias_bomb_in_a_template_is_refused_fast(tmp_path):
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     folder = tmp_path / "bomb"
     folder.mkdir()
@@ -306,7 +306,7 @@ def test_out_naming_a_file_is_a_user_error_and_writes_nothing(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------ accepted oddities
 def evidence_of(path: Path):
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     return load_report(path).evidence
 
@@ -360,7 +360,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @pytest.fixture(scope="module")
 def hostile_build(tmp_path_factory) -> Path:
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     out = tmp_path_factory.mktemp("hostile")
     result = build(HOSTILE, out, "default")
@@ -448,7 +448,7 @@ def long_evidence() -> str:
 
 @pytest.fixture(scope="module")
 def long_build(tmp_path_factory) -> Path:
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     folder = tmp_path_factory.mktemp("long")
     evidence = folder / "long.yaml"
@@ -471,7 +471,7 @@ def test_extremely_long_text_and_tables_paginate(long_build):
 
 # ------------------------------------------------------------------------------------------ concurrent builds
 def _build_into(out: str) -> str:
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     return build(BASE, Path(out), "default", force=True).status
 
@@ -504,8 +504,8 @@ def test_concurrent_builds_into_one_folder_never_leave_a_mixed_or_partial_file(t
 @pytest.fixture
 def wording(tmp_path):
     """A template folder with one wording file, rendered with the report's usual context."""
-    from report_builder.model import load_report
-    from report_builder.templates import load_template
+    from report_builder.analysis.report import load_report
+    from report_builder.theme.template import load_template
 
     report = load_report(BASE)
 
@@ -553,7 +553,7 @@ def test_the_sandbox_still_allows_ordinary_wording(wording):
 
 def test_a_user_error_is_a_report_builder_error_with_problems():
     """The contract the CLI relies on: every located problem is a Problem naming its file."""
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     case = CORPUS / "evidence" / "negative-count.yaml"
     with pytest.raises(ReportBuilderError) as caught:
@@ -587,7 +587,7 @@ def test_libyaml_and_pure_python_readers_agree(path):
     import yaml
 
     from report_builder.errors import EvidenceError
-    from report_builder.evidence import yaml_source
+    from report_builder.inputs import yaml_reader as yaml_source
 
     if not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml: only the pure-Python reader exists")
@@ -614,7 +614,7 @@ def test_libyaml_and_pure_python_readers_agree(path):
 def test_a_well_formed_file_is_read_by_libyaml_alone(monkeypatch):
     import yaml
 
-    from report_builder.evidence import yaml_source
+    from report_builder.inputs import yaml_reader as yaml_source
 
     if not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml")

@@ -61,7 +61,7 @@ def reader(pdf_path):
 
 def variant(write_evidence, old: str, new: str, name: str = "variant.yaml"):
     """The bundled evidence with one exact passage replaced, loaded as a report."""
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     source = EXAMPLE.read_text(encoding="utf-8")
     assert source.count(old) == 1, old
@@ -97,7 +97,7 @@ def test_reported_figures_appear_exactly_as_written(text):
 
 
 def test_derived_statistics_come_from_the_report_model(report, text):
-    from report_builder import formatting as fmt
+    from report_builder.analysis import formatting as fmt
 
     effect = report.effect("inovate", "crcri")
     s = effect.stats
@@ -113,7 +113,7 @@ def test_overall_survival_is_marked_not_significant_against_its_boundary(report,
 
 
 def test_no_number_needed_when_the_risk_difference_ci_includes_zero(report, text):
-    from report_builder.model import ae_key
+    from report_builder.analysis.report import ae_key
 
     study = report.evidence.study("inovate")
     unclear = [k for k in range(len(study.adverse_events)) if (e := report.effect(study, ae_key(k)))
@@ -133,7 +133,7 @@ def test_reported_only_and_source_notes_are_footnoted(raw_text):
 
 
 def test_evidence_sentences_appear_whole(report, raw_text):
-    from report_builder import markup
+    from report_builder.inputs import markup
 
     ev = report.evidence
     texts = [*ev.bottom_line, *ev.teaching_points, *ev.boxed_warning.points,
@@ -234,8 +234,8 @@ def test_identical_bytes_across_processes_and_hash_seeds(pdf_path, tmp_path):
         import sys
         from report_builder.builders.pdf import PdfBuilder
         from report_builder.charts.draw import draw_charts
-        from report_builder.model import load_report
-        from report_builder.templates import load_template
+        from report_builder.analysis.report import load_report
+        from report_builder.theme.template import load_template
         report, template = load_report({str(EXAMPLE)!r}), load_template("default")
         sys.stdout.buffer.write(PdfBuilder().build(report, draw_charts(report, template), template))
     """)
@@ -269,7 +269,7 @@ def test_twenty_times_longer_texts_build_and_paginate(write_evidence, charts, te
     import yaml
     from pypdf import PdfReader
 
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     prose = {"title", "subtitle", "case", "population", "intervention", "comparison", "background", "design",
              "name", "short_name", "regimen", "stage", "definition", "note", "notes", "key_points", "limitations",
@@ -321,7 +321,7 @@ def test_unknown_section_name_is_a_template_error(report, charts, template):
 def test_local_section_renders_the_institution_wording(report, charts, tmp_path):
     from pypdf import PdfReader
 
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     folder = tmp_path / "ours"
     (folder / "wording" / "pdf" / "local").mkdir(parents=True)
@@ -363,7 +363,7 @@ def _replay_png(chart, fonts, folder: Path, ops=None):
     """The chart's recorded operations replayed on a page of its own size, rasterised by poppler."""
     from reportlab.pdfgen.canvas import Canvas
 
-    from report_builder.builders.pdf_chart import RecordedChart
+    from report_builder.builders.pdf.chart import RecordedChart
 
     flowable = RecordedChart.of(chart, fonts)
     if ops is not None:
@@ -395,7 +395,7 @@ def test_charts_in_the_pdf_draw_what_matplotlib_draws(charts, template, tmp_path
     import html
     import json
 
-    from report_builder.builders.pdf_style import register_fonts
+    from report_builder.builders.pdf.style import register_fonts
 
     require_tool("pdftoppm")
     fonts = register_fonts(template.theme)

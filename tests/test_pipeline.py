@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from report_builder.cli import main
-from report_builder.pipeline import build
+from report_builder.build import build
 
 from conftest import EXAMPLE, ROOT
 
@@ -46,7 +46,7 @@ def test_two_builds_are_byte_identical(tmp_path, built):
 
 def test_a_split_build_gives_the_same_bytes_as_one_process(tmp_path, built):
     """--jobs 2 on one file draws the SVGs and the PDF in a forked process: nothing may differ."""
-    from report_builder.pipeline import _can_fork
+    from report_builder.build import _can_fork
 
     assert _can_fork()  # else the build below would not split and the test would prove nothing
     split = build(EXAMPLE, tmp_path, "default", split=True).out_dir
@@ -73,13 +73,13 @@ def test_library_versions_are_the_installed_ones():
     from importlib.metadata import version
 
     from report_builder import __version__
-    from report_builder.pipeline import LIBRARIES, library_versions
+    from report_builder.build import LIBRARIES, library_versions
 
     assert library_versions() == {"report_builder": __version__, **{name: version(name) for name in LIBRARIES}}
 
 
 def test_one_file_with_two_jobs_is_split(tmp_path, monkeypatch):
-    from report_builder import pipeline
+    from report_builder import build as pipeline
 
     seen = []
     real = pipeline.build
@@ -103,7 +103,7 @@ def test_bad_input_found_in_the_forked_half_is_reported_as_bad_input(tmp_path, m
 
 
 def test_a_bug_in_the_forked_half_is_an_internal_error_with_its_traceback(tmp_path, monkeypatch):
-    from report_builder import pipeline
+    from report_builder import build as pipeline
     from report_builder.builders.pdf import PdfBuilder
 
     def crash(self, report, charts, template):
@@ -119,7 +119,7 @@ def test_a_bug_in_the_forked_half_is_an_internal_error_with_its_traceback(tmp_pa
 def test_a_forked_half_that_dies_fails_the_build_cleanly(tmp_path, monkeypatch):
     import os
 
-    from report_builder import pipeline
+    from report_builder import build as pipeline
     from report_builder.builders.pdf import PdfBuilder
 
     monkeypatch.setattr(PdfBuilder, "build", lambda *a: os._exit(3))  # as if killed or out of memory

@@ -38,7 +38,7 @@ BUNDLED = yaml.safe_load(BUNDLED_TEXT)
 
 def load_or_user_error(path: Path) -> Any:
     """The only acceptable outcomes: a report, or a ReportBuilderError that names the file."""
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     try:
         return load_report(path)
@@ -328,7 +328,7 @@ def evidence(draw) -> dict:
 
 @pytest.fixture(scope="module")
 def default_template():
-    from report_builder.templates import load_template
+    from report_builder.theme.template import load_template
 
     return load_template("default")
 
@@ -340,7 +340,7 @@ def test_every_evidence_file_the_schema_accepts_builds(doc, default_template):
 
     from report_builder.builders import get_builders
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "generated.yaml"
@@ -360,7 +360,7 @@ def test_every_evidence_file_the_schema_accepts_builds(doc, default_template):
 def test_medians_not_reached_in_every_arm_draws_its_chart(tmp_path, default_template):
     """Found by the property above: no numeric median in any arm once crashed the time-to-event chart."""
     from report_builder.charts.draw import draw_charts
-    from report_builder.model import load_report
+    from report_builder.analysis.report import load_report
 
     base = (Path(__file__).parent / "corpus" / "base.yaml").read_text(encoding="utf-8")
     path = tmp_path / "not-reached.yaml"

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from report_builder.model import ae_key
-from report_builder.stats import compare_proportions, exact_proportion
+from report_builder.analysis.report import ae_key
+from report_builder.analysis.stats import compare_proportions, exact_proportion
 
 
 def test_exact_ci_ino_crcri_matches_reference_sheet():

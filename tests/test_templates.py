@@ -10,7 +10,7 @@ import pytest
 
 from report_builder.cli import main
 from report_builder.errors import TemplateError
-from report_builder.templates import load_template
+from report_builder.theme.template import load_template
 
 from conftest import EXAMPLE, ROOT, require_tool
 
@@ -19,7 +19,7 @@ STEM = EXAMPLE.stem
 
 @pytest.fixture(scope="session")
 def northbridge_build(tmp_path_factory) -> Path:
-    from report_builder.pipeline import build
+    from report_builder.build import build
 
     return build(EXAMPLE, tmp_path_factory.mktemp("nb"), "northbridge").out_dir
 
@@ -218,7 +218,7 @@ def test_bad_template_build_exits_2_and_writes_nothing(tmp_path):
 
 
 def test_example_master_generator_is_reproducible():
-    from report_builder.builders.make_example_master import build_example_master
+    from masters.example_master import build_example_master
 
     committed = (ROOT / "templates" / "northbridge" / "northbridge-master.potx").read_bytes()
     assert build_example_master() == committed

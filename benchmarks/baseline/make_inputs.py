@@ -15,10 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-from report_builder import formatting
-from report_builder.evidence.schema import BinaryOutcome, TimeToEventOutcome
-from report_builder.markup import plain
-from report_builder.model import Report, ae_key, load_report
+from report_builder.analysis import formatting
+from report_builder.inputs.evidence_schema import BinaryOutcome, TimeToEventOutcome
+from report_builder.inputs.markup import plain
+from report_builder.analysis.report import Report, ae_key, load_report
 
 
 def _cell(text: str) -> str:

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/experiments/phases.py [--runs 3] [EVIDENCE.yaml]
 
-Each run is a fresh process that does what report_builder.pipeline.build does, step by step, timing
+Each run is a fresh process that does what report_builder.build.build does, step by step, timing
 each step with perf_counter; imports happen where the pipeline first needs them, so they count in
 the step that triggers them. The same steps then run a second time in the same process ("warm":
 libraries imported, fonts registered), which separates first-use cost from per-build work.
@@ -37,17 +37,17 @@ def child(evidence: Path, out: Path) -> None:
 
     t = start
     from report_builder import pipeline
-    from report_builder.writer import OutputSet, write_outputs
+    from report_builder.output.writer import OutputSet, write_outputs
 
     t = step("import pipeline", t)
     for n in range(2):
         pipeline.input_fingerprint(evidence, "default")
         t = step("fingerprint", t)
-        from report_builder.templates import load_template
+        from report_builder.theme.template import load_template
 
         template = load_template("default")
         t = step("load_template", t)
-        from report_builder.model import load_report
+        from report_builder.analysis.report import load_report
 
         report = load_report(evidence)
         t = step("load_report", t)

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/experiments/split_timeline.py [--runs 3] [EVIDENCE.yaml]
 
 Runs the real command (`build-report build EVIDENCE --out <empty> --quiet`, jobs = cores) in a fresh
-process with timing wrappers around the steps of report_builder.pipeline: the report loading in the
+process with timing wrappers around the steps of report_builder.build: the report loading in the
 forked loader, the template loading in the parent, and in each half of render_documents the chart
 drawing and the builder. Prints wall-clock start and end (seconds since the process started) and
 the CPU time of every step, so it shows which half a build waits for. The wrappers import the
@@ -45,9 +45,9 @@ def timed(owner, name, label):
 
 import report_builder.builders as builders
 import report_builder.charts.draw as draw
-import report_builder.model as model
-import report_builder.pipeline as pipeline
-import report_builder.templates as templates
+import report_builder.analysis.report as model
+import report_builder.build as pipeline
+import report_builder.theme.template as templates
 
 timed(model, "load_report", "load_report")
 timed(templates, "load_template", "load_template")

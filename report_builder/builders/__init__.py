@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from report_builder.charts import ChartSet
-    from report_builder.model import Report
-    from report_builder.templates import Template
+    from report_builder.analysis.report import Report
+    from report_builder.theme.template import Template
 
 
 class Builder(Protocol):

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from report_builder.charts import Chart, ChartPlan, ChartSet
 
 if TYPE_CHECKING:
-    from report_builder.model import Report
-    from report_builder.templates import Template
+    from report_builder.analysis.report import Report
+    from report_builder.theme.template import Template
 
 #: Part of every chart key. Bump it when something outside report_builder/charts changes how charts
 #: look (the source of this package is hashed into the key anyway, see _code_digest).
@@ -40,7 +40,7 @@ def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
     from report_builder.charts.style import make_style
     from report_builder.charts.survival import plan_curve, plan_time_to_event
     from report_builder.charts.timeline import plan_timeline
-    from report_builder.evidence.schema import TimeToEventOutcome
+    from report_builder.inputs.evidence_schema import TimeToEventOutcome
 
     style = make_style(template, report)
     plans: list[ChartPlan | None] = [plan_response(report, style)]
@@ -114,7 +114,7 @@ def _renderer(name: str) -> Callable[[ChartPlan], tuple[bytes, bytes, bytes]]:
 
 def _clean(plan: ChartPlan) -> ChartPlan:
     """Title, caption and alt text go into PDF and PowerPoint XML: no control character may reach them."""
-    from report_builder.markup import clean
+    from report_builder.inputs.markup import clean
 
     return replace(plan, title=clean(plan.title), caption=clean(plan.caption), alt_text=clean(plan.alt_text))
 

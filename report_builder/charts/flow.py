@@ -7,10 +7,10 @@ from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
     SIZE, SMALL, TINY, WIDTH, Look, Style, arm_keys, arm_label, figure, make_pen, render,
 )
-from report_builder.evidence.schema import Study
+from report_builder.inputs.evidence_schema import Study
 
 if TYPE_CHECKING:
-    from report_builder.model import Report
+    from report_builder.analysis.report import Report
 
 SIDE = 0.35  #: inches kept free at each side for arrows that bypass a stage
 COL_GAP = 0.5

@@ -4,15 +4,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from report_builder import formatting
+from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
     SIZE, SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
-from report_builder.evidence.schema import Arm, BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.inputs.evidence_schema import Arm, BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
-    from report_builder.model import Report
+    from report_builder.analysis.report import Report
 
 MARGIN = 0.08
 LABEL_W = 1.75  #: inches for outcome names (wrapped)

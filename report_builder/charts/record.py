@@ -3,7 +3,7 @@
 The PDF used to get its charts by converting each SVG with svglib, which is pure Python and took a
 quarter of a cold build. Matplotlib already knows every path and string it draws: this renderer
 writes them down (paths already transformed, colours, line styles, clips, text at its baseline with
-its font) as compact JSON, and report_builder.builders.pdf_chart replays them on the ReportLab
+its font) as compact JSON, and report_builder.builders.pdf.chart replays them on the ReportLab
 canvas. Text stays text in the template's embedded font, as with the SVG.
 
 Registered as savefig format "ops"; the figure is drawn at 72 dpi, so one unit is one point.

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from report_builder import formatting
+from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
 from report_builder.charts.style import WIDTH, Style, arm_keys, arm_label
-from report_builder.evidence.schema import BinaryOutcome
+from report_builder.inputs.evidence_schema import BinaryOutcome
 
 if TYPE_CHECKING:
-    from report_builder.model import Report
+    from report_builder.analysis.report import Report
 
 CHART_ID = "response-rates"
 

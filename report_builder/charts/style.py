@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from report_builder.charts.metrics import font_metrics
 
 if TYPE_CHECKING:
-    from report_builder.evidence.schema import Arm, Study
-    from report_builder.model import Report
-    from report_builder.templates import Template
+    from report_builder.inputs.evidence_schema import Arm, Study
+    from report_builder.analysis.report import Report
+    from report_builder.theme.template import Template
 
 WIDTH = 6.5  #: inches: an A4 text column, and half a 16:9 slide at a readable scale
 DPI = 200  #: the PNG for the deck; the SVG is vector
@@ -145,7 +145,7 @@ class Style(Look):
 
     def say(self, key: str, **context: Any) -> str:
         """Fixed chart wording from the template's wording/charts/<key>.j2 (the default template has them all)."""
-        from report_builder.markup import plain
+        from report_builder.inputs.markup import plain
 
         safe = {k: v.translate(_PROTECT) if isinstance(v, str) else v for k, v in context.items()}
         text = plain(self.template.text(f"charts/{key}", **safe), self.numbers)
@@ -153,12 +153,12 @@ class Style(Look):
 
     def plain(self, text: str) -> str:
         """Evidence text as a chart label: markup removed, citations numbered, control characters dropped."""
-        from report_builder.markup import plain
+        from report_builder.inputs.markup import plain
 
         return plain(text, self.numbers)
 
     def cite(self, ref_ids: Sequence[str]) -> str:
-        from report_builder.markup import cite_numbers
+        from report_builder.inputs.markup import cite_numbers
 
         return cite_numbers(list(ref_ids), self.numbers)
 
@@ -358,7 +358,7 @@ def render(fig: Any) -> tuple[bytes, bytes, bytes]:
     """
     from matplotlib.text import Text
 
-    from report_builder.markup import clean
+    from report_builder.inputs.markup import clean
 
     # Matplotlib copies every string into an SVG comment: a control character would make the file invalid XML.
     for text in fig.findobj(match=Text):

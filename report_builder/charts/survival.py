@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from report_builder import formatting
+from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
 from report_builder.charts.style import (
     SMALL, WIDTH, Style, arm_keys, arm_label, axes_at, figure, inch_x, make_pen, nice_ticks, render,
 )
-from report_builder.evidence.schema import Study, TimeToEventOutcome
+from report_builder.inputs.evidence_schema import Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
-    from report_builder.model import Report
+    from report_builder.analysis.report import Report
 
 ARM_W = 1.5  #: inches at most for an arm name in the legend and the numbers-at-risk table
 CURVE_TOP, CURVE_H, CURVE_AXIS = 0.2, 2.5, 0.5  #: inches: space above, plot, tick labels and axis label

@@ -10,7 +10,7 @@ from report_builder.charts.style import (
 )
 
 if TYPE_CHECKING:
-    from report_builder.model import Report
+    from report_builder.analysis.report import Report
 
 MARGIN = 0.08
 LINE = 0.15

@@ -1,0 +1,1 @@
+"""From validated evidence to the report: consistency checks, derived statistics, compared arms."""

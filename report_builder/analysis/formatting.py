@@ -1,0 +1,102 @@
+"""How figures are written in every output: reported numbers as published, derived ones at fixed precision."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from report_builder.inputs.numbers import PValue, ReportedNumber
+from report_builder.inputs.evidence_schema import BinaryArmResult, HazardRatio, TimeToEventArmResult
+from report_builder.analysis.stats import Proportion
+
+DASH = "–"  # en dash for ranges
+GRADE_LABELS = {"any": "any grade", "1-2": "grade 1–2", "3-4": "grade 3–4", ">=3": "grade ≥3", "5": "grade 5"}
+UNIT_LABELS = {"mg/m2": "mg/m²", "µg/m2": "µg/m²", "mg/kg": "mg/kg", "mg": "mg", "µg/kg": "µg/kg"}
+
+
+def number(value: ReportedNumber | float | int) -> str:
+    """A reported number exactly as written in the evidence file."""
+    return value.text if isinstance(value, ReportedNumber) else f"{value:g}"
+
+
+def interval(ci: Sequence[ReportedNumber | float], suffix: str = "") -> str:
+    low, high = ci
+    return f"{number(low)}{suffix}{DASH}{number(high)}{suffix}"
+
+
+def level(value: ReportedNumber | float) -> str:
+    return f"{number(value)}% CI"
+
+
+def reported_ci(ci: Sequence[ReportedNumber] | None, ci_level: ReportedNumber | float) -> str:
+    """"95% CI 72.1–87.7", or "" when none was reported."""
+    return f"{level(ci_level)} {interval(ci)}" if ci else ""
+
+
+def binary_result(result: BinaryArmResult, with_ci: bool = True) -> str:
+    """"88/109 (80.7%)", "41%" or "10/164 (6.1%)"; derived percentages only where none was reported."""
+    if result.events is not None and result.total is not None:
+        pct = number(result.percent) if result.percent is not None else f"{100 * result.events / result.total:.1f}"
+        text = f"{result.events}/{result.total} ({pct}%)"
+    else:
+        text = f"{number(result.percent)}%"
+        if result.total is not None:
+            text += f" of {result.total}"
+    if with_ci and result.ci:
+        text += f"; {reported_ci(result.ci, result.ci_level)}"
+    return text
+
+
+def exact_ci(proportion: Proportion) -> str:
+    """The exact CI the tool derived, in percent with one decimal."""
+    return f"{100 * proportion.level:g}% CI {100 * proportion.low:.1f}{DASH}{100 * proportion.high:.1f}"
+
+
+def median(result: TimeToEventArmResult, unit: str) -> str:
+    if result.median_not_reached:
+        return "not reached"
+    if result.median is None:
+        return "not reported"
+    text = f"{number(result.median)} {unit}"
+    if result.ci:
+        text += f" ({reported_ci(result.ci, result.ci_level)})"
+    return text
+
+
+def hazard_ratio(hr: HazardRatio) -> str:
+    """"HR 0.77 (97.5% CI 0.58–1.03)": the confidence level always shown, as published."""
+    return f"HR {number(hr.estimate)} ({reported_ci(hr.ci, hr.ci_level)})"
+
+
+def p_value(p: PValue | None) -> str:
+    return f"P{p.text}" if p is not None and p.relation != "=" else (f"P={p.value.text}" if p is not None else "")
+
+
+def ratio(value: float | None) -> str:
+    return "not estimable" if value is None else f"{value:.2f}"
+
+
+def ratio_ci(low: float | None, high: float | None, ci_level: float = 0.95) -> str:
+    if low is None or high is None:
+        return ""
+    return f"{100 * ci_level:g}% CI {low:.2f}{DASH}{high:.2f}"
+
+
+def percentage_points(value: float, signed: bool = True) -> str:
+    text = f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}"
+    return text.replace("-", "−")
+
+
+def grade(label: str) -> str:
+    return GRADE_LABELS.get(label, label)
+
+
+def dose_unit(unit: str) -> str:
+    return UNIT_LABELS.get(unit, unit)
+
+
+def percent_label(result: BinaryArmResult) -> str:
+    """"80.7%": the reported percentage, else the one binary_result derives from the counts (chart labels)."""
+    if result.percent is not None:
+        return f"{number(result.percent)}%"
+    if result.events is not None and result.total is not None:
+        return f"{100 * result.events / result.total:.1f}%"
+    return ""

@@ -1,0 +1,111 @@
+"""The PDF evidence summary (ReportLab): the handout a clinician brings to a journal club."""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from report_builder.errors import TemplateError
+
+if TYPE_CHECKING:
+    from report_builder.builders.pdf.context import Context
+    from report_builder.charts import ChartSet
+    from report_builder.analysis.report import Report
+    from report_builder.theme.template import Template
+
+BUILT_IN = (
+    "title", "bottom_line", "question", "summary_of_findings", "studies", "cross_study", "safety", "dosing",
+    "regulatory", "appraisal", "teaching_points", "references", "abbreviations",
+)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class PdfBuilder:
+    """Builds the evidence summary; ReportLab is imported only when a PDF is actually built."""
+
+    name = "pdf"
+    extension = ".pdf"
+    chart_format = "ops"  # vectors, sharp in print, with text as text (pdf_chart replays charts.record)
+    chart_kinds = None  # every chart, in its section
+
+    def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
+        import io
+
+        from report_builder import __version__
+        from report_builder.inputs import markup
+        from report_builder.builders.pdf.context import Context
+        from report_builder.builders.pdf.sections import waivers
+        from report_builder.builders.pdf.style import Furniture, OutlinedDoc, canvas_class, color
+
+        renderers = section_renderers(template)  # a bad section name fails before any work
+        ctx = Context(report, charts, template)
+        story: list[Any] = []
+        for name in template.pdf_sections:
+            story += renderers[name](ctx)
+        story += waivers(ctx)
+
+        ev, theme = report.evidence, template.theme
+
+        def plain(text: str) -> str:
+            return " ".join(markup.plain(text, report.reference_numbers).split())
+
+        date = ev.meta.date
+        furniture = Furniture(
+            header_left=plain(ctx.text("page/header_left", institution=theme.institution)),
+            header_right=plain(ctx.text("page/header_right", header=theme.header, date=date.isoformat())),
+            footer=plain(ctx.text("page/footer", disclaimer=theme.disclaimer, footer=theme.footer)),
+            page_label=lambda page, pages: plain(ctx.text("page/number", page=page, pages=pages)),
+            styles=ctx.styles,
+            rule=color(theme.colors["primary"]),
+        )
+        buffer = io.BytesIO()
+        doc = OutlinedDoc(
+            buffer, ctx.page_size,
+            title=plain(ev.meta.title),
+            author=", ".join(plain(a) for a in ev.meta.authors) or theme.institution,
+            subject=plain(ev.meta.subtitle or ev.drug.name),
+            keywords=[plain(k) for k in ev.meta.keywords],
+            creator=f"report_builder {__version__}",
+            displayDocTitle=1,
+            lang=ctx.labels.get("language") or None,  # the wording's language, so a translation says so
+            initialFontName=ctx.fonts.regular,
+        )
+        # The evidence date, never the clock: identical input gives identical bytes.
+        stamp = f"D:{date:%Y%m%d}000000+00'00'"
+        doc.build(story, canvasmaker=canvas_class(furniture, stamp, ctx.fonts.regular))
+        return buffer.getvalue()
+
+
+def section_renderers(template: "Template") -> dict[str, Callable[["Context"], list[Any]]]:
+    """Each name in template.pdf_sections mapped to what draws it: built in, or the institution's wording file."""
+    from report_builder.builders.pdf import sections as s
+    from report_builder.builders.pdf import studies as t
+
+    built_in: dict[str, Callable[..., list[Any]]] = {
+        "title": s.title, "bottom_line": s.bottom_line, "question": s.question,
+        "summary_of_findings": t.summary_of_findings, "studies": t.studies, "cross_study": t.cross_study,
+        "safety": t.safety, "dosing": s.dosing, "regulatory": s.regulatory, "appraisal": s.appraisal,
+        "teaching_points": s.teaching_points, "references": s.references, "abbreviations": s.abbreviations,
+    }
+    renderers: dict[str, Callable[["Context"], list[Any]]] = {}
+    for name in template.pdf_sections:
+        if name in built_in:
+            renderers[name] = _titled(built_in[name], name)
+        elif _NAME.match(name) and template.has_text(f"pdf/local/{name}"):
+            renderers[name] = lambda ctx, name=name: s.local(ctx, name)
+        else:
+            close = difflib.get_close_matches(name, BUILT_IN, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise TemplateError(
+                f"template '{template.name}': pdf.sections names '{name}', which is not a built-in section "
+                f"({', '.join(BUILT_IN)}) and has no wording file wording/pdf/local/{name}.j2{hint}"
+            )
+    return renderers
+
+
+def _titled(render: Callable[..., list[Any]], name: str) -> Callable[["Context"], list[Any]]:
+    def run(ctx: "Context") -> list[Any]:
+        return render(ctx, f"sec-{name}", ctx.text(f"titles/{name}"))
+
+    return run

@@ -1,0 +1,226 @@
+"""What every PDF section needs: the report, the template's wording and styles, citations, figures and footnotes."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer, Table, TableStyle
+
+from report_builder.inputs import markup
+from report_builder.builders.pdf.chart import RecordedChart
+from report_builder.builders.pdf.style import (
+    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
+    register_fonts,
+)
+from report_builder.errors import TemplateError
+from report_builder.resources import templates_root
+
+if TYPE_CHECKING:
+    from report_builder.charts import Chart, ChartSet
+    from report_builder.inputs.evidence import Waiver
+    from report_builder.analysis.report import Report
+    from report_builder.theme.template import Template
+
+CHART_MAX_HEIGHT = 72 * mm  # a chart takes at most about a third of a page...
+FIGURE_SCALE = 0.7
+MIN_FIGURE_SCALE = 0.6  # ...unless that would shrink its 8-9 pt text below about 5 pt
+
+
+def escape(text: str) -> str:
+    """Plain text (numbers, ids, labels already formatted) made safe for ReportLab markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def attr(text: str) -> str:
+    return escape(text).replace('"', "&quot;")
+
+
+class Context:
+    """One build of the PDF: shared state the section renderers read and add to."""
+
+    def __init__(self, report: "Report", charts: "ChartSet", template: "Template"):
+        self.report = report
+        self.evidence = report.evidence
+        self.charts = charts
+        self.template = template
+        self.theme = template.theme
+        self.page_size = PAGE_SIZES[self.theme.page_size]
+        self.width = self.page_size[0] - 2 * MARGIN_X
+        self.frame_height = self.page_size[1] - MARGIN_TOP - MARGIN_BOTTOM
+        self.fonts = register_fonts(self.theme)
+        default_font = templates_root() / "default" / "fonts" / "DejaVuSans.ttf"
+        self.styles = Styles(self.theme, self.fonts, GlyphFallback(self.fonts, default_font))
+        self.numbers = report.reference_numbers
+        self.link_color = self.theme.colors["secondary"]
+        # Citations link to reference entries only when the reference list is printed (no dangling links).
+        self.links_to_references = "references" in template.pdf_sections
+        self.figure_count = 0
+        self.shown_waivers: set[tuple[str, str]] = set()
+        self.labels = self._labels()
+
+    # ----------------------------------------------------------------------------------- text
+    def md(self, text: str) -> str:
+        """Evidence text (or rendered wording) as ReportLab markup: escaped, with our inline styles only."""
+        return markup.to_reportlab(text, self.numbers, link=self._cite_link)
+
+    def _cite_link(self, label: str) -> str:
+        if not self.links_to_references:
+            return label
+        return re.sub(r"\d+", lambda m: f'<a href="#ref-{m[0]}" color="{self.link_color}">{m[0]}</a>', label)
+
+    def cite(self, ref_ids: Iterable[str]) -> str:
+        """"[2,3]" for source ids, linked like in-text citations."""
+        label = markup.cite_numbers(list(ref_ids), self.numbers)
+        return self._cite_link(label) if label else ""
+
+    def words(self, key: str, **context: Any) -> str:
+        """Markup of a wording file under wording/pdf/, with the usual context variables."""
+        return self.md(self.text(key, **context))
+
+    def text(self, key: str, **context: Any) -> str:
+        return self.template.text(f"pdf/{key}", **(self.base_context() | context))
+
+    def base_context(self) -> dict[str, Any]:
+        """The variables every PDF wording file can use."""
+        return {"evidence": self.evidence, "report": self.report, "drug": self.evidence.drug,
+                "meta": self.evidence.meta, "question": self.evidence.question, "theme": self.theme}
+
+    def label(self, key: str) -> str:
+        return escape(self.labels[key])
+
+    def _labels(self) -> "Labels":
+        labels = Labels(self.template.name)
+        for line in self.text("labels").splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip():
+                labels[key.strip()] = markup.clean(value.strip())
+        return labels
+
+    def para(self, markup_text: str, style: Any = None, bullet: str | None = None) -> Para:
+        return Para(markup_text, style or self.styles.body, bulletText=bullet)
+
+    def link(self, url: str, text: str | None = None) -> str:
+        return f'<a href="{attr(url)}" color="{self.link_color}">{escape(text or url)}</a>'
+
+    # ----------------------------------------------------------------------------------- figures
+    def figure(self, chart: "Chart") -> list[Any]:
+        """The chart as vector graphics with a numbered caption, kept on one page.
+
+        Charts are drawn for a 6.5-inch column with 8-9 pt text; printed at a fixed 70% their text
+        matches the tables' size and every chart shares one scale. The caption goes beside a chart
+        narrower than the column, which saves the height a caption below would take.
+        """
+        drawing = RecordedChart.of(chart, self.fonts)
+        self.figure_count += 1
+        caption = self.para(self.words("chart/caption", chart=chart, number=self.figure_count), self.styles.caption)
+        if drawing is None:
+            return [caption]
+        fit_height = self.frame_height * 0.8 / drawing.height
+        scale = min(FIGURE_SCALE, self.width / drawing.width, max(MIN_FIGURE_SCALE, CHART_MAX_HEIGHT / drawing.height),
+                    fit_height)
+        drawing.scale(scale)
+        side = self.width - drawing.width - 6 * mm
+        if side >= 34 * mm and caption.wrap(side, self.frame_height)[1] <= drawing.height:
+            t = Table([[drawing, caption]], colWidths=[drawing.width + 6 * mm, side], hAlign="LEFT")
+            t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                                   ("TOPPADDING", (1, 0), (1, 0), 10),
+                                   ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]))
+            return [t, Spacer(1, 6)]
+        if drawing.height + caption.wrap(self.width, self.frame_height)[1] > 0.9 * self.frame_height:
+            return [drawing, caption]  # only with a page-long caption: it must be free to split
+        t = Table([[drawing], [caption]], colWidths=[self.width], hAlign="LEFT", splitByRow=0)  # one piece
+        t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                               ("ALIGN", (0, 0), (0, 0), "CENTER"),
+                               ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]))
+        return [t]
+
+    def figures(self, charts: Sequence["Chart"]) -> list[Any]:
+        return [f for chart in charts for f in self.figure(chart)]
+
+    # ----------------------------------------------------------------------------------- footnotes
+    def waiver_text(self, waiver: "Waiver") -> str:
+        self.shown_waivers.add((waiver.path, waiver.check))
+        return self.words("footnotes/waiver", check=waiver.check, where=self.where(waiver.path),
+                          reason=waiver.reason, detail=waiver.detail)
+
+    def where(self, path: str) -> str:
+        """A waiver's dotted path in the reader's words: study, outcome, arm and field."""
+        parts: list[str] = []
+        study = None
+        tokens = re.findall(r"([A-Za-z_]+)(?:\[(\d+)\])?", path)
+        try:
+            for i, (name, index) in enumerate(tokens):
+                prev = tokens[i - 1][0] if i else ""
+                if name == "studies" and index:
+                    study = self.evidence.studies[int(index)]
+                    parts.append(study.short_name)
+                elif name == "outcomes" and index and study is not None:
+                    parts.append(study.outcomes[int(index)].name)
+                elif name == "adverse_events" and index and study is not None:
+                    parts.append(study.adverse_events[int(index)].term)
+                elif name == "flow" and index and study is not None:
+                    parts.append(study.flow[int(index)].stage)
+                elif name == "schedules" and index and self.evidence.dosing is not None:
+                    parts.append(self.evidence.dosing.schedules[int(index)].name)
+                elif prev == "arms" and study is not None:
+                    arm = next((a for a in study.arms if a.id == name), None)
+                    parts.append(arm.short_name if arm else self.labels.get("pooled", name))
+                elif name not in ("arms", "dosing", "studies") and not index:
+                    parts.append(name.replace("_", " "))
+        except (IndexError, AttributeError):
+            return path
+        return ", ".join(parts) or path
+
+
+class Labels(dict):
+    """The short labels of wording/pdf/labels.j2; a key an override dropped is a located template error."""
+
+    def __init__(self, template_name: str):
+        super().__init__()
+        self.template_name = template_name
+
+    def __missing__(self, key: str) -> str:
+        raise TemplateError(f"template '{self.template_name}': wording/pdf/labels.j2 has no line '{key}: ...'")
+
+
+class Footnotes:
+    """Lettered footnotes of one table: the same text always gets the same letter."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.texts: list[str] = []
+
+    def mark(self, markup_text: str) -> str:
+        if markup_text not in self.texts:
+            self.texts.append(markup_text)
+        letter = _letter(self.texts.index(markup_text))
+        return f"<super>{letter}</super>"
+
+    def marks(self, markup_texts: Iterable[str]) -> str:
+        return "".join(self.mark(t) for t in markup_texts)
+
+    def flowables(self) -> list[Any]:
+        """The notes, in two columns when there are several (they are short, and a table's foot)."""
+        style = self.ctx.styles.footnote
+        notes = [Para(text, style, bulletText=_letter(i)) for i, text in enumerate(self.texts)]
+        if len(notes) < 4:
+            return notes
+        half = (len(notes) + 1) // 2
+        gap = 8
+        width = (self.ctx.width - gap) / 2
+        t = SplitTable([[notes[:half], notes[half:]]], colWidths=[width + gap, width], hAlign="LEFT")
+        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (0, -1), gap), ("RIGHTPADDING", (1, 0), (1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                               ("FONTNAME", (0, 0), (-1, -1), self.ctx.fonts.regular)]))
+        return [t]
+
+
+def _letter(index: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]

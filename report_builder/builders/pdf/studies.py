@@ -1,0 +1,476 @@
+"""The trial sections of the PDF: Summary of Findings, one section per study, the cross-study comparison, safety."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from reportlab.platypus import Spacer, TableStyle
+
+from report_builder.analysis import formatting as fmt
+from report_builder.builders.pdf.context import Context, Footnotes, escape
+from report_builder.builders.pdf.style import Para, SplitTable, callout, heading, table
+from report_builder.analysis.consistency import default_pair
+from report_builder.inputs.evidence_schema import BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.analysis.report import ae_key
+
+if TYPE_CHECKING:
+    from report_builder.inputs.evidence_schema import BinaryArmResult, Landmark, OutcomeBase
+    from report_builder.analysis.report import BinaryEffect
+
+GRADE_SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
+NONE = "—"  # an empty cell that reads as deliberate, not as missing data
+
+
+# ------------------------------------------------------------------------------------------ cells
+def small(ctx: Context, markup_text: str) -> str:
+    return f'<font size="6.5" color="{ctx.theme.colors["muted"]}">{markup_text}</font>'
+
+
+def lines(*parts: str) -> str:
+    return "<br/>".join(p for p in parts if p)
+
+
+def nb(text: str) -> str:
+    """Escaped plain text whose words never part: a CI wraps as a whole, not after "95%"."""
+    return escape(text).replace(" ", "\u00a0")
+
+
+def phrases(*parts: str, sep: str = " ") -> str:
+    """Parts that share a line in a wide column and wrap between (never inside) them in a narrow one."""
+    return sep.join(p for p in parts if p)
+
+
+def binary_arm(ctx: Context, study: Study, key: str, arm: str, result: "BinaryArmResult | None",
+               exact: bool = True, inline: bool = False) -> str:
+    """n/N (%) as published, its reported CI, and the exact CI derived from the counts.
+
+    Inline (one flowing line) in a wide single-arm column; one figure per line in narrow columns,
+    so that arms side by side line up.
+    """
+    if result is None:
+        return NONE
+    out = [nb(fmt.binary_result(result, with_ci=False))]
+    if result.ci:
+        out.append(small(ctx, labelled(ctx.labels["reported"], fmt.reported_ci(result.ci, result.ci_level))))
+    proportion = ctx.report.proportion(study, key, arm) if exact else None
+    if proportion is not None:
+        out.append(small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(proportion))))
+    return phrases(*out) if inline else lines(*out)
+
+
+def labelled(label: str, value: str) -> str:
+    """"exact 95% CI 72.5–87.6": may break after the label, never inside the interval."""
+    return f"{escape(label)} {nb(value)}"
+
+
+def landmark(lm: "Landmark", unit: str) -> str:
+    text = nb(f"{lm.label or fmt.number(lm.time) + ' ' + unit}: {fmt.number(lm.percent)}%")
+    return phrases(text, nb(f"({fmt.reported_ci(lm.ci, lm.ci_level)})") if lm.ci else "")
+
+
+def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = False) -> str:
+    result = outcome.arms.get(arm)
+    if result is None:
+        return NONE
+    if result.median is not None:
+        out = [f"{escape(ctx.labels['median'])} {nb(fmt.number(result.median) + ' ' + outcome.unit)}"]
+        if result.ci:
+            out.append(small(ctx, nb(fmt.reported_ci(result.ci, result.ci_level))))
+    else:
+        out = [nb(fmt.median(result, outcome.unit))]
+    out += [small(ctx, landmark(lm, outcome.unit)) for lm in result.landmarks]
+    return phrases(*out) if inline else lines(*out)
+
+
+def p_text(ctx: Context, study: Study, outcome: "OutcomeBase") -> str:
+    """The reported P with its sidedness, and whether it crossed a prespecified boundary."""
+    if outcome.p is None:
+        return ""
+    text = escape(fmt.p_value(outcome.p))
+    if outcome.p_sided:
+        text += f", {ctx.label(outcome.p_sided.replace('-', '_'))}"
+    if outcome.p_boundary is not None:
+        crossed = ctx.report.crossed_boundary(study, outcome.id)
+        text += "; " + ctx.words("phrases/boundary", crossed=crossed, boundary=fmt.number(outcome.p_boundary),
+                                 p=fmt.p_value(outcome.p))
+    return text
+
+
+def risk_ratio(effect: "BinaryEffect") -> str:
+    s = effect.stats
+    text = f"RR {fmt.ratio(s.risk_ratio)}"
+    ci = fmt.ratio_ci(s.rr_low, s.rr_high, s.level)
+    return escape(f"{text} ({ci})" if ci else text)
+
+
+def risk_difference(ctx: Context, effect: "BinaryEffect") -> str:
+    s = effect.stats
+    return ctx.words("phrases/risk_difference", rd=fmt.percentage_points(float(s.risk_difference)),
+                     level=f"{100 * s.level:g}% CI", low=fmt.percentage_points(s.rd_low),
+                     high=fmt.percentage_points(s.rd_high))
+
+
+def number_needed(ctx: Context, effect: "BinaryEffect") -> str:
+    return ctx.words("phrases/number_needed", label=effect.number_needed_label, value=effect.number_needed)
+
+
+def cell(ctx: Context, markup_text: str, bold: bool = False) -> Para:
+    return Para(markup_text, ctx.styles.cell_bold if bold else ctx.styles.cell)
+
+
+def header(ctx: Context, *labels: str) -> list[Para]:
+    return [Para(text, ctx.styles.header_cell) for text in labels]
+
+
+def widths(ctx: Context, *fractions: float) -> list[float]:
+    total = sum(fractions)
+    return [ctx.width * f / total for f in fractions]
+
+
+def outcome_notes(ctx: Context, study_index: int, outcome: "OutcomeBase", notes: Footnotes,
+                  with_note: bool) -> str:
+    """Footnote marks for what the reader must know about an outcome's figures."""
+    texts = []
+    if with_note and outcome.definition:
+        texts.append(ctx.md(outcome.definition))
+    if outcome.source_note:
+        texts.append(ctx.words("footnotes/source_note", note=outcome.source_note))
+    if with_note and outcome.note:
+        texts.append(ctx.md(outcome.note))
+    study = ctx.evidence.studies[study_index]
+    index = next(k for k, o in enumerate(study.outcomes) if o is outcome)
+    texts += [ctx.waiver_text(w) for w in ctx.report.waivers_under(f"studies[{study_index}].outcomes[{index}]")]
+    return notes.marks(texts)
+
+
+def binary_gaps(ctx: Context, study: Study, outcome: BinaryOutcome, arms: list[str], notes: Footnotes) -> str:
+    """Why a binary outcome has no derived comparison: conditional on response, or percentages only."""
+    if outcome.conditional_on:
+        base = next((o for o in study.outcomes if o.id == outcome.conditional_on), None)
+        if base is not None:
+            return notes.mark(ctx.words("footnotes/conditional", base=base))
+    if any(outcome.arms[a].events is None for a in arms if a in outcome.arms):
+        return notes.mark(ctx.words("footnotes/reported_only"))
+    return ""
+
+
+# ------------------------------------------------------------------------------------------ SoF
+def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
+    """GRADE-style table of the randomized two-arm comparisons marked in_summary."""
+    out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
+    studies = [(i, s) for i, s in enumerate(ctx.evidence.studies)
+               if s.randomized and len(s.arms) == 2 and default_pair(s)]
+    items = [(i, s, o) for i, s in studies for o in s.outcomes if o.in_summary]
+    if not items:
+        return out + [ctx.para(ctx.words("sof/none"))]
+    out.append(ctx.para(ctx.words("sof/intro"), ctx.styles.intro))
+    pairs = {tuple(next(a for a in s.arms if a.id == x).short_name for x in default_pair(s)) for _, s in studies}
+    arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
+    notes = Footnotes(ctx)
+    rows: list[list[Any]] = [header(ctx, ctx.label("outcome"), escape(arm_labels[0]), escape(arm_labels[1]),
+                                    ctx.label("relative_effect"), ctx.label("absolute_effect"),
+                                    ctx.label("participants"), ctx.label("certainty"))]
+    for i, study, outcome in items:
+        exp, ref = default_pair(study)
+        arm_n = {a.id: a.n for a in study.arms}
+        name = f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"
+        name += outcome_notes(ctx, i, outcome, notes, with_note=True)
+        if outcome.population:
+            name = phrases(name, small(ctx, ctx.md(outcome.population)))
+        if isinstance(outcome, BinaryOutcome):
+            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a)) for a in (exp, ref)]
+            effect = ctx.report.effect(study, outcome.id)
+            if effect is not None:
+                rr = risk_ratio(effect)
+                if effect.stats.continuity_corrected:
+                    rr += notes.mark(ctx.words("footnotes/continuity"))
+                relative = lines(rr, small(ctx, p_text(ctx, study, outcome)))
+                absolute = phrases(risk_difference(ctx, effect), f"<b>{number_needed(ctx, effect)}</b>", sep=" · ")
+            else:
+                relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
+                                 small(ctx, p_text(ctx, study, outcome)))
+                absolute = NONE
+            totals = [outcome.arms[a].total if a in outcome.arms else None for a in (exp, ref)]
+            participants = sum(totals) if all(t is not None for t in totals) else _sum(arm_n[exp], arm_n[ref])
+        else:
+            per_arm = [tte_arm(ctx, outcome, a) for a in (exp, ref)]
+            hr = outcome.hazard_ratio
+            relative = lines(escape(fmt.hazard_ratio(hr)) if hr else NONE, small(ctx, p_text(ctx, study, outcome)))
+            absolute = NONE
+            participants = _sum(arm_n[exp], arm_n[ref])
+        count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
+                         studies=1)
+        rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
+                     cell(ctx, absolute), cell(ctx, escape(count)), cell(ctx, certainty(ctx, outcome))])
+    out.append(table(rows, widths(ctx, 16, 14, 14, 16, 14, 9, 17), ctx.theme, ctx.fonts))
+    out.append(Spacer(1, 3))
+    out += notes.flowables()
+    out.append(ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote))
+    return out
+
+
+def _sum(*values: int | None) -> int | None:
+    return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+
+
+def certainty(ctx: Context, outcome: "OutcomeBase") -> str:
+    if outcome.certainty is None:
+        return NONE
+    level = outcome.certainty.level
+    top = f'{GRADE_SYMBOLS[level]} <b>{ctx.label("certainty_" + level.replace(" ", "_"))}</b>'
+    return lines(top, *(small(ctx, ctx.md(r)) for r in outcome.certainty.reasons))
+
+
+# ------------------------------------------------------------------------------------------ studies
+def studies(ctx: Context, key: str, title: str) -> list[Any]:
+    out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
+    for index, study in enumerate(ctx.evidence.studies):
+        out += study_section(ctx, index, study)
+    return out
+
+
+def study_section(ctx: Context, index: int, study: Study) -> list[Any]:
+    st = ctx.styles
+    title = ctx.text("titles/study", study=study)
+    out: list[Any] = [heading(ctx.md(title), title, f"study-{study.id}", 1, st.h2)]
+    facts = ctx.words("studies/facts", study=study, labels=ctx.labels)
+    if study.registry:
+        url = f"https://clinicaltrials.gov/study/{study.registry}" if study.registry.startswith("NCT") else None
+        registry = ctx.link(url, study.registry) if url else escape(study.registry)
+        facts += f" · <b>{ctx.label('registry')}:</b> {registry}"
+    facts += f" · <b>{ctx.label('sources')}:</b> {ctx.cite(study.sources)}"
+    out.append(ctx.para(facts, st.body_tight))
+    out.append(ctx.para(f"<b>{ctx.label('population')}:</b> {ctx.md(study.population)}"))
+    out += arms_lines(ctx, study)
+    if study.cohorts:
+        cohorts = "; ".join(f"{ctx.md(c.name)} (n={c.n}{', ' + ctx.md(c.dose) if c.dose else ''})"
+                            for c in study.cohorts)
+        out.append(ctx.para(f"<b>{ctx.label('cohorts')}:</b> {cohorts}"))
+    charts = [c for c in ctx.charts if c.study_id == study.id]
+    flow_charts = [c for c in charts if c.kind == "flow"]
+    if flow_charts:
+        out += ctx.figures(flow_charts)  # the diagram carries the same counts as the table would
+    elif study.flow:
+        out += flow_table(ctx, study)
+    out += results_table(ctx, index, study)
+    out += points(ctx, study)
+    placed_elsewhere = {"adverse_events"} if "safety" in ctx.template.pdf_sections else set()
+    # Each chart appears once: a study's adverse-event charts go with the safety section when there is one.
+    charts = [c for c in charts if c.kind not in placed_elsewhere | {"flow"}]
+    out += ctx.figures(sorted(charts, key=lambda c: _CHART_ORDER.get(c.kind, 9)))
+    return out
+
+
+_CHART_ORDER = {"flow": 0, "forest": 1, "time_to_event": 2, "adverse_events": 3}
+
+
+def arms_lines(ctx: Context, study: Study) -> list[Any]:
+    """One line per arm: short name, size, full name and regimen (a table header would cost more than it says)."""
+    out = []
+    for arm in study.arms:
+        size = f" (n={arm.n})" if arm.n is not None else ""
+        text = f"<b>{ctx.md(arm.short_name)}</b>{size}: {ctx.md(arm.name)}"
+        if arm.regimen:
+            text += f"; {ctx.md(arm.regimen)}"
+        out.append(Para(text, ctx.styles.bullet, bulletText="•"))
+    return out
+
+
+def flow_table(ctx: Context, study: Study) -> list[Any]:
+    arms = _arm_columns(ctx, study, [dict(s.counts) for s in study.flow])
+    rows: list[list[Any]] = [header(ctx, ctx.label("flow"), *(escape(label) for _, label in arms),
+                                    ctx.label("source"))]
+    for stage in study.flow:
+        note = f"<br/>{small(ctx, ctx.md(stage.note))}" if stage.note else ""
+        rows.append([cell(ctx, ctx.md(stage.stage) + note),
+                     *(cell(ctx, str(stage.counts[a]) if a in stage.counts else NONE) for a, _ in arms),
+                     cell(ctx, ctx.cite([stage.source]))])
+    fractions = [52] + [36 / len(arms)] * len(arms) + [12]
+    return [table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts), Spacer(1, 5)]
+
+
+def _arm_columns(ctx: Context, study: Study, dicts: list[dict]) -> list[tuple[str, str]]:
+    """The study's arms that appear in any of the results, in arm order, then the pooled column."""
+    used = {k for d in dicts for k in d}
+    columns = [(a.id, a.short_name) for a in study.arms if a.id in used]
+    return columns + ([("all", ctx.labels["pooled"])] if "all" in used else [])
+
+
+def in_summary_table(ctx: Context, study: Study, outcome: "OutcomeBase") -> bool:
+    """Whether the Summary of Findings prints this outcome (then the study table need not repeat it)."""
+    return ("summary_of_findings" in ctx.template.pdf_sections and outcome.in_summary and study.randomized
+            and len(study.arms) == 2 and default_pair(study) is not None)
+
+
+def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
+    shown = [o for o in study.outcomes if not in_summary_table(ctx, study, o)]
+    elsewhere = [o for o in study.outcomes if o not in shown]
+    out: list[Any] = []
+    if elsewhere:
+        out.append(ctx.para(ctx.words("studies/in_summary", outcomes=[o.name for o in elsewhere]), ctx.styles.small))
+    if not shown:
+        return out
+    arms = _arm_columns(ctx, study, [dict(o.arms) for o in shown])
+    notes = Footnotes(ctx)
+    rows: list[list[Any]] = [header(ctx, ctx.label("outcome"), *(escape(label) for _, label in arms),
+                                    ctx.label("comparison"))]
+    comparisons: list[str] = []
+    for outcome in shown:
+        name = f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"
+        name += outcome_notes(ctx, index, outcome, notes, with_note=True)
+        extra = []
+        if outcome.primary:
+            extra.append(ctx.label("primary"))
+        if outcome.population:
+            extra.append(ctx.md(outcome.population))
+        name = phrases(name, small(ctx, "; ".join(extra)) if extra else "")
+        if isinstance(outcome, BinaryOutcome):
+            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1)
+                       for a, _ in arms]
+            effect = ctx.report.effect(study, outcome.id)
+            if effect is not None:
+                comparison = lines(risk_ratio(effect), risk_difference(ctx, effect), number_needed(ctx, effect),
+                                   p_text(ctx, study, outcome))
+            else:
+                gap = binary_gaps(ctx, study, outcome, list(outcome.arms), notes) if len(outcome.arms) > 1 else ""
+                comparison = lines(p_text(ctx, study, outcome)) or NONE
+                comparison += gap
+        else:
+            per_arm = [tte_arm(ctx, outcome, a, inline=len(arms) == 1) for a, _ in arms]
+            hr = outcome.hazard_ratio
+            comparison = lines(escape(fmt.hazard_ratio(hr)) if hr else "", p_text(ctx, study, outcome)) or NONE
+        rows.append([cell(ctx, name), *(cell(ctx, c) for c in per_arm), cell(ctx, comparison)])
+        comparisons.append(comparison)
+    if all(c == NONE for c in comparisons):
+        rows = [row[:-1] for row in rows]  # a column of dashes says nothing
+        fractions = [30] + [70 / len(arms)] * len(arms)
+    else:
+        comparative = default_pair(study) is not None
+        fractions = [27] + [(45 if comparative else 52) / len(arms)] * len(arms) + [28 if comparative else 21]
+    out += [Para(ctx.label("results"), ctx.styles.h3), table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)]
+    flow_waivers = [w for w in ctx.report.waivers_under(f"studies[{index}]")
+                    if (w.path, w.check) not in ctx.shown_waivers and ".outcomes[" not in w.path
+                    and ".adverse_events[" not in w.path]
+    for waiver in flow_waivers:
+        notes.mark(ctx.waiver_text(waiver))
+    out.append(Spacer(1, 2))
+    out += notes.flowables()
+    return out
+
+
+def points(ctx: Context, study: Study) -> list[Any]:
+    """Key points and limitations side by side: they are read against each other.
+
+    One table row per pair of bullets, so the lists split across pages instead of jumping whole.
+    """
+    st = ctx.styles
+    lists = [(label, items) for label, items in (("key_points", study.key_points), ("limitations", study.limitations))
+             if items]
+    if not lists:
+        return []
+    if len(lists) == 1:
+        label, items = lists[0]
+        return [Spacer(1, 3), Para(ctx.label(label), st.h3)] + [
+            Para(ctx.md(t), st.cell_bullet, bulletText="•") for t in items]
+    (_, left), (_, right) = lists
+    rows: list[list[Any]] = [[Para(ctx.label(label), st.h3) for label, _ in lists]]
+    for i in range(max(len(left), len(right))):
+        rows.append([Para(ctx.md(items[i]), st.cell_bullet, bulletText="•") if i < len(items) else ""
+                     for items in (left, right)])
+    gap = 10
+    half = (ctx.width - gap) / 2
+    t = SplitTable(rows, colWidths=[half + gap / 2, half + gap / 2], hAlign="LEFT", repeatRows=1)
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), ctx.fonts.regular),
+                           ("LEFTPADDING", (0, 0), (0, -1), 0), ("RIGHTPADDING", (0, 0), (0, -1), gap / 2),
+                           ("LEFTPADDING", (1, 0), (1, -1), gap / 2), ("RIGHTPADDING", (1, 0), (1, -1), 0),
+                           ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return [Spacer(1, 3), t]
+
+
+# ------------------------------------------------------------------------------------------ cross-study
+def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
+    out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
+    out.append(ctx.para(ctx.words("cross_study/intro"), ctx.styles.intro))
+    out += ctx.figures([c for c in ctx.charts if c.study_id is None and c.kind not in ("timeline", "adverse_events")])
+    rows: list[list[Any]] = [header(ctx, ctx.label("study"), ctx.label("phase"), ctx.label("n"),
+                                    ctx.label("response"), ctx.label("survival"))]
+    for study in ctx.evidence.studies:
+        binary = [o for o in study.outcomes if isinstance(o, BinaryOutcome)]
+        primary = next((o for o in binary if o.primary), binary[0] if binary else None)
+        response = NONE
+        if primary is not None:
+            response = lines(f"<b>{ctx.md(primary.name)}</b> {ctx.cite([primary.source])}", phrases(
+                *(nb(f"{_arm_label(ctx, study, a)}: {fmt.binary_result(r, with_ci=False)}")
+                  for a, r in primary.arms.items()), sep=" · "))
+        survival = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
+        times = lines(*(survival_line(ctx, study, o) for o in survival)) or NONE
+        design = ctx.label("randomized" if study.randomized else "non_randomized")
+        rows.append([cell(ctx, f"<b>{ctx.md(study.short_name)}</b>"),
+                     cell(ctx, lines(ctx.md(study.phase), small(ctx, design))),
+                     cell(ctx, str(study.enrolled)), cell(ctx, response), cell(ctx, times)])
+    out.append(table(rows, widths(ctx, 16, 13, 6, 36, 29), ctx.theme, ctx.fonts))
+    return out
+
+
+def _arm_label(ctx: Context, study: Study, arm_id: str) -> str:
+    if arm_id == "all":
+        return ctx.labels["pooled"]
+    return next(a.short_name for a in study.arms if a.id == arm_id)
+
+
+def survival_line(ctx: Context, study: Study, outcome: TimeToEventOutcome) -> str:
+    """"OS: InO 7.7 · SoC 6.7 months": the outcome's abbreviation from the evidence file when it has one."""
+    name = next((abbr for abbr, meaning in ctx.evidence.abbreviations.items()
+                 if meaning.lower() == outcome.name.lower()), outcome.name)
+    values = []
+    for arm, result in outcome.arms.items():
+        value = fmt.number(result.median) if result.median is not None else fmt.median(result, outcome.unit)
+        values.append(value if len(outcome.arms) == 1 else f"{_arm_label(ctx, study, arm)} {value}")
+    return f"<b>{ctx.md(name)}</b>: {escape(' · '.join(values))} {escape(outcome.unit)}"
+
+
+# ------------------------------------------------------------------------------------------ safety
+def safety(ctx: Context, key: str, title: str) -> list[Any]:
+    st = ctx.styles
+    out: list[Any] = [heading(ctx.md(title), title, key, 0, st.h1)]
+    warning = ctx.evidence.boxed_warning
+    if warning is not None:
+        title_markup = ctx.words("safety/boxed_warning_title", warning=warning) + " " + ctx.cite([warning.source])
+        body = [Para(title_markup, st.warning_title)]
+        body += [Para(ctx.md(p), st.body_tight, bulletText="•") for p in warning.points]
+        out += [callout(body, ctx.width, ctx.theme, ctx.fonts, tone="warning"), Spacer(1, 6)]
+    for index, study in enumerate(ctx.evidence.studies):
+        if study.adverse_events:
+            out += adverse_event_table(ctx, index, study)
+    out += ctx.figures([c for c in ctx.charts if c.kind == "adverse_events"])
+    return out
+
+
+def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
+    arms = _arm_columns(ctx, study, [dict(e.arms) for e in study.adverse_events])
+    effects = [ctx.report.effect(study, ae_key(k)) for k in range(len(study.adverse_events))]
+    comparative = any(e is not None for e in effects)
+    notes = Footnotes(ctx)
+    head = [ctx.label("event"), ctx.label("grade"), *(escape(label) for _, label in arms)]
+    rows: list[list[Any]] = [header(ctx, *head, *([ctx.label("difference")] if comparative else []))]
+    for k, (event, effect) in enumerate(zip(study.adverse_events, effects)):
+        marks = []
+        if event.source_note:
+            marks.append(ctx.words("footnotes/source_note", note=event.source_note))
+        if event.note:
+            marks.append(ctx.md(event.note))
+        marks += [ctx.waiver_text(w) for w in ctx.report.waivers_under(f"studies[{index}].adverse_events[{k}]")]
+        name = f"<b>{ctx.md(event.term)}</b> {ctx.cite([event.source])}{notes.marks(marks)}"
+        if event.serious:
+            name = phrases(name, small(ctx, ctx.label("serious")))
+        row = [cell(ctx, name), cell(ctx, escape(fmt.grade(event.grade)))]
+        row += [cell(ctx, binary_arm(ctx, study, ae_key(k), a, event.arms.get(a), exact=False)) for a, _ in arms]
+        if comparative:
+            # Only the RD is shown here, and it is never continuity-corrected (the RR alone is).
+            diff = (phrases(risk_difference(ctx, effect), f"<b>{number_needed(ctx, effect)}</b>", sep=" · ")
+                    if effect else NONE)
+            row.append(cell(ctx, diff))
+        rows.append(row)
+    fractions = [24, 9] + [(36 if comparative else 67) / len(arms)] * len(arms) + ([31] if comparative else [])
+    out: list[Any] = [Para(ctx.md(study.name), ctx.styles.h3),
+                      table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts), Spacer(1, 2)]
+    return out + notes.flowables() + [Spacer(1, 4)]

@@ -1,0 +1,46 @@
+"""The PowerPoint teaching deck: the template's master and layouts, fitted text, native charts, speaker notes."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from report_builder.charts import ChartSet
+    from report_builder.analysis.report import Report
+    from report_builder.theme.template import Template
+
+
+class PptxBuilder:
+    """Builds the journal-club deck in the order of template.deck_slides; returns the .pptx bytes."""
+
+    name = "pptx"
+    extension = ".pptx"
+    chart_format = "png"  # what every PowerPoint version and LibreOffice shows
+    #: Rates and adverse events are native, editable PowerPoint charts instead (pptx_studies); a
+    #: picture of a kind missing here would have no PNG in a split build (pipeline.render_documents).
+    chart_kinds = frozenset({"forest", "time_to_event", "flow", "timeline"})
+
+    def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
+        from report_builder.builders.pptx import package
+        from report_builder.builders.pptx.deck import Deck
+        from report_builder.builders.pptx.slides import local, register
+
+        deck = Deck(report, charts, template)
+        built_in = register()
+        for kind in template.deck_slides:
+            if kind in built_in:
+                built_in[kind](deck)
+            else:
+                local(deck, kind)
+        from report_builder.inputs.markup import clean
+
+        meta = report.evidence.meta
+        package.set_properties(
+            deck.prs,
+            title=deck.plain(meta.title),
+            author=clean("; ".join(meta.authors) or template.theme.institution),
+            subject=deck.plain(meta.subtitle) if meta.subtitle else deck.plain(report.evidence.drug.name),
+            keywords=clean("; ".join(meta.keywords)),
+            date=meta.date,
+            comments=deck.say("properties_comments"),
+        )
+        return package.save(deck.prs, meta.date)

@@ -1,0 +1,317 @@
+"""The deck's framing slides: title, objectives, question, background, mechanism, and the closing run."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from report_builder.analysis import formatting
+from report_builder.builders.pptx.shapes import Cell
+from report_builder.builders.pptx.text import Para, labelled, para, plain_spans
+from report_builder.errors import TemplateError
+
+if TYPE_CHECKING:
+    from report_builder.builders.pptx.deck import Deck
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def long_date(date) -> str:
+    """"25 November 2026", independent of the locale."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def bullets(deck: "Deck", texts, bullet: str = "•") -> list[Para]:
+    return [para(t, deck.numbers, bullet=bullet, number=i) for i, t in enumerate(texts, 1)]
+
+
+def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes: str) -> None:
+    handle = deck.new_slide(kind, kind if kind in ("title", "closing") else "title", title)
+    paragraphs = [Para(plain_spans(line), space_before=0.3) for line in subtitle_lines if line]
+    if paragraphs:
+        from report_builder.builders.pptx.text import fit_size
+
+        box = deck.body_box(handle)
+        size = fit_size(deck.metrics, paragraphs, box, 20, 12) or 12
+        deck.fill_body(handle, paragraphs, size)
+    deck.finish(handle, notes)
+
+
+def title_slide(deck: "Deck") -> None:
+    meta = deck.evidence.meta
+    lines = deck.say("title_subtitle", date=long_date(meta.date)).splitlines()
+    cover(deck, "title", deck.say("titles/title"), lines,
+          deck.say("notes/title", date=long_date(meta.date), objectives=len(deck.evidence.learning_objectives)))
+
+
+def objectives(deck: "Deck") -> None:
+    ev = deck.evidence
+    if not ev.learning_objectives:
+        return
+    deck.text_slides("objectives", "content", deck.say("titles/objectives"), bullets(deck, ev.learning_objectives, "1."),
+                     deck.say("notes/objectives", objectives=[deck.plain(o) for o in ev.learning_objectives]))
+
+
+def question(deck: "Deck") -> None:
+    q = deck.evidence.question
+    pico = [
+        labelled(deck.label("population"), q.population, deck.numbers, space_before=0.4),
+        labelled(deck.label("intervention"), q.intervention, deck.numbers, space_before=0.4),
+        labelled(deck.label("comparison"), q.comparison, deck.numbers, space_before=0.4),
+        Para(plain_spans(deck.label("outcomes") + ":", bold=True), space_before=0.4, keep_with_next=True),
+        *[para(o, deck.numbers, bullet="•", space_before=0.2) for o in q.outcomes],
+    ]
+    notes = deck.say("notes/question", case=deck.plain(q.case) if q.case else "",
+                     outcomes=[deck.plain(o) for o in q.outcomes])
+    title = deck.say("titles/question")
+    if not q.case:
+        deck.text_slides("question", "content", title, pico, notes)
+        return
+    from report_builder.builders.pptx.text import fit_size
+
+    case = [Para(plain_spans(deck.label("case"), bold=True)), para(q.case, deck.numbers, space_before=0.4)]
+    handle = deck.new_slide("question", "two_content", title)
+    left, right = deck.body_box(handle, 0, 2), deck.body_box(handle, 1, 2)
+    # One size for both columns, so the slide reads as one text.
+    size = min(fit_size(deck.metrics, case, left, 22, 14) or 0, fit_size(deck.metrics, pico, right, 22, 14) or 0)
+    if size == 0:
+        # Too long for two columns even at the smallest size: case first, then PICO, continued as needed.
+        deck.discard(handle)
+        deck.text_slides("question", "content", title, case + pico, notes)
+        return
+    deck.fill_body(handle, case, size, 0, columns=2)
+    deck.fill_body(handle, pico, size, 1, columns=2)
+    deck.finish(handle, notes)
+
+
+def background(deck: "Deck") -> None:
+    ev = deck.evidence
+    deck.text_slides("background", "content", deck.say("titles/background"), bullets(deck, ev.background),
+                     deck.say("notes/background", paragraphs=[deck.plain(p) for p in ev.background]))
+
+
+def mechanism(deck: "Deck") -> None:
+    ev = deck.evidence
+    if not ev.mechanism:
+        return
+    drug = ev.drug
+    lead = []
+    if drug.drug_class:
+        lead.append(labelled(deck.label("drug_class"), drug.drug_class, deck.numbers))
+    if drug.target:
+        lead.append(labelled(deck.label("target"), drug.target, deck.numbers, space_before=0.4))
+    deck.text_slides("mechanism", "content", deck.say("titles/mechanism"), lead + bullets(deck, ev.mechanism),
+                     deck.say("notes/mechanism", paragraphs=[deck.plain(p) for p in ev.mechanism]))
+
+
+def dosing(deck: "Deck") -> None:
+    dosing_ = deck.evidence.dosing
+    if dosing_ is None:
+        return
+    days = sorted({d.day for s in dosing_.schedules for d in s.doses})
+    header = [Cell((Para(plain_spans(deck.label("schedule"))),))]
+    header += [Cell((Para(plain_spans(deck.say("phrases/day", day=day))),)) for day in days]
+    header += [Cell((Para(plain_spans(deck.label("total_per_cycle"))),)),
+               Cell((Para(plain_spans(deck.label("cycle_length"))),))]
+    rows = []
+    schedules = []
+    for schedule in dosing_.schedules:
+        by_day = {d.day: f"{formatting.number(d.dose)} {formatting.dose_unit(d.unit)}" for d in schedule.doses}
+        unit = formatting.dose_unit(schedule.doses[0].unit)
+        total = f"{formatting.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else ""
+        row = [Cell((para(schedule.name, deck.numbers, bold=True),))]
+        row += [Cell((Para(plain_spans(by_day.get(day, "–"))),)) for day in days]
+        row += [Cell((Para(plain_spans(total)),)), Cell((Para(plain_spans(schedule.cycle_length)),))]
+        rows.append(row)
+        schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in sorted(by_day)],
+                          "days": sorted(by_day), "total": total, "cycle": schedule.cycle_length,
+                          "note": deck.plain(schedule.note) if schedule.note else ""})
+    below = []
+    if dosing_.max_cycles:
+        below.append(labelled(deck.label("max_cycles"), dosing_.max_cycles, deck.numbers))
+    below += [para(n, deck.numbers, bullet="•", space_before=0.3) for n in dosing_.notes]
+    below.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(dosing_.source)}"), space_before=0.3,
+                      colour=deck.colors["muted"], scale=0.85, floor=14))
+    notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
+                     notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source))
+    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [2.6] + [1.0] * len(days) + [1.3, 1.3],
+                      notes, deck.say("phrases/table_alt", what=deck.say("titles/dosing")), below=below,
+                      largest=18, smallest=14)
+
+
+def regulatory(deck: "Deck") -> None:
+    events = deck.evidence.regulatory
+    if not events:
+        return
+    rows_notes = [{"date": long_date(e.date), "region": e.region, "event": deck.plain(e.event),
+                   "detail": deck.plain(e.detail) if e.detail else "", "source": deck.short_ref(e.source)}
+                  for e in events]
+    notes = deck.say("notes/regulatory", events=rows_notes)
+    title = deck.say("titles/regulatory")
+    timeline = deck.charts.of_kind("timeline")
+    if timeline:
+        from report_builder.builders.pptx.shapes import add_picture
+
+        handle = deck.new_slide("regulatory", "title_only", title)
+        add_picture(handle.slide, timeline[0], deck.content_area(handle))
+        deck.finish(handle, notes)
+        return
+    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("date", "region", "event", "source")]
+    rows = []
+    for e in events:
+        event = [para(e.event, deck.numbers, bold=True)]
+        if e.detail:
+            event.append(para(e.detail, deck.numbers, space_before=0.2, scale=0.9))
+        rows.append([Cell((Para(plain_spans(long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),
+                     Cell(tuple(event)), Cell((Para(plain_spans(deck.cite(e.source))),))])
+    deck.table_slides("regulatory", title, header, rows, [1.6, 1.0, 5.0, 0.95], notes,
+                      deck.say("phrases/table_alt", what=title), largest=18, smallest=14)
+
+
+def answer_key(answer: str) -> str:
+    """"can't tell" -> "answer_cant_tell" in labels.j2."""
+    return "answer_" + answer.replace("'", "").replace(" ", "_")
+
+
+def appraisal(deck: "Deck") -> None:
+    for appraisal_ in deck.evidence.appraisal:
+        study = deck.evidence.study(appraisal_.study)
+        header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("question", "answer", "reason")]
+        rows = []
+        for item in appraisal_.items:
+            answer = deck.label(answer_key(item.answer))
+            colour = deck.colors["warning"] if item.answer == "no" else None
+            rows.append([Cell((para(item.question, deck.numbers),)),
+                         Cell((Para(plain_spans(answer), bold=True, colour=colour),)),
+                         Cell((para(item.reason, deck.numbers),))])
+        items = [{"question": deck.plain(i.question), "answer": i.answer, "reason": deck.plain(i.reason),
+                  "answer_label": deck.label(answer_key(i.answer))} for i in appraisal_.items]
+        title = deck.say("titles/appraisal", study=study, checklist=appraisal_.checklist)
+        deck.table_slides("appraisal", title, header, rows, [3.6, 1.2, 5.6],
+                          lambda i, n: deck.say("notes/appraisal", study=study, items=items, page=i + 1, pages=n,
+                                                checklist=appraisal_.checklist),
+                          deck.say("phrases/table_alt", what=title))
+
+
+def bottom_line(deck: "Deck") -> None:
+    ev = deck.evidence
+    deck.text_slides("bottom_line", "content", deck.say("titles/bottom_line"), bullets(deck, ev.bottom_line),
+                     deck.say("notes/bottom_line", paragraphs=[deck.plain(p) for p in ev.bottom_line],
+                              teaching_points=[deck.plain(p) for p in ev.teaching_points]))
+
+
+def discussion(deck: "Deck") -> None:
+    ev = deck.evidence
+    if not ev.discussion_questions:
+        return
+    deck.text_slides("discussion", "content", deck.say("titles/discussion"),
+                     bullets(deck, ev.discussion_questions, "1."),
+                     deck.say("notes/discussion", questions=[deck.plain(q) for q in ev.discussion_questions],
+                              case=deck.plain(ev.question.case) if ev.question.case else ""))
+
+
+def quiz(deck: "Deck") -> None:
+    items = deck.evidence.quiz
+    for number, item in enumerate(items, 1):
+        paragraphs = [para(item.question, deck.numbers, bold=True, space_before=0)]
+        paragraphs += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.6)
+                       for i, o in enumerate(item.options, 1)]
+        letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[item.answer - 1]
+        notes = deck.say("notes/quiz", number=number, count=len(items), letter=letter,
+                         answer=deck.plain(item.options[item.answer - 1]), explanation=deck.plain(item.explanation),
+                         question=deck.plain(item.question))
+        deck.text_slides("quiz", "content", deck.say("titles/quiz", number=number, count=len(items)), paragraphs,
+                         notes, largest=24, smallest=14)
+
+
+def reference_text(ref) -> str:
+    """Vancouver style, from the fields present; nothing guessed."""
+    parts = [", ".join(ref.authors) + "."]
+    if ref.title:
+        parts.append(ref.title.rstrip(".") + ".")
+    where = ref.journal or ""
+    detail = str(ref.year)
+    if ref.volume:
+        detail += f";{ref.volume}"
+        if ref.issue:
+            detail += f"({ref.issue})"
+    if ref.pages:
+        detail += f":{ref.pages}"
+    parts.append(f"{where}. {detail}." if where else f"{detail}.")
+    if ref.note:
+        parts.append(ref.note if ref.note.endswith(".") else ref.note + ".")
+    if ref.doi:
+        parts.append(f"doi:{ref.doi}")
+    elif ref.pmcid:
+        parts.append(ref.pmcid)
+    elif ref.url:
+        parts.append(ref.url)
+    return " ".join(parts)
+
+
+def references(deck: "Deck") -> None:
+    refs = sorted(deck.evidence.references, key=lambda r: deck.numbers[r.id])
+    paragraphs = [Para(plain_spans(reference_text(r)), bullet="1.", number=deck.numbers[r.id], space_before=0.35)
+                  for r in refs]
+    title = deck.say("titles/references")
+    deck.text_slides("references", "content", title, paragraphs,
+                     lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n),
+                     largest=18, smallest=14)
+
+
+def closing(deck: "Deck") -> None:
+    meta = deck.evidence.meta
+    lines = deck.say("closing_subtitle", date=long_date(meta.date)).splitlines()
+    cover(deck, "closing", deck.say("titles/closing"), lines, deck.say("notes/closing", date=long_date(meta.date)))
+
+
+def local(deck: "Deck", name: str) -> None:
+    """An institution's own slide: wording/deck/local/<name>.j2, first line the title, then paragraphs."""
+    key = f"local/{name}"
+    if not deck.has(key):
+        raise TemplateError(
+            f"deck slide '{name}' is not a built-in slide and the template has no wording/deck/local/{name}.j2; "
+            "built-in slides: " + ", ".join(sorted(BUILT_IN)))
+    text = deck.say(key)
+    lines = text.splitlines()
+    title = lines[0].strip() if lines else name
+    paragraphs: list[Para] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            paragraphs.append(para(" ".join(block), deck.numbers, space_before=0.5))
+            block.clear()
+
+    for line in lines[1:]:
+        stripped = line.strip()
+        if not stripped:
+            flush()
+        elif stripped.startswith("- "):
+            flush()
+            paragraphs.append(para(stripped[2:], deck.numbers, bullet="•", space_before=0.4))
+        else:
+            block.append(stripped)
+    flush()
+    notes_key = f"local/{name}.notes"
+    notes = deck.say(notes_key) if deck.has(notes_key) else deck.say("notes/local", name=name, title=title)
+    if not paragraphs:
+        handle = deck.new_slide(name, "title_only", title)
+        deck.finish(handle, notes)
+        return
+    deck.text_slides(name, "content", title, paragraphs, notes)
+
+
+BUILT_IN: dict = {}
+
+
+def register() -> dict:
+    from report_builder.builders.pptx import studies
+
+    BUILT_IN.update({
+        "title": title_slide, "objectives": objectives, "question": question, "background": background,
+        "mechanism": mechanism, "studies": studies.studies, "cross_study": studies.cross_study,
+        "forest": studies.forest, "safety": studies.safety, "dosing": dosing, "regulatory": regulatory,
+        "appraisal": appraisal, "bottom_line": bottom_line, "discussion": discussion, "quiz": quiz,
+        "references": references, "closing": closing,
+    })
+    return BUILT_IN

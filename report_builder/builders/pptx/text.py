@@ -1,0 +1,506 @@
+"""Deck text: evidence markup to PowerPoint runs, and fitting measured with the theme font's metrics."""
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lxml import etree
+
+from report_builder.inputs import markup
+from report_builder.inputs.markup import Span
+
+EMU_PER_PT = 12700
+LINE = 1.2  #: exact line spacing, in font sizes; DejaVu Sans needs 1.164, so nothing is clipped
+WIDTH_SLACK = 0.985  #: measured widths match LibreOffice to the point; keep a hair of room for other renderers
+INDENT_PT = 0.32 * 72  #: hanging indent of a bulleted paragraph, as in the default master
+NUMBER_HANG_EM = 1.9  #: "10." is 1.6 em wide in DejaVu Sans; the rest is the gap before the text
+INSET_X_PT = 7.2
+INSET_Y_PT = 3.6
+TABLE_MARGIN_X_PT = 5.0
+TABLE_MARGIN_Y_PT = 2.5
+
+
+@dataclass(frozen=True)
+class Para:
+    """One paragraph to place: styled spans plus list style; sizes are relative to the box's size."""
+
+    spans: tuple[Span, ...]
+    level: int = 0
+    bullet: str | None = None  #: a bullet character, "1." (numbered from `number`), "A." (lettered), or None
+    number: int = 1
+    bold: bool = False
+    italic: bool = False
+    colour: str | None = None
+    scale: float = 1.0  #: relative size of secondary lines (population, source), never below `floor`
+    floor: float = 11.0  #: smallest size in points a scaled line may take (11 in tables; body text passes 14)
+    space_before: float = 0.5  #: in line heights of this paragraph
+    align: str | None = None  #: "l", "ctr", "r"
+    keep_with_next: bool = False  #: a heading never ends a page
+
+    def at(self, size: float) -> float:
+        """The font size of this paragraph in a box whose text is set at `size`."""
+        return size if self.scale == 1.0 else max(size * self.scale, min(size, self.floor))
+
+    def hang_pt(self, size: float) -> float:
+        """Hanging indent of the bullet or number; numbers ("10.", "D.") need more room at large sizes."""
+        if not self.bullet:
+            return 0.0
+        if self.bullet in ("1.", "A."):
+            return max(INDENT_PT, NUMBER_HANG_EM * self.at(size))
+        return INDENT_PT
+
+    def indent_pt(self, size: float) -> float:
+        return INDENT_PT * self.level + self.hang_pt(size)
+
+
+def spans(text: str, numbers: Mapping[str, int]) -> tuple[Span, ...]:
+    """Evidence text (with its inline markup) as spans; citations become [n]."""
+    return tuple(markup.parse(text, numbers))
+
+
+def plain_spans(text: str, **style) -> tuple[Span, ...]:
+    """Our own wording: never interpreted as markup beyond cleaning."""
+    return (Span(markup.clean(text), **style),) if text else ()
+
+
+def para(text: str | Sequence[Span], numbers: Mapping[str, int] | None = None, **options) -> Para:
+    parts = spans(text, numbers or {}) if isinstance(text, str) else tuple(text)
+    return Para(parts, **options)
+
+
+def labelled(label: str, text: str, numbers: Mapping[str, int], **options) -> Para:
+    """"Label: text" with the label bold, the text from the evidence."""
+    return Para(plain_spans(label + ": ", bold=True) + spans(text, numbers), **options)
+
+
+# ------------------------------------------------------------------------------------------ metrics
+class Metrics:
+    """Text widths from the theme's TrueType files, so fitting matches what renderers draw."""
+
+    def __init__(self, fonts: Mapping[str, Path]):
+        from PIL import ImageFont
+
+        # The basic layout engine: the same widths on every machine (raqm may be missing or refuse odd text).
+        self._fonts = {
+            style: ImageFont.truetype(str(fonts[style]), 200, layout_engine=ImageFont.Layout.BASIC)
+            for style in ("regular", "bold", "italic", "bold_italic")
+        }
+        self.family = self._fonts["regular"].getname()[0]
+        ascent, descent = self._fonts["regular"].getmetrics()
+        self.natural_line = (ascent + descent) / 200  #: in font sizes
+        # Memos for this build (a Metrics belongs to one Deck): the same words and paragraphs are measured
+        # again at every candidate size and page split. Keys are values (text, Para, sizes), never ids.
+        self._lengths: dict[tuple[str, bool, bool], float | None] = {}  #: advance at 200 px; None: unmeasurable
+        self._words: dict[tuple[Span, ...], list[tuple[str, bool, bool, str]]] = {}
+        self._lines: dict[tuple[Para, float, float], int] = {}
+        self._measured: dict[tuple[tuple[Span, ...], bool, bool], list[tuple[float | None, int, str]]] = {}
+        self._candidates: dict[tuple[tuple[Span, ...], bool, bool], list[tuple[str, bool, bool]]] = {}
+
+    def width(self, text: str, bold: bool, italic: bool, size: float) -> float:
+        """Advance width in points."""
+        length = self._length(text, bold, italic)
+        if length is None:
+            return len(text) * 0.7 * size  # text the font cannot lay out: a generous estimate, never a crash
+        return length * size / 200
+
+    def _length(self, text: str, bold: bool, italic: bool) -> float | None:
+        """Advance at the fonts' 200 px, measured once per build; None for text the font cannot lay out."""
+        key = (text, bold, italic)
+        try:
+            return self._lengths[key]
+        except KeyError:
+            try:
+                length = self._fonts[_STYLE[bold, italic]].getlength(text)
+            except (OSError, RuntimeError, ValueError):
+                length = None
+            self._lengths[key] = length
+            return length
+
+    def lines(self, paragraph: Para, width_pt: float, size: float, remember: bool = True) -> int:
+        """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do).
+        remember=False for a paragraph measured once (the memos would keep every trial of a split)."""
+        if not remember:
+            return self._count_lines(paragraph, width_pt, size, remember)
+        key = (paragraph, width_pt, size)
+        try:
+            return self._lines[key]
+        except KeyError:
+            count = self._lines[key] = self._count_lines(paragraph, width_pt, size, remember)
+            return count
+
+    def _count_lines(self, paragraph: Para, width_pt: float, size: float, remember: bool) -> int:
+        usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
+        size = paragraph.at(size)
+        if usable <= size:
+            return 10_000
+        count = 1
+        x = 0.0
+        space = self.width(" ", paragraph.bold, False, size)
+        for length, chars, breaks_after in self._measured_words(paragraph, remember):
+            # self.width, inlined: this loop runs for every paragraph at every size tried
+            w = chars * 0.7 * size if length is None else length * size / 200
+            if x > 0 and x + w > usable:
+                count += 1
+                x = 0.0
+            if w > usable:  # a word wider than the line is broken by characters
+                count += math.ceil(w / usable) - 1
+                w = w % usable
+            x += w
+            if breaks_after == "space":
+                x += space
+            elif breaks_after == "newline":
+                count += 1
+                x = 0.0
+        return count
+
+    def words(self, paragraph: Para) -> list[tuple[str, bool, bool, str]]:
+        """_words of a paragraph, split once per build (they depend on its spans only)."""
+        try:
+            return self._words[paragraph.spans]
+        except KeyError:
+            words = self._words[paragraph.spans] = _words(paragraph)
+            return words
+
+    def _measured_words(self, paragraph: Para, remember: bool = True) -> list[tuple[float | None, int, str]]:
+        """(_length, characters, what follows) of each word, in the paragraph's styles; once per build."""
+        key = (paragraph.spans, paragraph.bold, paragraph.italic)
+        found = self._measured.get(key)
+        if found is None:
+            found = [(self._length(word, bold or paragraph.bold, italic or paragraph.italic), len(word), after)
+                     for word, bold, italic, after in (self.words(paragraph) if remember else _words(paragraph))]
+            if remember:
+                self._measured[key] = found
+        return found
+
+    def widest_word(self, paragraphs: Sequence[Para], size: float) -> float:
+        """Room the longest unbreakable word needs, indent included: wider than its column, it would be split."""
+        widest = 0.0
+        for p in paragraphs:
+            s = p.at(size)
+            for word, bold, italic in self._widest_candidates(p):
+                widest = max(widest, p.indent_pt(size) + self.width(word, bold, italic, s))
+        return widest
+
+    def _widest_candidates(self, p: Para) -> list[tuple[str, bool, bool]]:
+        """The words of a paragraph that are its widest at any size: all its words are set at one size and a
+        width is its font-unit length (or, where the font cannot measure it, its character count) times the
+        size, which keeps the order of widths at every size; so the longest of each kind is the widest."""
+        key = (p.spans, p.bold, p.italic)
+        found = self._candidates.get(key)
+        if found is None:
+            measured: tuple[float, tuple[str, bool, bool]] | None = None
+            unmeasured: tuple[int, tuple[str, bool, bool]] | None = None
+            for word, bold, italic, _ in self.words(p):
+                style = (word, bold or p.bold, italic or p.italic)
+                length = self._length(*style)
+                if length is not None:
+                    if measured is None or length > measured[0]:
+                        measured = (length, style)
+                elif unmeasured is None or len(word) > unmeasured[0]:
+                    unmeasured = (len(word), style)
+            found = self._candidates[key] = [c[1] for c in (measured, unmeasured) if c is not None]
+        return found
+
+    def height(self, paragraphs: Sequence[Para], width_pt: float, size: float, first: bool = True,
+               remember: bool = True) -> float:
+        """Height in points of paragraphs stacked in a box of this width."""
+        total = 0.0
+        for i, p in enumerate(paragraphs):
+            line = LINE * p.at(size)
+            total += self.lines(p, width_pt, size, remember) * line
+            if i > 0 or not first:
+                total += p.space_before * line
+        return total
+
+
+_STYLE = {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bold_italic"}
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9]-)(?=[A-Za-z]{2})")
+
+
+def _words(paragraph: Para) -> Iterable[tuple[str, bool, bool, str]]:
+    """(word, bold, italic, what follows) over all spans; words may continue across span boundaries."""
+    pieces: list[tuple[str, bool, bool, str]] = []
+    for span in paragraph.spans:
+        text = span.text
+        lines = text.split("\n")
+        for li, line in enumerate(lines):
+            tokens = line.split(" ")
+            for ti, token in enumerate(tokens):
+                last_token = ti == len(tokens) - 1
+                if last_token and li < len(lines) - 1:
+                    after = "newline"
+                elif not last_token:
+                    after = "space"
+                else:
+                    after = "join"  # the word may continue in the next span
+                # Renderers also break after a hyphen between letters ("CD22-|positive").
+                parts = _HYPHEN_BREAK.split(token)
+                for pi, part in enumerate(parts[:-1]):
+                    pieces.append((part, span.bold, span.italic, "hyphen"))
+                token = parts[-1]
+                if token or after != "join":
+                    pieces.append((token, span.bold, span.italic, after))
+    # Join pieces that continue across spans (e.g. "CR" + "[2]") into one unbreakable word.
+    merged: list[tuple[str, bool, bool, str]] = []
+    carry: list[tuple[str, bool, bool, str]] = []
+    for piece in pieces:
+        carry.append(piece)
+        if piece[3] != "join":
+            merged.extend(_merge(carry))
+            carry = []
+    if carry:
+        merged.extend(_merge(carry))
+    return merged
+
+
+def _merge(carry: list[tuple[str, bool, bool, str]]) -> list[tuple[str, bool, bool, str]]:
+    if len(carry) == 1:
+        return carry
+    # Width of a mixed-style word: measure its bold parts as bold (the conservative choice).
+    text = "".join(p[0] for p in carry)
+    bold = any(p[1] for p in carry)
+    italic = any(p[2] for p in carry)
+    return [(text, bold, italic, carry[-1][3])]
+
+
+# ------------------------------------------------------------------------------------------ fitting
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on the slide in EMU."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    def inner_width_pt(self) -> float:
+        return self.width / EMU_PER_PT - 2 * INSET_X_PT
+
+    def inner_height_pt(self) -> float:
+        return self.height / EMU_PER_PT - 2 * INSET_Y_PT
+
+    def split_h(self, left_share: float, gap: int) -> tuple["Box", "Box"]:
+        lw = int((self.width - gap) * left_share)
+        return (Box(self.left, self.top, lw, self.height),
+                Box(self.left + lw + gap, self.top, self.width - lw - gap, self.height))
+
+    def split_v(self, top_height: int, gap: int) -> tuple["Box", "Box"]:
+        return (Box(self.left, self.top, self.width, top_height),
+                Box(self.left, self.top + top_height + gap, self.width, self.height - top_height - gap))
+
+
+@dataclass
+class Fit:
+    size: float
+    pages: list[list[Para]] = field(default_factory=list)
+
+
+def sizes(largest: float, smallest: float, step: float = 1.0) -> list[float]:
+    out = []
+    s = largest
+    while s >= smallest - 1e-9:
+        out.append(round(s, 1))
+        s -= step
+    return out
+
+
+def fit_size(metrics: Metrics, paragraphs: Sequence[Para], box: Box, largest: float, smallest: float) -> float | None:
+    """The largest size at which every paragraph fits the box, or None."""
+    for size in sizes(largest, smallest):
+        if metrics.height(paragraphs, box.inner_width_pt(), size) <= box.inner_height_pt():
+            return size
+    return None
+
+
+def paginate(metrics: Metrics, paragraphs: Sequence[Para], box: Box, largest: float, smallest: float,
+             page_size: float | None = None) -> Fit:
+    """One page at the largest size that fits, else pages filled at page_size (continued slides)."""
+    size = fit_size(metrics, paragraphs, box, largest, smallest)
+    if size is not None:
+        return Fit(size, [list(paragraphs)])
+    size = max(smallest, min(largest, page_size or smallest))
+    width, height = box.inner_width_pt(), box.inner_height_pt()
+    pieces: list[Para] = []
+    for p in paragraphs:
+        pieces.extend(_split_tall(metrics, p, width, height, size))
+    pages: list[list[Para]] = [[]]
+    for i, p in enumerate(pieces):
+        candidate = pages[-1] + [p]
+        # A heading that would end a page moves to the next one with its first item.
+        following = [pieces[i + 1]] if p.keep_with_next and i + 1 < len(pieces) else []
+        if pages[-1] and metrics.height(candidate + following, width, size) > height:
+            pages.append([p])
+        else:
+            pages[-1] = candidate
+    return Fit(size, [page for page in pages if page])
+
+
+def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: float) -> list[Para]:
+    """A single paragraph taller than a page is cut at word boundaries (rare: very long evidence text)."""
+    if metrics.height([p], width, size) <= height:
+        return [p]
+    words: list[Span] = []
+    for span in p.spans:
+        for i, word in enumerate(span.text.split(" ")):
+            words.append(replace(span, text=(" " if i else "") + word))
+    out: list[Para] = []
+    current: list[Span] = []
+    for word in words:
+        trial = replace(p, spans=tuple(current + [word]))
+        if current and metrics.height([trial], width, size, remember=False) > height:
+            out.append(replace(p, spans=tuple(current)))
+            current = [replace(word, text=word.text.lstrip(" "))]
+            p = replace(p, bullet=None if p.bullet and not p.bullet.endswith(".") else p.bullet)
+        else:
+            current.append(word)
+    if current:
+        out.append(replace(p, spans=tuple(current)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ writing
+def write(text_frame, paragraphs: Sequence[Para], size: float, family: str, colour: str | None = None,
+          anchor: str | None = "t", insets: tuple[float, float] = (INSET_X_PT, INSET_Y_PT)) -> None:
+    """Replace a text frame's content with our paragraphs, every size and spacing explicit."""
+    body = text_frame._txBody
+    set_body_properties(body, anchor, insets)
+    for p in list(body.findall(_qn("a:p"))):
+        body.remove(p)
+    for paragraph in paragraphs:
+        body.append(paragraph_xml(paragraph, size, family, colour))
+    if not paragraphs:
+        body.append(_element("a:p"))
+
+
+def set_body_properties(body, anchor: str | None, insets: tuple[float, float]) -> None:
+    """Insets and wrapping stated on the shape, so the measured box is the box renderers use."""
+    pr = body.find(_qn("a:bodyPr"))
+    x, y = (str(int(v * EMU_PER_PT)) for v in insets)
+    for key, value in (("wrap", "square"), ("lIns", x), ("rIns", x), ("tIns", y), ("bIns", y), ("anchor", anchor)):
+        if value is not None:
+            pr.set(key, value)
+    for child in list(pr):
+        if child.tag in (_qn("a:normAutofit"), _qn("a:spAutoFit"), _qn("a:noAutofit")):
+            pr.remove(child)
+    # We measured the text: renderers must neither shrink it nor grow the shape.
+    at = 1 if len(pr) and pr[0].tag == _qn("a:prstTxWarp") else 0
+    pr.insert(at, _element("a:noAutofit"))
+
+
+def paragraph_xml(paragraph: Para, size: float, family: str, colour: str | None):
+    mar = int(paragraph.indent_pt(size) * EMU_PER_PT)
+    hang = int(paragraph.hang_pt(size) * EMU_PER_PT)
+    size = paragraph.at(size)
+    p = _element("a:p")
+    p.append(copy.deepcopy(_paragraph_properties(
+        str(mar), str(-hang), paragraph.align, str(int(round(LINE * size * 100))),
+        str(int(round(paragraph.space_before * LINE * size * 100))), paragraph.bullet, paragraph.number)))
+    for span in paragraph.spans:
+        pieces = span.text.split("\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                br = _sub(p, "a:br")
+                br.append(_run_properties(span, paragraph, size, family, colour, tag="a:rPr"))
+            if piece:
+                r = _sub(p, "a:r")
+                r.append(_run_properties(span, paragraph, size, family, colour, tag="a:rPr"))
+                _sub(r, "a:t").text = piece
+    p.append(_run_properties(Span(""), paragraph, size, family, colour, tag="a:endParaRPr"))
+    return p
+
+
+# A deck has thousands of paragraphs and runs in a few dozen styles: their a:pPr and a:rPr are built once per
+# style and copied. Both functions depend on their arguments only, so the copies cannot go stale.
+@functools.lru_cache(maxsize=1024)
+def _paragraph_properties(mar: str, indent: str, align: str | None, line: str, before: str, bullet: str | None,
+                          number: int):
+    ppr = _element("a:pPr")
+    ppr.set("marL", mar)
+    ppr.set("indent", indent)
+    if align:
+        ppr.set("algn", align)
+    _sub(_sub(ppr, "a:lnSpc"), "a:spcPts").set("val", line)
+    _sub(_sub(ppr, "a:spcBef"), "a:spcPts").set("val", before)
+    if bullet:
+        _sub(ppr, "a:buFontTx")
+        if bullet in ("1.", "A."):
+            auto = _sub(ppr, "a:buAutoNum")
+            auto.set("type", "arabicPeriod" if bullet == "1." else "alphaUcPeriod")
+            if number != 1:
+                auto.set("startAt", str(number))
+        else:
+            _sub(ppr, "a:buChar").set("char", bullet)
+    else:
+        _sub(ppr, "a:buNone")
+    return ppr
+
+
+def _run_properties(span: Span, paragraph: Para, size: float, family: str, colour: str | None, tag: str):
+    baseline = "30000" if span.superscript or span.citation else ("-25000" if span.subscript else None)
+    return copy.deepcopy(_run_properties_xml(
+        tag, str(int(round(size * 100))), bool(span.bold or paragraph.bold), bool(span.italic or paragraph.italic),
+        baseline, paragraph.colour or colour or None, family))
+
+
+@functools.lru_cache(maxsize=1024)
+def _run_properties_xml(tag: str, sz: str, bold: bool, italic: bool, baseline: str | None, fill_colour: str | None,
+                        family: str):
+    rpr = _element(tag)
+    rpr.set("lang", "en-US")
+    rpr.set("sz", sz)
+    if bold:
+        rpr.set("b", "1")
+    if italic:
+        rpr.set("i", "1")
+    if baseline:
+        rpr.set("baseline", baseline)
+    if fill_colour:
+        _sub(_sub(rpr, "a:solidFill"), "a:srgbClr").set("val", fill_colour.lstrip("#").upper())
+    _sub(rpr, "a:latin").set("typeface", family)
+    _sub(rpr, "a:cs").set("typeface", family)
+    return rpr
+
+
+def _element(tag: str):
+    """OxmlElement(tag): a loose element of python-pptx's element classes."""
+    clark, nsmap = _tag(tag)
+    return _oxml_parser().makeelement(clark, nsmap=nsmap)
+
+
+def _sub(parent, tag: str):
+    return etree.SubElement(parent, _qn(tag))
+
+
+def _qn(tag: str) -> str:
+    """pptx.oxml.ns.qn, memoized."""
+    return _tag(tag)[0]
+
+
+@functools.cache
+def _tag(tag: str) -> tuple[str, dict[str, str]]:
+    """qn(tag) and the namespace map OxmlElement gives it, looked up once per tag (python-pptx parses "a:p" on
+    every call, and the deck makes thousands of elements). Constant: the OOXML namespaces never change."""
+    from pptx.oxml.ns import NamespacePrefixedTag
+
+    name = NamespacePrefixedTag(tag)
+    return name.clark_name, name.nsmap
+
+
+@functools.cache
+def _oxml_parser():
+    from pptx.oxml import oxml_parser
+
+    return oxml_parser

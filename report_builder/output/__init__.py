@@ -1,0 +1,1 @@
+"""The edge of a build: the one writer of output files, and the manifest."""

@@ -241,8 +241,8 @@ def test_dangling_reference(write_evidence):
 
 
 def test_dangling_citation_in_text(write_evidence):
-    text = mutated("ALL, which makes it a practical\n    target for an antibody-drug conjugate [@uy2018; @kantarjian2013].",
-                   "ALL, which makes it a practical\n    target for an antibody-drug conjugate [@uy2018; @nobody2020].")
+    text = mutated("    a practical target for an antibody-drug conjugate [@uy2018; @kantarjian2013].",
+                   "    a practical target for an antibody-drug conjugate [@uy2018; @nobody2020].")
     path = write_evidence(text)
     assert_problem(path, "citation [@nobody2020]: unknown reference", field="background[2]")
 

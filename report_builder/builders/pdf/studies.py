@@ -136,13 +136,14 @@ def risk_difference(ctx: Context, effect: "BinaryEffect") -> str:
                      high=fmt.percentage_points(s.rd_high))
 
 
-def number_needed(ctx: Context, effect: "BinaryEffect", notes: Footnotes) -> str:
-    """"NNT 2 (95% CI 2 to 3)", rounded up, with the unrounded 1/RD in a footnote."""
+def number_needed(ctx: Context, effect: "BinaryEffect", notes: Footnotes, name: str) -> str:
+    """"NNT 2 (95% CI 2 to 3)", rounded up; the unrounded 1/RD goes to one footnote shared by the table."""
     values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
     text = ctx.words("phrases/number_needed", **values)
     if values["value"] is None:
         return text
-    return f"<b>{text}</b>" + notes.mark(ctx.words("footnotes/number_needed", **values))
+    return f"<b>{text}</b>" + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
+                                            f"{name}: {ctx.words('footnotes/number_needed', **values)}")
 
 
 def risk_ratio_marked(ctx: Context, effect: "BinaryEffect", notes: Footnotes) -> str:
@@ -228,7 +229,8 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
                 effect = derived
             if effect is not None:
                 relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p_text(ctx, study, outcome)))
-                absolute = phrases(risk_difference(ctx, effect), number_needed(ctx, effect, notes), sep=" · ")
+                absolute = phrases(risk_difference(ctx, effect), number_needed(ctx, effect, notes, ctx.md(outcome.name)),
+                                   sep=" · ")
             else:
                 relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
                                  small(ctx, p_text(ctx, study, outcome)))
@@ -399,7 +401,7 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
                     effect = ctx.report.effect(study, all_in_base_key(outcome.id))
             if effect is not None:
                 comparison = lines(risk_ratio_marked(ctx, effect, notes), risk_difference(ctx, effect),
-                                   number_needed(ctx, effect, notes), p_text(ctx, study, outcome))
+                                   number_needed(ctx, effect, notes, ctx.md(outcome.name)), p_text(ctx, study, outcome))
             else:
                 gap = binary_gaps(ctx, study, outcome, list(outcome.arms), notes) if len(outcome.arms) > 1 else ""
                 comparison = lines(p_text(ctx, study, outcome)) or NONE
@@ -555,7 +557,8 @@ def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
         row += [cell(ctx, binary_arm(ctx, study, ae_key(k), a, event.arms.get(a), exact=False)) for a, _ in arms]
         if comparative:
             # Only the RD is shown here, and it is never continuity-corrected (the RR alone is).
-            diff = (phrases(risk_difference(ctx, effect), number_needed(ctx, effect, notes), sep=" · ")
+            term = f"{ctx.md(event.term)}, {escape(fmt.grade(event.grade))}"
+            diff = (phrases(risk_difference(ctx, effect), number_needed(ctx, effect, notes, term), sep=" · ")
                     if effect else NONE)
             row.append(cell(ctx, diff))
         rows.append(row)

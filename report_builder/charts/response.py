@@ -7,13 +7,14 @@ from report_builder.analysis import formatting
 from report_builder.analysis.cohorts import POOLED, repeats, shown_once
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
-from report_builder.charts.style import WIDTH, Style, arm_keys, arm_label
+from report_builder.charts.style import TINY, WIDTH, Style, arm_keys, arm_label
 from report_builder.inputs.evidence_schema import BinaryOutcome
 
 if TYPE_CHECKING:
     from report_builder.analysis.report import Report
 
 CHART_ID = "response-rates"
+NAME_W = 1.6  #: inches at most for a study or arm name inside the note on repeated cohorts
 
 
 def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
@@ -53,9 +54,11 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
             })
     if not groups:
         return None
-    repeated = [{"study": style.plain(r.study.short_name), "pooled": r.arm_id == POOLED,
-                 "original": style.plain(r.original.short_name),
-                 "arm": next((style.plain(a.short_name) for a in r.study.arms if a.id == r.arm_id), None)}
+    def name(text: str) -> str:  # fitted, so a long name cannot make the note outgrow the chart
+        return style.fit(style.plain(text), NAME_W, TINY)
+
+    repeated = [{"study": name(r.study.short_name), "pooled": r.arm_id == POOLED, "original": name(r.original.short_name),
+                 "arm": next((name(a.short_name) for a in r.study.arms if a.id == r.arm_id), None)}
                 for r in repeats(report.evidence)]
     return {"groups": groups, "axis": "percent", "ci_method": "exact Clopper-Pearson, from reported counts",
             "repeats": repeated}

@@ -108,7 +108,7 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
             title=style.say("landmark_panel"),
             headers=(style.say("landmark_col"), style.say("ci_col")),
         ))
-    layout = layout_panels(style, panels, data["notes"])
+    layout = layout_panels(style, panels)
     parts = []
     for g in data["medians"]:
         arms = "; ".join(f"{r['label']} {r['value_text']}" + (f" ({r['ci_text']})" if r["ci_text"] else "")
@@ -122,10 +122,11 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
                      key=lambda ref: style.numbers.get(ref, 0))
     return ChartPlan(
         id=f"time-to-event-{study.id}", kind="time_to_event", title=style.say("tte_title", study=data["study_name"]),
-        caption=style.say("tte_caption", sources=style.cite(sources)),
+        # The § note goes in the caption: the chart keeps its height, and the caption sits beside it.
+        caption=" ".join([style.say("tte_caption", sources=style.cite(sources)), *data["notes"]]),
         alt_text=" ".join([style.say("tte_alt", study=style.plain(study.short_name)), *parts, *data["notes"]]),
         width_in=WIDTH, height_in=layout.height, study_id=study.id, data=data,
-        renderer="panels", look=style.look(), draw={"panels": panels, "footnotes": data["notes"]},
+        renderer="panels", look=style.look(), draw={"panels": panels, "footnotes": []},
     )
 
 

@@ -8,7 +8,7 @@ from reportlab.platypus import Spacer, TableStyle
 from report_builder.analysis import formatting as fmt
 from report_builder.builders.pdf.context import Context, Footnotes, escape
 from report_builder.builders.pdf.style import Para, SplitTable, callout, heading, table
-from report_builder.analysis.arms import arm_keys, arm_label
+from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
 from report_builder.inputs.evidence_schema import BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key
 
@@ -196,7 +196,9 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
         else:
             per_arm = [tte_arm(ctx, outcome, a) for a in (exp, ref)]
             hr = hazard_ratio_of(ctx, study, outcome, comparison)
-            relative = lines(escape(fmt.hazard_ratio(hr)) if hr else NONE, small(ctx, p_text(ctx, study, outcome)))
+            # The P value goes with the hazard ratio it was reported with; without one it is the outcome's.
+            p = p_text(ctx, study, outcome) if hr is not None or outcome.hazard_ratio is None else ""
+            relative = lines(escape(fmt.hazard_ratio(hr)) if hr else NONE, small(ctx, p))
             absolute = NONE
             participants = _sum(arm_n[exp], arm_n[ref])
         count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
@@ -288,7 +290,7 @@ _CHART_ORDER = {"flow": 0, "forest": 1, "time_to_event": 2, "adverse_events": 3}
 def arms_lines(ctx: Context, study: Study) -> list[Any]:
     """One line per arm: short name, size, full name and regimen (a table header would cost more than it says)."""
     out = []
-    for arm in study.arms:
+    for arm in ordered_arms(study):
         size = f" (n={arm.n})" if arm.n is not None else ""
         text = f"<b>{ctx.md(arm.short_name)}</b>{size}: {ctx.md(arm.name)}"
         if arm.regimen:

@@ -74,6 +74,16 @@ def effect_phrase(deck: "Deck", study: Study, key: str, p=None) -> str:
     return "; ".join(named + ([p_text] if p_text else []))
 
 
+def hazard_ratio_phrase(deck: "Deck", study: Study, outcome: TimeToEventOutcome) -> str:
+    """The reported hazard ratio, named by the arms it compares when the study compares more than two."""
+    text = formatting.hazard_ratio(outcome.hazard_ratio)
+    compared = deck.report.ratio_comparison(study, outcome.id)
+    if compared is None or len(deck.report.comparisons(study)) == 1:
+        return text
+    return deck.say("phrases/comparison", experimental=compared.experimental.short_name,
+                    reference=compared.reference.short_name, effect=text)
+
+
 def binary_effect(deck: "Deck", effect: "BinaryEffect", p_text: str) -> str:
     s = effect.stats
     return deck.say(
@@ -117,7 +127,7 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
                          for k, r in ((k, outcome.arms[k]) for k in arm_keys(study, outcome.arms)))
             parts = []
             if outcome.hazard_ratio is not None:
-                parts.append(formatting.hazard_ratio(outcome.hazard_ratio))
+                parts.append(hazard_ratio_phrase(deck, study, outcome))
             boundary = boundary_phrase(deck, study, outcome)
             if boundary:
                 parts.append(boundary)

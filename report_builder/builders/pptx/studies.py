@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from report_builder.analysis.arms import arm_keys, comparator_ids
+from report_builder.analysis.arms import arm_keys, comparator_ids, ordered_arms
 from report_builder.builders.pptx.results import (
     ResultRow, adverse_rows, arm_colour, arm_label, binary_arm, chart_rows, outcome_rows,
 )
@@ -49,7 +49,7 @@ def design(deck: "Deck", study: Study) -> None:
         enrolled += f"; {deck.label('median_age').lower()} {study.median_age}"
     paragraphs.append(labelled(deck.label("enrolled"), enrolled, n, space_before=0.4))
     paragraphs.append(Para(plain_spans(deck.label("arms"), bold=True), space_before=0.4, keep_with_next=True))
-    for arm in study.arms:
+    for arm in ordered_arms(study):
         size = f" (n={arm.n})" if arm.n is not None else ""
         spans = plain_spans(arm.name, bold=False) + plain_spans(size + (": " if arm.regimen else ""))
         if arm.regimen:
@@ -73,7 +73,7 @@ def design(deck: "Deck", study: Study) -> None:
     notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow,
                      limitations=[deck.plain(t) for t in study.limitations],
                      arms=[{"name": a.name, "n": a.n, "regimen": deck.plain(a.regimen) if a.regimen else ""}
-                           for a in study.arms])
+                           for a in ordered_arms(study)])
     deck.text_slides("studies", "content", deck.say("titles/study_design", study=study), paragraphs, notes,
                      largest=22)
 

@@ -168,8 +168,9 @@ def test_forest_favours_labels_are_honest_per_row(charts):
     for hr in ("pfs", "os", "os_final"):
         assert (rows[hr]["favours_below_1"], rows[hr]["favours_above_1"]) == ("InO", "SoC")
         assert rows[hr]["favours"] == "InO"
-    assert [(p["favours_below_1"], p["favours_above_1"], p["rows"]) for p in chart.data["panels"]] == [
-        ("SoC", "InO", ["crcri"]), ("InO", "SoC", ["pfs", "os", "os_final"])]
+    outcomes = [r["outcome"] for r in chart.data["rows"]]  # a panel lists its rows by position
+    assert [(p["favours_below_1"], p["favours_above_1"], [outcomes[i] for i in p["rows"]])
+            for p in chart.data["panels"]] == [("SoC", "InO", ["crcri"]), ("InO", "SoC", ["pfs", "os", "os_final"])]
 
 
 def test_forest_skips_response_conditional_and_count_free_outcomes(charts):

@@ -264,6 +264,7 @@ def test_no_cache_when_turned_off_unusable_or_writable_by_others(tmp_path, monke
     """Empty: turned off. A file where the folder should be: compile as usual. A folder others may write
     to: not used, since what it holds would run in the build."""
     from report_builder.compiled_wording import bytecode_cache
+    from report_builder.theme import template as sandbox
 
     if setting == "file":
         (tmp_path / "file").write_text("not a folder")
@@ -271,12 +272,12 @@ def test_no_cache_when_turned_off_unusable_or_writable_by_others(tmp_path, monke
     elif setting == "shared":
         (tmp_path / "shared").mkdir()
         monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "shared"))
-        bytecode_cache()
+        bytecode_cache(Path(sandbox.__file__))
         for folder in (tmp_path / "shared").glob("jinja-*"):
             folder.chmod(0o777)
     else:
         monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", "")
-    assert bytecode_cache() is None
+    assert bytecode_cache(Path(sandbox.__file__)) is None
     compiled = _generated(monkeypatch)
     assert load_template("default").text("pdf/titles/bottom_line")
     assert compiled == ["wording/pdf/titles/bottom_line.j2"]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from report_builder.inputs.numbers import PValue, ReportedNumber
 
 FORMAT_VERSION = 1
+POOLED = "all"  #: the arm key of a result pooled over all of a study's arms; no arm may take it
 
 #: Names of consistency checks; a figure may waive one with a reason (see docs/evidence-format.md).
 CheckName = Literal[
@@ -338,8 +339,8 @@ class Study(Model):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"duplicate {what} id(s): {', '.join(dupes)}")
-        if "all" in [a.id for a in self.arms]:
-            raise ValueError("'all' is reserved for pooled results; choose another arm id")
+        if POOLED in [a.id for a in self.arms]:
+            raise ValueError(f"'{POOLED}' is reserved for pooled results; choose another arm id")
         return self
 
 

@@ -117,7 +117,7 @@ class Template:
     def environment(self):
         from report_builder.compiled_wording import bytecode_cache
 
-        env = _sandbox(_SearchPathLoader(self.search_path), bytecode_cache())
+        env = _sandbox(_SearchPathLoader(self.search_path), bytecode_cache(Path(__file__)))
         from report_builder.analysis import formatting
 
         env.filters.update(

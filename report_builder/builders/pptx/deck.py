@@ -9,7 +9,7 @@ from report_builder.inputs import markup
 from report_builder.builders.pptx import package
 from report_builder.builders.pptx.shapes import Cell, add_table, add_text, paginate_rows
 from report_builder.builders.pptx.text import (
-    EMU_PER_PT, Box, Metrics, Para, fit_size, paginate, plain_spans, sizes, write,
+    EMU_PER_INCH, EMU_PER_PT, Box, Metrics, Para, fit_size, paginate, plain_spans, sizes, write,
 )
 from report_builder.errors import TemplateError
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
 
-EMU_PER_INCH = 914400
 GAP = int(0.18 * EMU_PER_INCH)
 BODY_LARGEST, BODY_SMALLEST, BODY_PAGE = 24.0, 14.0, 18.0
 TABLE_LARGEST, TABLE_SMALLEST, TABLE_PAGE = 18.0, 11.0, 12.0

@@ -4,39 +4,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from report_builder.analysis import formatting
+from report_builder.analysis import arms, formatting
+from report_builder.analysis.arms import arm_keys
 from report_builder.inputs.evidence_schema import BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key
 
 if TYPE_CHECKING:
+    from report_builder.analysis.report import BinaryEffect
     from report_builder.builders.pptx.deck import Deck
 
-POOLED = "all"
-ROLE_RANK = {"intervention": 0, "single": 1, "control": 2}
-
-
-def ordered_arms(study: Study):
-    """Intervention arms first, then single-arm cohorts, then controls: the charts' palette order."""
-    return sorted(study.arms, key=lambda a: ROLE_RANK[a.role])
-
-
-def arm_keys(study: Study, keys) -> list[str]:
-    order = [a.id for a in ordered_arms(study)]
-    return [k for k in order if k in keys] + [k for k in keys if k not in order]
-
-
 def arm_label(deck: "Deck", study: Study, key: str) -> str:
-    if key == POOLED:
-        return deck.label("pooled")
-    return next(a.short_name for a in study.arms if a.id == key)
+    return arms.arm_label(study, key, deck.label("pooled"))
 
 
 def arm_colour(deck: "Deck", study: Study, key: str) -> str:
-    """The same arm colour as the Matplotlib charts: palette in arm order, pooled results muted."""
-    order = [a.id for a in ordered_arms(study)]
-    if key not in order:
-        return deck.colors["muted"]
-    return deck.palette[order.index(key) % len(deck.palette)]
+    """The arm's colour in the Matplotlib charts too (analysis.arms); pooled results muted."""
+    return arms.arm_colour(deck.palette, deck.report.palette_slot(study, key), deck.colors["muted"])
 
 
 @dataclass(frozen=True)
@@ -77,11 +60,31 @@ def binary_arm(deck: "Deck", study: Study, key: str, arm: str, result: BinaryArm
 
 
 def effect_phrase(deck: "Deck", study: Study, key: str, p=None) -> str:
-    """RR, RD and NNT/NNH of a two-arm binary comparison from the model, in the template's words."""
-    effect = deck.report.effect(study, key)
+    """RR, RD and NNT/NNH of each comparison of a binary outcome, from the model, in the template's words;
+    each named by its arms when the study compares more than two."""
+    effects = deck.report.effects_of(study, key)
     p_text = formatting.p_value(p)
-    if effect is None:
+    if not effects:
         return p_text
+    if len(deck.report.comparisons(study)) == 1:
+        return binary_effect(deck, effects[0], p_text)
+    # The reported P value belongs to the outcome, not to one of its comparisons: it comes once, last.
+    named = [deck.say("phrases/comparison", experimental=e.experimental.short_name, reference=e.reference.short_name,
+                      effect=binary_effect(deck, e, "")) for e in effects]
+    return "; ".join(named + ([p_text] if p_text else []))
+
+
+def hazard_ratio_phrase(deck: "Deck", study: Study, outcome: TimeToEventOutcome) -> str:
+    """The reported hazard ratio, named by the arms it compares when the study compares more than two."""
+    text = formatting.hazard_ratio(outcome.hazard_ratio)
+    compared = deck.report.ratio_comparison(study, outcome.id)
+    if compared is None or len(deck.report.comparisons(study)) == 1:
+        return text
+    return deck.say("phrases/comparison", experimental=compared.experimental.short_name,
+                    reference=compared.reference.short_name, effect=text)
+
+
+def binary_effect(deck: "Deck", effect: "BinaryEffect", p_text: str) -> str:
     s = effect.stats
     return deck.say(
         "phrases/binary_effect",
@@ -118,13 +121,13 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
             effect = "; ".join(x for x in (effect, boundary) if x)
             rows.append(ResultRow(deck.plain(outcome.name), arms, effect, source, short, notes, "binary",
                                   outcome.favourable, bool(outcome.conditional_on), outcome.in_summary,
-                                  deck.report.effect(study, outcome.id) is not None))
+                                  bool(deck.report.effects_of(study, outcome.id))))
         elif isinstance(outcome, TimeToEventOutcome):
             arms = tuple(ArmText(k, arm_label(deck, study, k), survival_text(deck, r, outcome.unit))
                          for k, r in ((k, outcome.arms[k]) for k in arm_keys(study, outcome.arms)))
             parts = []
             if outcome.hazard_ratio is not None:
-                parts.append(formatting.hazard_ratio(outcome.hazard_ratio))
+                parts.append(hazard_ratio_phrase(deck, study, outcome))
             boundary = boundary_phrase(deck, study, outcome)
             if boundary:
                 parts.append(boundary)

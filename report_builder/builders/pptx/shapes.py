@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report_builder.builders.pptx.text import (
-    EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, _element, _qn, _sub, paragraph_xml,
-    set_body_properties, write,
+    EMU_PER_INCH, EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, _element, _qn, _sub,
+    paragraph_xml, set_body_properties, write,
 )
 
-EMU_PER_INCH = 914400
 INSIDE_FROM = 60.0  #: percent above which a bar's label goes inside the bar
 
 

@@ -14,6 +14,7 @@ from lxml import etree
 from report_builder.inputs import markup
 from report_builder.inputs.markup import Span
 
+EMU_PER_INCH = 914400  #: English Metric Units, PowerPoint's unit of length
 EMU_PER_PT = 12700
 LINE = 1.2  #: exact line spacing, in font sizes; DejaVu Sans needs 1.164, so nothing is clipped
 WIDTH_SLACK = 0.985  #: measured widths match LibreOffice to the point; keep a hair of room for other renderers
@@ -76,6 +77,11 @@ def para(text: str | Sequence[Span], numbers: Mapping[str, int] | None = None, *
 def labelled(label: str, text: str, numbers: Mapping[str, int], **options) -> Para:
     """"Label: text" with the label bold, the text from the evidence."""
     return Para(plain_spans(label + ": ", bold=True) + spans(text, numbers), **options)
+
+
+def bullets(texts: Iterable[str], numbers: Mapping[str, int], bullet: str = "•") -> list[Para]:
+    """One paragraph per text, with a bullet or, for "1.", its number."""
+    return [para(t, numbers, bullet=bullet, number=i) for i, t in enumerate(texts, 1)]
 
 
 # ------------------------------------------------------------------------------------------ metrics

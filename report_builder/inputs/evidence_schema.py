@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -33,36 +32,10 @@ Interval = tuple[ReportedNumber, ReportedNumber]
 Waivers = dict[CheckName, Text]
 
 
-def _describe_fields(schema: dict[str, Any], model: type[BaseModel]) -> None:
-    """The JSON Schema (`build-report schema`) describes each field with its attribute docstring.
-
-    Pydantic's own use_attribute_docstrings would read the source of every model when this module is
-    imported, which every build paid (about 0.05 s, twice in a split build) for descriptions that only
-    the JSON Schema shows; this reads them when a schema is generated.
-    """
-    documented = _attribute_docstrings(model)
-    for name, field in schema.get("properties", {}).items():
-        if name in documented and "description" not in field:
-            field["description"] = documented[name]
-
-
-@cache
-def _attribute_docstrings(model: type[BaseModel]) -> dict[str, str]:
-    """{field: docstring} for a string literal right below a field's annotation, in the model or a base,
-    read by the same pydantic function its use_attribute_docstrings uses."""
-    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
-
-    found: dict[str, str] = {}
-    for cls in reversed(model.__mro__):  # a subclass's docstring overrides its base's
-        if issubclass(cls, BaseModel) and cls is not BaseModel and "__pydantic_fields__" in cls.__dict__:
-            found.update(extract_docstrings_from_cls(cls, use_inspect=True))
-    return found
-
-
 class Model(BaseModel):
     """Every evidence object: read-only, and unknown keys are errors, never ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, json_schema_extra=_describe_fields,
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True,
                               defer_build=True)
 
 

@@ -8,7 +8,7 @@ from report_builder.builders.pptx.results import (
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
 from report_builder.builders.pptx.slides import bullets
-from report_builder.builders.pptx.text import Box, Para, fit_size, labelled, para, plain_spans
+from report_builder.builders.pptx.text import EMU_PER_INCH, EMU_PER_PT, Box, Para, fit_size, labelled, para, plain_spans
 from report_builder.inputs.evidence_schema import BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 AE_PER_CHART = 5
 CAPTION_PT = 14.0  #: captions are body text too: nothing on a slide below 14 pt outside tables and charts
-EMU_PER_INCH = 914400
 
 
 def studies(deck: "Deck") -> None:
@@ -176,7 +175,7 @@ def picture_slide(deck: "Deck", kind: str, title: str, chart, notes: str, side: 
     picture_box = area
     if caption:
         size = CAPTION_PT
-        height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * 12700)
+        height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * EMU_PER_PT)
         gap = int(0.08 * EMU_PER_INCH)
         picture_box, caption_box = area.split_v(area.height - height - gap, gap)
         add_text(handle.slide, caption_box, caption, size, deck.family, name="Caption")
@@ -328,7 +327,7 @@ def boxed_warning(deck: "Deck") -> None:
     inset = int(0.15 * EMU_PER_INCH)
     inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
     size = fit_size(deck.metrics, paragraphs, inner, 24, 14) or 14
-    height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * 12700) + 2 * inset + int(
+    height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * EMU_PER_PT) + 2 * inset + int(
         0.15 * EMU_PER_INCH)
     box = Box(area.left, area.top, area.width, min(area.height, height))
     text_box = add_text(handle.slide, box, paragraphs, size, deck.family, name="Boxed warning",

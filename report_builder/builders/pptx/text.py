@@ -117,8 +117,9 @@ class Metrics:
             self._words[paragraph.spans] = _words(paragraph)
         return self._words[paragraph.spans]
 
-    def lines(self, paragraph: Para, width_pt: float, size: float) -> int:
-        """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do)."""
+    def lines(self, paragraph: Para, width_pt: float, size: float, remember: bool = True) -> int:
+        """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do).
+        remember=False for a paragraph measured once (the trials of a split would fill the memo)."""
         usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
         size = paragraph.at(size)
         if usable <= size:
@@ -126,7 +127,7 @@ class Metrics:
         count = 1
         x = 0.0
         space = self.width(" ", paragraph.bold, False, size)
-        for word, bold, italic, breaks_after in self.words(paragraph):
+        for word, bold, italic, breaks_after in self.words(paragraph) if remember else _words(paragraph):
             w = self.width(word, bold or paragraph.bold, italic or paragraph.italic, size)
             if x > 0 and x + w > usable:
                 count += 1
@@ -147,12 +148,13 @@ class Metrics:
         return max((p.indent_pt(size) + self.width(word, bold or p.bold, italic or p.italic, p.at(size))
                     for p in paragraphs for word, bold, italic, _ in self.words(p)), default=0.0)
 
-    def height(self, paragraphs: Sequence[Para], width_pt: float, size: float, first: bool = True) -> float:
+    def height(self, paragraphs: Sequence[Para], width_pt: float, size: float, first: bool = True,
+               remember: bool = True) -> float:
         """Height in points of paragraphs stacked in a box of this width."""
         total = 0.0
         for i, p in enumerate(paragraphs):
             line = LINE * p.at(size)
-            total += self.lines(p, width_pt, size) * line
+            total += self.lines(p, width_pt, size, remember) * line
             if i > 0 or not first:
                 total += p.space_before * line
         return total
@@ -300,7 +302,7 @@ def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: fl
     current: list[Span] = []
     for word in words:
         trial = replace(p, spans=tuple(current + [word]))
-        if current and metrics.height([trial], width, size) > height:
+        if current and metrics.height([trial], width, size, remember=False) > height:
             out.append(replace(p, spans=tuple(current)))
             current = [replace(word, text=word.text.lstrip(" "))]
             p = replace(p, bullet=None if p.bullet and not p.bullet.endswith(".") else p.bullet)

@@ -7,9 +7,12 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from report_builder.output.writer import OutputSet, write_outputs
+
+if TYPE_CHECKING:
+    from report_builder.theme.search_path import TemplateFolder
 
 MANIFEST = "manifest.json"
 CHART_DIR = "charts"
@@ -32,13 +35,13 @@ class BuildResult:
 
 
 # ------------------------------------------------------------------------------ incremental builds
-def input_fingerprint(evidence_path: Path, template_spec: str) -> str:
+def input_fingerprint(evidence_path: Path, chain: tuple[TemplateFolder, ...]) -> str:
     """A hash of everything that affects the outputs, computed without importing any renderer.
 
-    Evidence bytes, every file of every template on the search path, report_builder's own code and
-    the versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
+    Evidence bytes, every file of every template on the search path (chain: template_chain()),
+    report_builder's own code and the versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
     """
-    from report_builder.theme.search_path import search_path, template_files
+    from report_builder.theme.search_path import template_files
 
     digest = hashlib.sha256()
 
@@ -46,7 +49,7 @@ def input_fingerprint(evidence_path: Path, template_spec: str) -> str:
         digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
 
     add("evidence", evidence_path.read_bytes())
-    folders = search_path(template_spec)
+    folders = tuple(link.folder for link in chain)
     for folder in folders:
         for path in template_files((folder,)):
             add(f"template:{len(folders)}:{path.relative_to(folder)}", path.read_bytes())
@@ -96,10 +99,13 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         from report_builder.analysis.report import load_report
 
         load_report(evidence_path)  # raises "no such file" / "is a folder" / "too big" before the fingerprint reads it
+    from report_builder.theme.search_path import template_chain
+
+    chain = template_chain(template_spec)  # walked once: the fingerprint hashes its folders, load_template reads it
     previous = read_manifest(out_dir)
     fingerprint = None
     if previous and not force:  # with no earlier build (or --force) there is nothing to compare: hash while loading
-        fingerprint = input_fingerprint(evidence_path, template_spec)
+        fingerprint = input_fingerprint(evidence_path, chain)
         if is_up_to_date(out_dir, fingerprint, previous):
             return BuildResult(evidence_path, out_dir, "up to date")
 
@@ -113,10 +119,10 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
             from report_builder.analysis.report import load_report
             from report_builder.theme.template import load_template
 
-            return load_template(template_spec), load_report(evidence_path)  # template errors first, as below
+            return load_template(chain), load_report(evidence_path)  # template errors first, as below
 
         with Forked(load) as loading:
-            fingerprint = fingerprint or input_fingerprint(evidence_path, template_spec)
+            fingerprint = fingerprint or input_fingerprint(evidence_path, chain)
             _import_chart_libraries()
             import report_builder.analysis.report  # noqa: F401 - what unpickling the two needs, imported while they load
             import report_builder.theme.template  # noqa: F401
@@ -126,8 +132,8 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         from report_builder.analysis.report import load_report
         from report_builder.theme.template import load_template
 
-        fingerprint = fingerprint or input_fingerprint(evidence_path, template_spec)
-        template = load_template(template_spec)
+        fingerprint = fingerprint or input_fingerprint(evidence_path, chain)
+        template = load_template(chain)
         report = load_report(evidence_path)
     cache = {} if force else _chart_cache(out_dir, previous)  # --force redraws every chart too
     charts, documents = render_documents(report, template, cache, split=split)

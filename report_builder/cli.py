@@ -220,13 +220,14 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", jobs: int) -> int:
     from report_builder.theme.search_path import search_path
 
     watched = {Path(p).resolve() for p in args.evidence}
-    roots = {p.parent for p in watched} | set(search_path(args.template))
+    folders = search_path(args.template)  # the folders being watched; resolved again by each rebuild
+    roots = {p.parent for p in watched} | set(folders)
     print(f"watching {len(watched)} evidence file(s) and template '{args.template}'; press Ctrl-C to stop",
           file=sys.stderr)
     try:
         for changes in watch(*sorted(roots), debounce=300, raise_interrupt=False):
             changed = {Path(path).resolve() for _, path in changes}
-            if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
+            if not any(p in watched or any(p.is_relative_to(r) for r in folders) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
             build_many(list(args.evidence), args.out, args.template, jobs=jobs, on_result=reporter.result)
             gc.collect()  # one process rebuilds for hours: free each build's cycles (see pipeline._collect_garbage)

@@ -37,16 +37,16 @@ def cache_root() -> Path | None:
     return Path(base) / "report_builder"
 
 
-def bytecode_cache() -> FileSystemBytecodeCache | None:
+def bytecode_cache(sandbox_source: Path) -> FileSystemBytecodeCache | None:
     """A Jinja bytecode cache in a folder only this user can write, or None (compile every time).
 
     Compiled templates are code that runs in the build: a folder that someone else owns or may write
-    to is not used.
+    to is not used. sandbox_source is the module that configures the sandbox (theme/template.py).
     """
     root = cache_root()
     if root is None or not hasattr(os, "getuid"):  # no owner to check (not POSIX): compile every time
         return None
-    folder = root / f"jinja-{_compiler_identity()}"
+    folder = root / f"jinja-{_compiler_identity(sandbox_source)}"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = folder.lstat()
@@ -57,15 +57,13 @@ def bytecode_cache() -> FileSystemBytecodeCache | None:
     return _QuietBytecodeCache(str(folder))
 
 
-def _compiler_identity() -> str:
-    """What compiled code depends on: Jinja's and Python's versions, and how templates.py configures the
-    sandbox (its intercepted operators change the generated code), so a change to any starts afresh."""
+def _compiler_identity(sandbox_source: Path) -> str:
+    """What compiled code depends on: Jinja's and Python's versions, and how the sandbox is configured
+    (its intercepted operators change the generated code), so a change to any starts afresh."""
     import jinja2
 
-    from report_builder.theme import template as templates
-
     digest = hashlib.sha256(f"{jinja2.__version__}|{sys.version}".encode())
-    digest.update(Path(templates.__file__).read_bytes())
+    digest.update(sandbox_source.read_bytes())
     return digest.hexdigest()[:16]
 
 

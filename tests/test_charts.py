@@ -180,8 +180,9 @@ def test_forest_favours_labels_are_honest_per_row(charts):
     for hr in ("pfs", "os", "os_final"):
         assert (rows[hr]["favours_below_1"], rows[hr]["favours_above_1"]) == ("InO", "SoC")
         assert rows[hr]["favours"] == "InO"
-    assert [(p["favours_below_1"], p["favours_above_1"], p["rows"]) for p in chart.data["panels"]] == [
-        ("SoC", "InO", ["crcri"]), ("InO", "SoC", ["pfs", "os", "os_final"])]
+    outcomes = [r["outcome"] for r in chart.data["rows"]]  # a panel lists its rows by position
+    assert [(p["favours_below_1"], p["favours_above_1"], [outcomes[i] for i in p["rows"]])
+            for p in chart.data["panels"]] == [("SoC", "InO", ["crcri"]), ("InO", "SoC", ["pfs", "os", "os_final"])]
 
 
 def test_forest_skips_response_conditional_and_count_free_outcomes(charts):
@@ -279,7 +280,7 @@ def test_an_arm_the_source_does_not_report_says_not_reported(write_evidence, tem
         "          ino: {events: 18, total: 79, percent: 23}\n          soc: {reported: false}\n", 1)
     report = load_report(write_evidence(text))
     study = report.evidence.study("inovate")
-    plan = plan_adverse_events(report, study, make_style(template, report))
+    [plan] = plan_adverse_events(report, study, make_style(template, report))
     assert "VOD/SOS in patients who went on to HSCT, any grade: InO 18/79 (23%) vs SoC not reported" in plan.alt_text
 
 

@@ -186,6 +186,14 @@ def test_reopens_and_is_byte_identical(deck_bytes, report, charts, template):
                    if info.filename not in stored)
         core = archive.read("docProps/core.xml").decode()
         presentation = archive.read("ppt/presentation.xml").decode()
+        # The native charts' data workbooks state the evidence date, not the build clock, inside and out.
+        workbooks = [name for name in archive.namelist() if re.fullmatch(r"ppt/embeddings/.+\.xlsx", name)]
+        assert workbooks
+        for name in workbooks:
+            with zipfile.ZipFile(io.BytesIO(archive.read(name))) as workbook:
+                assert {info.date_time for info in workbook.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+                stamps = re.findall(rb"<dcterms:(?:created|modified)[^>]*>([^<]*)<", workbook.read("docProps/core.xml"))
+                assert stamps == [b"2026-11-30T00:00:00Z"] * 2
     assert "2026-11-30T00:00:00Z" in core  # meta.date of the evidence file
     # The notes master is listed, not only related (readers such as Keynote need both for the speaker notes).
     assert re.search(r"</p:sldMasterIdLst><p:notesMasterIdLst><p:notesMasterId r:id=", presentation) and "<cp:revision>1</cp:revision>" in core
@@ -221,122 +229,53 @@ def test_no_dangling_relationships(deck_bytes):
     assert dangling(deck_bytes) == []
 
 
-# ------------------------------------------------------------------------------------------ speed-ups
-def fresh_width(metrics, text: str, bold: bool, italic: bool, size: float) -> float:
-    """Metrics.width without its memo: the font asked every time."""
-    style = {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bold_italic"}
-    try:
-        return metrics._fonts[style[bold, italic]].getlength(text) * size / 200
-    except (OSError, RuntimeError, ValueError):
-        return len(text) * 0.7 * size
+# ------------------------------------------------------------------------------------------ text fitting
+def regular_font(template):
+    """The theme's regular face as the deck measures it (200 px, basic layout), to work out expectations."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(template.theme.fonts["regular"]), 200, layout_engine=ImageFont.Layout.BASIC)
 
 
-def fresh_lines(metrics, paragraph, width_pt: float, size: float) -> int:
-    """Metrics.lines as it was before its memos: every word split and measured afresh."""
-    import math
+def test_lines_wrap_greedily_at_the_measured_word_widths(template):
+    from report_builder.builders.pptx.text import WIDTH_SLACK, Metrics, Para, plain_spans
 
-    from report_builder.builders.pptx.text import WIDTH_SLACK, _words
-
-    usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
-    size = paragraph.at(size)
-    if usable <= size:
-        return 10_000
-    count, x = 1, 0.0
-    space = fresh_width(metrics, " ", paragraph.bold, False, size)
-    for word, bold, italic, breaks_after in _words(paragraph):
-        w = fresh_width(metrics, word, bold or paragraph.bold, italic or paragraph.italic, size)
-        if x > 0 and x + w > usable:
-            count, x = count + 1, 0.0
-        if w > usable:
-            count += math.ceil(w / usable) - 1
-            w = w % usable
-        x += w
-        if breaks_after == "space":
-            x += space
-        elif breaks_after == "newline":
-            count, x = count + 1, 0.0
-    return count
-
-
-def fresh_widest_word(metrics, paragraphs, size: float) -> float:
-    """Metrics.widest_word measuring every word (it now measures the longest of each paragraph only)."""
-    from report_builder.builders.pptx.text import _words
-
-    widest = 0.0
-    for p in paragraphs:
-        for word, bold, italic, _ in _words(p):
-            widest = max(widest, p.indent_pt(size) + fresh_width(metrics, word, bold or p.bold, italic or p.italic,
-                                                                  p.at(size)))
-    return widest
-
-
-def test_memoized_measurement_matches_measuring_afresh(report, template):
-    """The deck's measurements are memoized per build and take shortcuts (only the longest word of a paragraph
-    can be its widest; a table's word check stops at the first size that fits; a table far taller than the
-    slide is not measured to its end): every answer must be the one measuring everything afresh gives."""
-    from report_builder.builders.pptx.shapes import Cell, _fits, _sizes, row_heights, whole_word_sizes, words_fit
-    from report_builder.builders.pptx.text import Metrics, Para, para, plain_spans
-
-    ev, numbers = report.evidence, report.reference_numbers
-    texts = [*ev.background, *ev.mechanism, *ev.bottom_line, *ev.learning_objectives,
-             "CD22-positive B-cell precursor ALL", "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3,
-             "two\nlines and a very-long-hyphenated-compound word"]
-    paragraphs = []
-    for i, text in enumerate(texts):
-        paragraphs += [para(text, numbers), para(text, numbers, bullet="1.", number=i + 1, bold=True),
-                       para(text, numbers, bullet="•", level=1, scale=0.85, italic=True),
-                       Para(plain_spans(text), bullet="A.", number=i + 1, scale=0.8, floor=14)]
     metrics = Metrics(template.theme.fonts)
-    for _ in range(2):  # the second round answers from the memos
-        for size in (11.0, 13.5, 18.0, 24.0):
-            for width in (60.0, 170.0, 480.0):
-                for p in paragraphs:
-                    assert metrics.lines(p, width, size) == fresh_lines(metrics, p, width, size)
-            assert metrics.widest_word(paragraphs, size) == fresh_widest_word(metrics, paragraphs, size)
-            for p in paragraphs:
-                assert metrics.widest_word([p], size) == fresh_widest_word(metrics, [p], size)
-    cells = [p for p in paragraphs if "Pneumono" not in p.spans[0].text]  # a word no column takes whole
-    rows = [[Cell((a,)), Cell((b, c))] for a, b, c in zip(cells, cells[1:], cells[2:])]
-    sizes = _sizes(18, 11)
-    fitting = []
-    for widths in ([1_800_000, 1_800_000], [2_000_000, 2_000_000], [2_300_000, 2_300_000], [4_000_000, 900_000]):
-        fitting.append([s for s in sizes if words_fit(metrics, rows, widths, s)])
-        assert whole_word_sizes(metrics, rows, widths, sizes) == fitting[-1]
-        for size in sizes:
-            for height in (50.0, 400.0, 22_000.0, 50_000.0):
-                assert _fits(metrics, rows, widths, size, height) == (sum(row_heights(metrics, rows, widths, size))
-                                                                       <= height)
-    assert [] in fitting and any(0 < len(f) < len(sizes) for f in fitting)  # the shortcut was put to the test
+    font = regular_font(template)
+    word, space = (font.getlength(t) * 20 / 200 for t in ("evidence", " "))  # points, at 20 pt
+    ten = Para(plain_spans(" ".join(["evidence"] * 10)))
+    for per_line, lines in ((3, 4), (4, 3), (10, 1)):
+        width = (per_line * word + (per_line - 1) * space + space / 2) / WIDTH_SLACK  # room for per_line, not more
+        assert metrics.lines(ten, width, 20) == lines
+    assert metrics.lines(Para(plain_spans("evidence\nevidence")), 1000, 20) == 2  # a newline starts a line
+    # A word wider than the line is broken by characters: two and a half line widths take three lines.
+    long_word = "Pneumonoultramicroscopicsilicovolcanoconiosis"
+    assert metrics.lines(Para(plain_spans(long_word)), font.getlength(long_word) * 20 / 200 / 2.5 / WIDTH_SLACK,
+                         20) == 3
+    # Renderers break after a hyphen between letters: "CD22-" and "positive" on lines of their own.
+    hyphenated = Para(plain_spans("CD22-positive"))
+    width = max(font.getlength("CD22-"), font.getlength("positive")) * 20 / 200 / WIDTH_SLACK + 0.5
+    assert metrics.lines(hyphenated, width, 20) == 2
+    # Bold text is measured with the bold face: wider than regular.
+    text = "Relapsed or refractory disease"
+    fits_regular = (font.getlength(text) * 20 / 200 + 1) / WIDTH_SLACK
+    assert metrics.lines(Para(plain_spans(text)), fits_regular, 20) == 1
+    assert metrics.lines(Para(plain_spans(text), bold=True), fits_regular, 20) == 2
 
 
-def test_indexed_part_names_match_python_pptx(report, charts, template):
-    """DeckPackage names new parts and finds images to reuse from an index instead of walking the package: after
-    a whole deck, and after a slide is taken out again, its answers must be python-pptx's."""
-    from pptx.package import Package
+def test_a_table_takes_the_largest_size_at_which_every_word_fits_its_column(template):
+    from report_builder.builders.pptx.shapes import Cell, paginate_rows
+    from report_builder.builders.pptx.text import EMU_PER_PT, TABLE_MARGIN_X_PT, Box, Metrics, Para, plain_spans
 
-    from report_builder.builders.pptx.deck import Deck
-    from report_builder.builders.pptx.slides import register
-
-    deck = Deck(report, charts, template)
-    for kind in template.deck_slides:
-        register()[kind](deck)
-    package = deck.prs.part.package
-
-    def same_answers() -> None:
-        for tmpl in ("/ppt/notesSlides/notesSlide%d.xml", "/ppt/charts/chart%d.xml",
-                     "/ppt/embeddings/Microsoft_Excel_Sheet%d.xlsx", "/ppt/theme/theme%d.xml"):
-            assert package.free_partname(tmpl) == Package.next_partname(package, tmpl)
-        assert package.free_image_partname("png") == Package.next_image_partname(package, "png")
-        for chart in charts.of_kind("forest"):
-            walked = Package.get_or_add_image_part(package, io.BytesIO(chart.png))
-            assert package.get_or_add_image_part(io.BytesIO(chart.png)) is walked
-
-    assert package.free_partname("/ppt/notesSlides/notesSlide%d.xml").idx == len(deck.prs.slides) + 1
-    same_answers()
-    handle = deck.new_slide("background", "content", "Taken out again")
-    deck.finish(handle, "notes")
-    deck.discard(handle)
-    same_answers()
+    metrics = Metrics(template.theme.fonts)
+    font = regular_font(template)
+    # The first column has room for "Source" whole at 14 pt, not at 14.5 pt.
+    room = (font.getlength("Source") * 14.25 / 200) / 0.985 + 2 * TABLE_MARGIN_X_PT
+    widths = [int(room * EMU_PER_PT), 3_000_000]
+    header = [Cell((Para(plain_spans("Source")),)), Cell((Para(plain_spans("Effect")),))]
+    rows = [[Cell((Para(plain_spans("[2]")),)), Cell((Para(plain_spans("HR 0.77")),))]]
+    size, pages = paginate_rows(metrics, header, rows, widths, Box(0, 0, sum(widths), 5_000_000), 18, 11)
+    assert size == 14 and pages == [rows]
 
 
 def master_with_sample_slide(template, tmp_path: Path, suffix: str) -> Path:

@@ -62,6 +62,68 @@ def test_bang_resolves_down_a_three_level_chain(tmp_path):
     assert template.text("pdf/titles/bottom_line") == "Bottom line for Northbridge prescribers"
 
 
+def test_bang_builds_on_each_parents_version_down_three_levels(tmp_path):
+    """institution -> northbridge -> default, each file extending the next one down with "!"."""
+    make_template(tmp_path, "extends: northbridge\n", {"wording/deck/notes/bottom_line.j2": (
+        '{% extends "!wording/deck/notes/bottom_line.j2" %}{% block numbers %}Ours: {{ teaching_points[0] }}{% endblock %}')})
+    template = load_template(str(tmp_path / "t"))
+    assert [p.name for p in template.search_path] == ["t", "northbridge", "default"]
+    notes = template.text("deck/notes/bottom_line", paragraphs=["P1"], teaching_points=["T1"])
+    assert "Ours: T1" in notes  # this institution's block
+    assert "Pitfalls worth repeating" not in notes  # ... in place of the default's
+    assert "transplant team" in notes  # Northbridge's block
+    assert "Teaching points:" in notes and "- P1" in notes  # the default's block under both
+
+
+def test_bang_works_for_include_too(tmp_path):
+    make_template(tmp_path, "extends: default\n", {"wording/pdf/titles/bottom_line.j2": (
+        'Ours, after {% include "!wording/pdf/titles/bottom_line.j2" %}')})
+    default = load_template("default").text("pdf/titles/bottom_line")
+    assert load_template(str(tmp_path / "t")).text("pdf/titles/bottom_line") == f"Ours, after {default}"
+
+
+def test_a_quoted_text_starting_with_bang_is_just_text(tmp_path):
+    make_template(tmp_path, "extends: default\n", {"wording/pdf/titles/bottom_line.j2": (
+        "{{ \"!Important\" }} {{ '!x' ~ \"!y\" }} {% set note = '!wording/pdf/titles/bottom_line.j2' %}{{ note }}")})
+    assert (load_template(str(tmp_path / "t")).text("pdf/titles/bottom_line")
+            == "!Important !x!y !wording/pdf/titles/bottom_line.j2")
+
+
+def test_bang_with_no_parent_version_is_a_located_error(tmp_path):
+    folder = make_template(tmp_path, "extends: default\n", {"wording/pdf/titles/only_here.j2": (
+        'Title\n{% extends "!wording/pdf/titles/only_here.j2" %}')})
+    with pytest.raises(TemplateError) as caught:
+        load_template(str(folder)).text("pdf/titles/only_here")
+    message = str(caught.value)
+    assert f"{folder / 'wording/pdf/titles/only_here.j2'}:2: no wording file '!wording/pdf/titles/only_here.j2'" in message
+    assert "no folder after" in message
+
+
+def test_bang_in_the_last_folder_of_the_search_path_is_a_located_error(tmp_path):
+    from report_builder.theme.wording import render, wording_environment
+
+    first, last = tmp_path / "first", tmp_path / "last"
+    for folder in (first, last):
+        (folder / "wording").mkdir(parents=True)
+        (folder / "wording" / "x.j2").write_text('{% extends "!wording/x.j2" %}\n')
+    with pytest.raises(TemplateError) as caught:
+        render(wording_environment((first, last)), "wording/x.j2", {}, "t")
+    assert f"{last / 'wording' / 'x.j2'}:1: no wording file '!wording/x.j2'" in str(caught.value)
+
+
+@pytest.mark.parametrize("chain,fragment", [
+    ({"a": "extends: ../b\n", "b": "extends: ../a\n"}, "loops back to a"),
+    ({f"t{i}": f"extends: ../t{i + 1}\n" for i in range(12)} | {"t12": "extends: default\n"}, "chain deeper than 10"),
+])
+def test_an_extends_chain_that_loops_or_runs_too_deep_is_a_located_error(tmp_path, chain, fragment):
+    for name, text in chain.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "template.yaml").write_text(text)
+    first = tmp_path / next(iter(chain))
+    with pytest.raises(TemplateError, match=r"template\.yaml:1:10: extends: " + fragment):
+        load_template(str(first))
+
+
 def test_northbridge_pdf_is_that_institutions(northbridge_build):
     require_tool("pdffonts")
     pdf = northbridge_build / f"{STEM}.pdf"
@@ -222,61 +284,3 @@ def test_example_master_generator_is_reproducible():
 
     committed = (ROOT / "templates" / "northbridge" / "northbridge-master.potx").read_bytes()
     assert build_example_master() == committed
-
-
-# ------------------------------------------------------------------------------------------ compiled wording
-def _generated(monkeypatch) -> list[str]:
-    """Names of the templates Jinja compiles from source from now on (a cached one is loaded, not compiled)."""
-    from jinja2 import Environment
-
-    compiled: list[str] = []
-    real = Environment._generate
-
-    def counting(self, source, name, filename, defer_init=False):
-        compiled.append(name)
-        return real(self, source, name, filename, defer_init)
-
-    monkeypatch.setattr(Environment, "_generate", counting)
-    return compiled
-
-
-def test_compiled_wording_is_kept_and_reused(tmp_path, monkeypatch):
-    monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "cache"))
-    compiled = _generated(monkeypatch)
-    first = load_template("default").text("pdf/titles/bottom_line")
-    assert compiled == ["wording/pdf/titles/bottom_line.j2"]
-    assert list((tmp_path / "cache").glob("jinja-*/__jinja2_*.cache"))
-    assert load_template("default").text("pdf/titles/bottom_line") == first  # a new template: loaded from the cache
-    assert compiled == ["wording/pdf/titles/bottom_line.j2"]
-
-
-def test_an_edited_wording_file_is_compiled_again(tmp_path, monkeypatch):
-    monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "cache"))
-    wording = "wording/pdf/titles/bottom_line.j2"
-    folder = make_template(tmp_path, "extends: default\n", {wording: "Before"})
-    assert load_template(str(folder)).text("pdf/titles/bottom_line") == "Before"
-    (folder / wording).write_text("After")
-    assert load_template(str(folder)).text("pdf/titles/bottom_line") == "After"
-
-
-@pytest.mark.parametrize("setting", ["", "file", "shared"])
-def test_no_cache_when_turned_off_unusable_or_writable_by_others(tmp_path, monkeypatch, setting):
-    """Empty: turned off. A file where the folder should be: compile as usual. A folder others may write
-    to: not used, since what it holds would run in the build."""
-    from report_builder.compiled_wording import bytecode_cache
-
-    if setting == "file":
-        (tmp_path / "file").write_text("not a folder")
-        monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "file"))
-    elif setting == "shared":
-        (tmp_path / "shared").mkdir()
-        monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "shared"))
-        bytecode_cache()
-        for folder in (tmp_path / "shared").glob("jinja-*"):
-            folder.chmod(0o777)
-    else:
-        monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", "")
-    assert bytecode_cache() is None
-    compiled = _generated(monkeypatch)
-    assert load_template("default").text("pdf/titles/bottom_line")
-    assert compiled == ["wording/pdf/titles/bottom_line.j2"]

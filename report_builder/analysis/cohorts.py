@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from report_builder.inputs.evidence_schema import Evidence, Extends, Study
-
-POOLED = "all"
+from report_builder.inputs.evidence_schema import POOLED, Evidence, Extends, Study
 
 
 @dataclass(frozen=True)

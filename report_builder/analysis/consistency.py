@@ -10,9 +10,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from report_builder.errors import Problem
+from report_builder.analysis.arms import ratio_comparison
 from report_builder.inputs.evidence import Waiver
 from report_builder.inputs.numbers import ReportedNumber
 from report_builder.inputs.evidence_schema import (
+    POOLED,
     BinaryArmResult,
     BinaryOutcome,
     Evidence,
@@ -24,7 +26,6 @@ from report_builder.analysis.stats import Proportion
 
 CITATION = re.compile(r"\[(@[^\]]+)\]")
 CITATION_KEY = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.-]*)")
-POOLED = "all"
 
 
 def cited_keys(text: str) -> list[str]:
@@ -199,14 +200,15 @@ class _Checker:
         if not hr.ci[0] <= hr.estimate <= hr.ci[1]:
             self.error(hpath + ("ci",), f"CI {hr.ci[0].text}-{hr.ci[1].text} does not contain the hazard ratio "
                                        f"{hr.estimate.text}")
-        pair = hr.compares or _default_pair(study)
-        if pair is None:
-            self.error(hpath, "say which arms the hazard ratio compares: compares: [experimental, reference]")
-            return
-        for arm in pair:
+        for arm in hr.compares or ():
             if arm not in arm_ids:
                 self.error(hpath + ("compares",), self._unknown("arm", arm, arm_ids))
                 return
+        compared = ratio_comparison(study, hr.compares)
+        if compared is None:
+            self.error(hpath, "say which arms the hazard ratio compares: compares: [experimental, reference]")
+            return
+        pair = compared.arm_ids
         exp, ref = (outcome.arms.get(a) for a in pair)
         if exp and ref and exp.median is not None and ref.median is not None and hr.estimate != 1:
             if (hr.estimate < 1) != (exp.median > ref.median) and exp.median != ref.median:
@@ -266,14 +268,6 @@ class _Checker:
         return f"unknown {what} '{name}'{hint}"
 
 
-def _default_pair(study: Study) -> tuple[str, str] | None:
-    interventions = [a.id for a in study.arms if a.role == "intervention"]
-    controls = [a.id for a in study.arms if a.role == "control"]
-    if len(interventions) == 1 and len(controls) == 1:
-        return interventions[0], controls[0]
-    return None
-
-
 def _walk(value: Any, path: PathKey, key: str | None = None) -> Iterator[tuple[PathKey, str | None, Any]]:
     """Every field of the model tree with its path; yields (path, field name, value)."""
     if isinstance(value, BaseModel):
@@ -298,8 +292,3 @@ def check_consistency(evidence: Evidence, source_map: SourceMap, proportions: Ma
     checker.run()
     checker.findings.sort(key=lambda p: (p.line or 0, p.column or 0))
     return checker.findings, checker.waivers
-
-
-def default_pair(study: Study) -> tuple[str, str] | None:
-    """The (intervention, control) arm ids of a two-arm comparative study, else None."""
-    return _default_pair(study)

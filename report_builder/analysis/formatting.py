@@ -1,6 +1,7 @@
 """How figures are written in every output: reported numbers as published, derived ones at fixed precision."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 DASH = "–"  # en dash for ranges
 GRADE_LABELS = {"any": "any grade", "1-2": "grade 1–2", "3-4": "grade 3–4", ">=3": "grade ≥3", "5": "grade 5"}
 UNIT_LABELS = {"mg/m2": "mg/m²", "µg/m2": "µg/m²", "mg/kg": "mg/kg", "mg": "mg", "µg/kg": "µg/kg"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  #: English, whatever the machine's locale: the same input gives the same output
 
 
 def number(value: ReportedNumber | float | int) -> str:
@@ -147,3 +150,13 @@ def number_needed_values(nn: NumberNeeded, label: str, level: float = 0.95) -> d
 
 def _two(value: float) -> str:
     return "∞" if value == float("inf") else f"{value:.2f}"
+
+
+def long_date(date: dt.date) -> str:
+    """"21 April 2017": dates in running text."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def short_date(date: dt.date) -> str:
+    """"21 Apr 2017": dates in charts, where space is short."""
+    return f"{date.day} {MONTHS[date.month - 1][:3]} {date.year}"

@@ -8,12 +8,17 @@ from pathlib import Path
 from types import MappingProxyType
 
 from report_builder.errors import EvidenceError, Problem, summarise
-from report_builder.analysis.consistency import check_consistency, default_pair
+from report_builder.analysis import arms
+from report_builder.analysis.arms import Comparison
+from report_builder.analysis.consistency import check_consistency
 from report_builder.inputs.evidence import LoadedEvidence, Waiver, load_evidence
-from report_builder.inputs.evidence_schema import Arm, BinaryArmResult, BinaryOutcome, Evidence, Study
+from report_builder.inputs.evidence_schema import (
+    Arm, BinaryArmResult, BinaryOutcome, Evidence, Study, TimeToEventOutcome,
+)
 from report_builder.inputs.yaml_reader import PathKey, SourceMap, dotted
 from report_builder.analysis.stats import (
-    NumberNeeded, boundary_on_side_of_p, Proportion, TwoArmComparison, compare_proportions, exact_proportion, number_needed_to_treat,
+    NumberNeeded, Proportion, TwoArmComparison, boundary_on_side_of_p, compare_proportions, exact_proportion,
+    number_needed_to_treat,
 )
 
 
@@ -25,6 +30,10 @@ class BinaryEffect:
     reference: Arm
     stats: TwoArmComparison
     favourable: str  #: "higher" when more events is good (response), "lower" when bad (toxicity)
+
+    @property
+    def comparison(self) -> Comparison:
+        return Comparison(self.experimental, self.reference)
 
     @property
     def favours_experimental(self) -> bool:
@@ -52,12 +61,19 @@ class Report:
     source: Path
     evidence: Evidence
     source_map: SourceMap
-    proportions: Mapping[tuple[str, str, str], Proportion]  #: (study, outcome id or "ae:N", arm) -> exact CI
-    effects: Mapping[tuple[str, str], BinaryEffect]  #: (study, outcome id or "ae:N") -> comparison
+    #: (study, outcome id, "ae:N" or "<outcome>:all" (all_in_base_key), arm) -> exact CI
+    proportions: Mapping[tuple[str, str, str], Proportion]
+    #: (study, outcome id, "ae:N" or "<outcome>:all", experimental arm) -> the derived effect of that arm's comparison
+    effects: Mapping[tuple[str, str, str], BinaryEffect]
     significance: Mapping[tuple[str, str], bool | None]  #: p below the prespecified boundary?
     warnings: tuple[Problem, ...]
     waivers: tuple[Waiver, ...]
     reference_numbers: Mapping[str, int] = field(default_factory=dict)  #: reference id -> [n]
+    #: study -> its comparisons (analysis.arms.comparisons): which arms are compared, decided once
+    compared: Mapping[str, tuple[Comparison, ...]] = field(default_factory=dict)
+    #: (study, time-to-event outcome) -> the comparison its reported hazard ratio belongs to
+    ratio_comparisons: Mapping[tuple[str, str], Comparison] = field(default_factory=dict)
+    palette_slots: Mapping[tuple[str, str], int] = field(default_factory=dict)  #: (study, arm) -> colour slot
 
     @property
     def stem(self) -> str:
@@ -72,8 +88,35 @@ class Report:
     def proportion(self, study: Study | str, key: str, arm: str) -> Proportion | None:
         return self.proportions.get((_sid(study), key, arm))
 
-    def effect(self, study: Study | str, key: str) -> BinaryEffect | None:
-        return self.effects.get((_sid(study), key))
+    def comparisons(self, study: Study | str) -> tuple[Comparison, ...]:
+        """The study's comparisons, experimental arm against reference arm: empty for a single-arm study."""
+        return self.compared.get(_sid(study), ())
+
+    def effect(self, study: Study | str, key: str, experimental: str | None = None) -> BinaryEffect | None:
+        """The derived effect of the comparison whose experimental arm is `experimental`, or None when
+        the counts do not allow one. Without an arm, the study must have exactly one comparison."""
+        if experimental is None:
+            found = self.comparisons(study)
+            if len(found) > 1:
+                raise ValueError(f"study '{_sid(study)}' has {len(found)} comparisons: name the experimental arm")
+            if not found:
+                return None
+            experimental = found[0].experimental.id
+        return self.effects.get((_sid(study), key, experimental))
+
+    def effects_of(self, study: Study | str, key: str) -> tuple[BinaryEffect, ...]:
+        """The derived effects of an outcome or adverse event, one per comparison that has them, in comparison order."""
+        found = (self.effects.get((_sid(study), key, c.experimental.id)) for c in self.comparisons(study))
+        return tuple(e for e in found if e is not None)
+
+    def ratio_comparison(self, study: Study | str, outcome_id: str) -> Comparison | None:
+        """The arms a time-to-event outcome's hazard ratio compares (its `compares`, else the study's only
+        comparison); None when it has no hazard ratio."""
+        return self.ratio_comparisons.get((_sid(study), outcome_id))
+
+    def palette_slot(self, study: Study | str, key: str) -> int | None:
+        """The arm's chart colour slot (see analysis.arms.palette_slots); None for pooled results."""
+        return self.palette_slots.get((_sid(study), key))
 
     def crossed_boundary(self, study: Study | str, outcome_id: str) -> bool | None:
         return self.significance.get((_sid(study), outcome_id))
@@ -102,8 +145,10 @@ def analyse(loaded: LoadedEvidence) -> Report:
     evidence = loaded.evidence
     by_path: dict[PathKey, Proportion] = {}
     proportions: dict[tuple[str, str, str], Proportion] = {}
-    effects: dict[tuple[str, str], BinaryEffect] = {}
+    effects: dict[tuple[str, str, str], BinaryEffect] = {}
     significance: dict[tuple[str, str], bool | None] = {}
+    compared = {study.id: arms.comparisons(study) for study in evidence.studies}
+    ratio_comparisons: dict[tuple[str, str], Comparison] = {}
     for i, study in enumerate(evidence.studies):
         rows: list[tuple[PathKey, str, dict[str, BinaryArmResult], str | None]] = []
         for k, outcome in enumerate(study.outcomes):
@@ -111,15 +156,18 @@ def analyse(loaded: LoadedEvidence) -> Report:
                 # Conditional on response, arms are no longer randomized groups: no RR or NNT for them.
                 favourable = None if outcome.conditional_on else outcome.favourable
                 rows.append((("studies", i, "outcomes", k), outcome.id, outcome.arms, favourable))
+            elif isinstance(outcome, TimeToEventOutcome) and outcome.hazard_ratio is not None:
+                ratio = arms.ratio_comparison(study, outcome.hazard_ratio.compares)
+                if ratio is not None:
+                    ratio_comparisons[(study.id, outcome.id)] = ratio
             if outcome.p is not None and outcome.p_boundary is not None:
                 boundary = boundary_on_side_of_p(Decimal(outcome.p_boundary.text), outcome.p_boundary_sided,
                                                  outcome.p_sided)
                 significance[(study.id, outcome.id)] = outcome.p.below(float(boundary))
         for k, event in enumerate(study.adverse_events):
             rows.append((("studies", i, "adverse_events", k), ae_key(k), event.arms, "lower"))
-        pair = default_pair(study)
-        for path, key, arms, favourable in rows:
-            for arm_id, result in arms.items():
+        for path, key, results, favourable in rows:
+            for arm_id, result in results.items():
                 if result.events is not None and result.total is not None:
                     level = float(result.ci_level) / 100
                     prop = exact_proportion(result.events, result.total, level)
@@ -127,12 +175,10 @@ def analyse(loaded: LoadedEvidence) -> Report:
                     proportions[(study.id, key, arm_id)] = (
                         prop if level == 0.95 else exact_proportion(result.events, result.total)
                     )
-            if favourable and pair and all((study.id, key, a) in proportions for a in pair):
-                exp_arm, ref_arm = (next(a for a in study.arms if a.id == x) for x in pair)
-                stats = compare_proportions(proportions[(study.id, key, pair[0])], proportions[(study.id, key, pair[1])])
-                effects[(study.id, key)] = BinaryEffect(exp_arm, ref_arm, stats, favourable)
+            if favourable:
+                _compare(study, key, favourable, compared[study.id], proportions, effects)
         for outcome in study.outcomes:
-            _all_in_base(study, outcome, pair, proportions, effects)
+            _all_in_base(study, outcome, compared[study.id], proportions, effects)
     findings, waivers = check_consistency(evidence, loaded.source_map, by_path)
     if any(p.severity == "error" for p in findings):
         raise EvidenceError(summarise(findings, str(loaded.path)), findings)
@@ -147,6 +193,9 @@ def analyse(loaded: LoadedEvidence) -> Report:
         warnings=tuple(findings),
         waivers=tuple(waivers),
         reference_numbers=MappingProxyType(numbers),
+        compared=MappingProxyType(compared),
+        ratio_comparisons=MappingProxyType(ratio_comparisons),
+        palette_slots=MappingProxyType(arms.palette_slots(evidence)),
     )
 
 
@@ -155,12 +204,23 @@ def all_in_base_key(outcome_id: str) -> str:
     return f"{outcome_id}:all"
 
 
-def _all_in_base(study: Study, outcome, pair, proportions: dict, effects: dict) -> None:
+def _compare(study: Study, key: str, favourable: str, comparisons: tuple[Comparison, ...],
+             proportions: dict, effects: dict) -> None:
+    """The effect of each of the study's comparisons whose two arms have counts, keyed by experimental arm."""
+    for comparison in comparisons:
+        experimental, reference = ((study.id, key, arm_id) for arm_id in comparison.arm_ids)
+        if experimental in proportions and reference in proportions:
+            stats = compare_proportions(proportions[experimental], proportions[reference])
+            effects[experimental] = BinaryEffect(comparison.experimental, comparison.reference, stats, favourable)
+
+
+def _all_in_base(study: Study, outcome, comparisons: tuple[Comparison, ...], proportions: dict,
+                 effects: dict) -> None:
     """Randomized first: a responder-only outcome (MRD negativity among CR/CRi) also over all patients
     its base outcome analysed (69/109 rather than 69/88), which keeps the randomized groups whole.
 
     The events are the reported ones; the denominators are the base outcome's reported totals (the
-    response population), so the comparison is between randomized groups and gets RR, RD and NNT.
+    response population), so each comparison is between randomized groups and gets RR, RD and NNT.
     """
     if not isinstance(outcome, BinaryOutcome) or outcome.conditional_on is None:
         return
@@ -173,10 +233,7 @@ def _all_in_base(study: Study, outcome, pair, proportions: dict, effects: dict) 
         if (result.events is not None and base_result is not None and base_result.total is not None
                 and result.events <= base_result.total):
             proportions[(study.id, key, arm_id)] = exact_proportion(result.events, base_result.total)
-    if pair and all((study.id, key, a) in proportions for a in pair):
-        exp_arm, ref_arm = (next(a for a in study.arms if a.id == x) for x in pair)
-        stats = compare_proportions(proportions[(study.id, key, pair[0])], proportions[(study.id, key, pair[1])])
-        effects[(study.id, key)] = BinaryEffect(exp_arm, ref_arm, stats, outcome.favourable)
+    _compare(study, key, outcome.favourable, comparisons, proportions, effects)
 
 
 def load_report(path: Path | str) -> Report:
@@ -184,4 +241,4 @@ def load_report(path: Path | str) -> Report:
     return analyse(load_evidence(path))
 
 
-__all__ = ["BinaryEffect", "Report", "ae_key", "all_in_base_key", "analyse", "load_report", "dotted"]
+__all__ = ["BinaryEffect", "Comparison", "Report", "ae_key", "all_in_base_key", "analyse", "load_report", "dotted"]

@@ -8,10 +8,11 @@ from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
     SIZE, SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
-from report_builder.inputs.evidence_schema import Arm, Study
+from report_builder.inputs.evidence_schema import Study
 from report_builder.analysis.report import ae_key
 
 if TYPE_CHECKING:
+    from report_builder.analysis.arms import Comparison
     from report_builder.analysis.report import Report
 
 MARGIN = 0.08
@@ -24,17 +25,10 @@ MAX_ROWS = 16  #: more rows would not read on a slide; the safety table lists ev
 MAX_BODY = 4.6  #: inches of rows at most, for the same reason
 
 
-def _pair(study: Study) -> tuple[Arm, Arm] | None:
-    exp = next((a for a in study.arms if a.role == "intervention"), None)
-    ref = next((a for a in study.arms if a.role == "control"), None)
-    return (exp, ref) if exp and ref else None
-
-
-def adverse_event_data(report: "Report", study: Study, style: Style) -> dict[str, Any] | None:
+def adverse_event_data(report: "Report", study: Study, comparison: "Comparison", style: Style
+                       ) -> dict[str, Any] | None:
     """One row per adverse event reported for either compared arm; percentages from counts where given."""
-    pair = _pair(study)
-    if pair is None:
-        return None
+    pair = (comparison.experimental, comparison.reference)
     rows = []
     for index, event in enumerate(study.adverse_events):
         if not any(arm.id in event.arms for arm in pair):
@@ -70,16 +64,26 @@ def adverse_event_data(report: "Report", study: Study, style: Style) -> dict[str
     return {
         "study": study.id, "study_name": style.plain(study.name), "total_rows": len(rows),
         "omitted": len(rows) - shown,
-        **{side: {"arm": arm.id, "label": style.plain(arm.short_name), "colour": style.arm_colour(study, arm.id)}
+        **{side: {"arm": arm.id, "label": style.arm_label(study, arm.id), "colour": style.arm_colour(study, arm.id)}
            for side, arm in zip(("experimental", "reference"), pair)},
         "rows": rows[:shown],  # file order: the authors' order of importance, never re-sorted
     }
 
 
-def plan_adverse_events(report: "Report", study: Study, style: Style) -> ChartPlan | None:
-    data = adverse_event_data(report, study, style)
-    if data is None:
-        return None
+def plan_adverse_events(report: "Report", study: Study, style: Style) -> list[ChartPlan]:
+    """A butterfly chart per comparison of the study (none for a single-arm study)."""
+    comparisons = report.comparisons(study)
+    plans = []
+    for comparison in comparisons:
+        data = adverse_event_data(report, study, comparison, style)
+        if data is not None:
+            # A study with one comparison keeps the plain id: the chart's file name.
+            suffix = "" if len(comparisons) == 1 else "-{}-vs-{}".format(*comparison.arm_ids)
+            plans.append(_plan(study, data, f"adverse-events-{study.id}{suffix}", style))
+    return plans
+
+
+def _plan(study: Study, data: dict[str, Any], chart_id: str, style: Style) -> ChartPlan:
     rows = data["rows"]
     # A side the file does not hold is "not in this summary"; "not reported" only where the file says so.
     missing = style.say("not_in_summary")
@@ -101,7 +105,7 @@ def plan_adverse_events(report: "Report", study: Study, style: Style) -> ChartPl
         parts.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
     sources = sorted({r["source"] for r in rows}, key=lambda ref_id: style.numbers.get(ref_id, 0))
     return ChartPlan(
-        id=f"adverse-events-{study.id}", kind="adverse_events",
+        id=chart_id, kind="adverse_events",
         title=style.say("ae_title", study=data["study_name"]),
         caption=style.say("ae_caption", experimental=exp, reference=ref, sources=style.cite(sources)),
         alt_text=(style.say("ae_alt", study=style.plain(study.short_name), experimental=exp, reference=ref)

@@ -52,7 +52,7 @@ def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
             if isinstance(outcome, TimeToEventOutcome):
                 plans.append(plan_curve(report, study, outcome, style))
     for study in report.evidence.studies:
-        plans.append(plan_adverse_events(report, study, style))
+        plans += plan_adverse_events(report, study, style)
     plans.append(plan_timeline(report, style))
     for study in report.evidence.studies:
         plans.append(plan_flow(report, study, style))

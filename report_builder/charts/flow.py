@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from report_builder.analysis.arms import arm_keys
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
-    SIZE, SMALL, TINY, WIDTH, Look, Style, arm_keys, arm_label, figure, make_pen, render,
+    SIZE, SMALL, TINY, WIDTH, Look, Style, figure, make_pen, render,
 )
 from report_builder.inputs.evidence_schema import Study
 
@@ -46,7 +47,7 @@ def flow_data(study: Study, style: Style) -> dict[str, Any] | None:
     return {
         "study": study.id, "study_name": style.plain(study.name), "randomized": study.randomized,
         "enrolled": study.enrolled,
-        "columns": [{"arm": k, "label": arm_label(study, k, style), "colour": style.arm_colour(study, k)}
+        "columns": [{"arm": k, "label": style.arm_label(study, k), "colour": style.arm_colour(study, k)}
                     for k in columns],
         "stages": stages,
     }

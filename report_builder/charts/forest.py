@@ -30,20 +30,16 @@ def conditional_on_response(outcome: BinaryOutcome | TimeToEventOutcome) -> bool
     return outcome.conditional_on is not None
 
 
-def comparative_pair(study: Study) -> tuple[Arm, Arm] | None:
-    """The intervention and control arms of a randomized two-arm comparison, or None."""
-    if not study.randomized:
-        return None
-    exp = next((a for a in study.arms if a.role == "intervention"), None)
-    ref = next((a for a in study.arms if a.role == "control"), None)
-    return (exp, ref) if exp and ref else None
-
-
 def forest_data(report: "Report", study: Study, style: Style) -> dict[str, Any] | None:
-    pair = comparative_pair(study)
-    if pair is None:
+    """One row per comparison of each outcome with a ratio: RR from counts, HR as reported.
+
+    Only randomized comparisons are plotted; a study that compares more than two arms gets a row per
+    comparison, each in the panel of its two arms.
+    """
+    comparisons = report.comparisons(study)
+    if not study.randomized or not comparisons:
         return None
-    arms = {a.id: a for a in study.arms}
+    several = len(comparisons) > 1
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     for outcome in study.outcomes:
@@ -51,59 +47,68 @@ def forest_data(report: "Report", study: Study, style: Style) -> dict[str, Any] 
             skipped.append({"outcome": outcome.id, "name": style.plain(outcome.name),
                             "reason": "conditional on response"})
             continue
-        row: dict[str, Any] = {"outcome": outcome.id, "label": style.plain(outcome.name), "source": outcome.source}
+        base: dict[str, Any] = {"outcome": outcome.id, "label": style.plain(outcome.name), "source": outcome.source}
         if isinstance(outcome, BinaryOutcome):
-            effect = report.effect(study, outcome.id)
-            if effect is None:
+            effects = report.effects_of(study, outcome.id)
+            if not effects:
                 skipped.append({"outcome": outcome.id, "name": style.plain(outcome.name), "reason": "no counts"})
                 continue
-            s = effect.stats
-            exp, ref = effect.experimental, effect.reference
-            row.update(measure="RR", estimate=s.risk_ratio, low=s.rr_low, high=s.rr_high, ci_level=100 * s.level,
-                       estimate_text=f"RR {formatting.ratio(s.risk_ratio)}",
-                       ci_text=formatting.ratio_ci(s.rr_low, s.rr_high, s.level),
-                       continuity_corrected=s.continuity_corrected, reported=False, favourable=outcome.favourable)
-            higher_is_better = outcome.favourable == "higher"
+            for effect in effects:
+                s = effect.stats
+                row = base | dict(
+                    measure="RR", estimate=s.risk_ratio, low=s.rr_low, high=s.rr_high, ci_level=100 * s.level,
+                    estimate_text=f"RR {formatting.ratio(s.risk_ratio)}",
+                    ci_text=formatting.ratio_ci(s.rr_low, s.rr_high, s.level),
+                    continuity_corrected=s.continuity_corrected, reported=False, favourable=outcome.favourable)
+                rows.append(_oriented(row, report, study, outcome, effect.experimental, effect.reference,
+                                      outcome.favourable == "higher", several, style))
         else:
             hr = outcome.hazard_ratio
-            if hr is None:
+            compared = report.ratio_comparison(study, outcome.id)
+            if hr is None or compared is None:
                 continue
-            exp_id, ref_id = hr.compares or (pair[0].id, pair[1].id)
-            exp, ref = arms[exp_id], arms[ref_id]
-            row.update(measure="HR", estimate=float(hr.estimate), low=float(hr.ci[0]), high=float(hr.ci[1]),
-                       ci_level=float(hr.ci_level), estimate_text=f"HR {formatting.number(hr.estimate)}",
-                       ci_text=formatting.reported_ci(hr.ci, hr.ci_level), continuity_corrected=False, reported=True,
-                       favourable="lower")
-            higher_is_better = False  # fewer events over time in the experimental arm: HR < 1
-        # Which side favours whom depends on the row, never on the panel it happens to sit in.
-        exp_name, ref_name = style.plain(exp.short_name), style.plain(ref.short_name)
-        row["favours_below_1"] = ref_name if higher_is_better else exp_name
-        row["favours_above_1"] = exp_name if higher_is_better else ref_name
-        row["experimental"], row["reference"] = exp.id, ref.id
-        crossed = report.crossed_boundary(study, outcome.id)
-        row["crossed_boundary"] = crossed
-        row["p"] = formatting.outcome_p(outcome) or None
-        row["p_boundary"] = formatting.boundary(outcome) or None
-        row["analysis"] = outcome.analysis
-        if row["estimate"] is not None:
-            row["favours"] = (row["favours_above_1"] if row["estimate"] > 1 else
-                              row["favours_below_1"] if row["estimate"] < 1 else None)
-        else:
-            row["favours"] = None
-        rows.append(row)
+            row = base | dict(
+                measure="HR", estimate=float(hr.estimate), low=float(hr.ci[0]), high=float(hr.ci[1]),
+                ci_level=float(hr.ci_level), estimate_text=f"HR {formatting.number(hr.estimate)}",
+                ci_text=formatting.reported_ci(hr.ci, hr.ci_level), continuity_corrected=False, reported=True,
+                favourable="lower")
+            # Fewer events over time in the experimental arm: HR < 1.
+            rows.append(_oriented(row, report, study, outcome, compared.experimental, compared.reference, False,
+                                  several, style))
     if not rows:
         return None
     panels: list[dict[str, Any]] = []
-    for row in rows:
+    for index, row in enumerate(rows):
         key = (row["favours_below_1"], row["favours_above_1"])
         panel = next((p for p in panels if (p["favours_below_1"], p["favours_above_1"]) == key), None)
         if panel is None:
             panel = {"favours_below_1": key[0], "favours_above_1": key[1], "rows": []}
             panels.append(panel)
-        panel["rows"].append(row["outcome"])
+        panel["rows"].append(index)  # a position in rows: an outcome has a row per comparison
     return {"study": study.id, "study_name": style.plain(study.name), "rows": rows, "panels": panels,
             "skipped": skipped,
             "scale": "log", "reference_line": 1}
+
+
+def _oriented(row: dict[str, Any], report: "Report", study: Study, outcome: BinaryOutcome | TimeToEventOutcome,
+              exp: Arm, ref: Arm, higher_is_better: bool, several: bool, style: Style) -> dict[str, Any]:
+    """The row with which side favours whom: that depends on the row, never on the panel it happens to sit in."""
+    exp_name, ref_name = style.plain(exp.short_name), style.plain(ref.short_name)
+    row["favours_below_1"] = ref_name if higher_is_better else exp_name
+    row["favours_above_1"] = exp_name if higher_is_better else ref_name
+    row["experimental"], row["reference"] = exp.id, ref.id
+    row["comparison"] = style.say("comparison", experimental=exp_name, reference=ref_name) if several else None
+    crossed = report.crossed_boundary(study, outcome.id)
+    row["crossed_boundary"] = crossed
+    row["p"] = formatting.outcome_p(outcome) or None
+    row["p_boundary"] = formatting.boundary(outcome) or None
+    row["analysis"] = outcome.analysis
+    if row["estimate"] is not None:
+        row["favours"] = (row["favours_above_1"] if row["estimate"] > 1 else
+                          row["favours_below_1"] if row["estimate"] < 1 else None)
+    else:
+        row["favours"] = None
+    return row
 
 
 def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | None:
@@ -140,7 +145,7 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
 def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
     """Columns, row heights and wrapped text in inches, from measured text only: plan and render share it."""
     rows = data["rows"]
-    label_lines = {r["outcome"]: look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows}
+    label_lines = [look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
     col_w = 1.7  # a column header from the wording may be long; the figures under it are short
     estimate, ci = look.fit(draw["estimate"], col_w, SMALL, bold=True), look.fit(draw["ci"], col_w, SMALL, bold=True)
     est_w = max(look.measure(r["estimate_text"], SMALL) for r in rows)
@@ -154,8 +159,8 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     middle = left + (right - left) * math.log(1 / lo) / math.log(hi / lo)  # where the line of no effect is
     favours = [("← " + look.fit(below, middle - MARGIN - 0.25, SMALL),
                 look.fit(above, WIDTH - MARGIN - middle - 0.25, SMALL) + " →") for below, above in draw["favours"]]
-    row_h = {k: max(0.28, len(v) * LINE + 0.1) for k, v in label_lines.items()}
-    bodies = [sum(row_h[o] for o in p["rows"]) for p in data["panels"]]
+    row_h = [max(0.28, len(lines) * LINE + 0.1) for lines in label_lines]
+    bodies = [sum(row_h[i] for i in p["rows"]) for p in data["panels"]]
     foot = [line for note in draw["notes"] for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=6)]
     # Long arm names wrap the panel title rather than run into the column headers.
     titles = [look.wrap(t, col_est - MARGIN - 0.15, SIZE, bold=True, max_lines=2) for t in draw["titles"]]
@@ -171,7 +176,6 @@ def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
-    by_id = {r["outcome"]: r for r in data["rows"]}
     left, right, col_est, col_ci, height = lay["left"], lay["right"], lay["col_est"], lay["col_ci"], lay["height"]
     with figure(pen, WIDTH, height) as fig:
         top = 0.0
@@ -196,11 +200,11 @@ def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
             ax.text(col_ci, head_y, lay["ci"], transform=at, ha="left", va="center",
                     fontsize=SMALL, color=pen.muted, **pen.bold())
             y = 0.0
-            for outcome_id in panel["rows"]:
-                row = by_id[outcome_id]
-                h = lay["row_h"][outcome_id]
+            for index in panel["rows"]:
+                row = data["rows"][index]
+                h = lay["row_h"][index]
                 cy = y + h / 2
-                lines = lay["label_lines"][outcome_id]
+                lines = lay["label_lines"][index]
                 for k, line in enumerate(lines):
                     ax.text(MARGIN, cy + (k - (len(lines) - 1) / 2) * LINE, line, transform=at, ha="left",
                             va="center", fontsize=SIZE)
@@ -234,10 +238,11 @@ def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def _alt_row(row: dict[str, Any], style: Style) -> str:
+    label = f"{row['label']} ({row['comparison']})" if row["comparison"] else row["label"]
     if row["estimate"] is None:
-        return f"{row['label']} {style.say('risk_ratio')} {style.say('not_estimable')}"
+        return f"{label} {style.say('risk_ratio')} {style.say('not_estimable')}"
     name = style.say("risk_ratio") if row["measure"] == "RR" else style.say("hazard_ratio")
-    text = f"{row['label']} {name} {row['estimate_text'].split(' ', 1)[1]} ({row['ci_text']})"
+    text = f"{label} {name} {row['estimate_text'].split(' ', 1)[1]} ({row['ci_text']})"
     if row["favours"]:
         text += " " + style.say("favouring", arm=row["favours"])
     return text
@@ -249,12 +254,12 @@ def _footnotes(data: dict[str, Any], style: Style) -> list[str]:
     def name(text: str) -> str:
         return style.fit(text, NAME_W, TINY)
 
-    for row in data["rows"]:
-        if row["crossed_boundary"] is False:
-            notes.append(DAGGER + " " + style.say("forest_boundary_note", outcome=name(row["label"]), p=row["p"] or "",
-                                                  boundary=row["p_boundary"]))
+    # Once per outcome: the boundary is the outcome's, whichever of its comparisons a row shows.
+    for row in {r["outcome"]: r for r in data["rows"] if r["crossed_boundary"] is False}.values():
+        notes.append(DAGGER + " " + style.say("forest_boundary_note", outcome=name(row["label"]), p=row["p"] or "",
+                                              boundary=row["p_boundary"]))
     for analysis in dict.fromkeys(r["analysis"] for r in data["rows"] if r["analysis"]):
-        names = "; ".join(name(r["label"]) for r in data["rows"] if r["analysis"] == analysis)
+        names = "; ".join(dict.fromkeys(name(r["label"]) for r in data["rows"] if r["analysis"] == analysis))
         notes.append(style.say("analysis_mark", outcomes=names, analysis=analysis))
     if any(r["continuity_corrected"] for r in data["rows"]):
         notes.append(DOUBLE_DAGGER + " " + style.say("forest_continuity_note"))

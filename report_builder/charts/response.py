@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import formatting
-from report_builder.analysis.cohorts import POOLED, repeats, shown_once
+from report_builder.analysis.arms import arm_keys
+from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
-from report_builder.charts.style import TINY, WIDTH, Style, arm_keys, arm_label
-from report_builder.inputs.evidence_schema import BinaryOutcome
+from report_builder.charts.style import TINY, WIDTH, Style
+from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome
 
 if TYPE_CHECKING:
     from report_builder.analysis.report import Report
@@ -31,7 +32,7 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
                 prop = report.proportion(study, outcome.id, key)
                 row: dict[str, Any] = {
                     "arm": key,
-                    "label": arm_label(study, key, style),
+                    "label": style.arm_label(study, key),
                     "colour": style.arm_colour(study, key),
                     "events": result.events,
                     "total": result.total,

@@ -10,10 +10,11 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from report_builder.analysis import arms
 from report_builder.charts.metrics import font_metrics
 
 if TYPE_CHECKING:
-    from report_builder.inputs.evidence_schema import Arm, Study
+    from report_builder.inputs.evidence_schema import Study
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
 
@@ -24,8 +25,6 @@ SMALL = 8.0  #: value columns and ticks
 TINY = 7.5  #: footnotes
 SLOT = 0.22  #: inches per plotted row (one arm, one outcome)
 HASH_SALT = "report_builder"  #: SVG clip-path ids hash with this, so they do not change between runs
-POOLED = "all"  #: the arm key of results pooled over a study's arms
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Markup characters in a value given to chart wording are swapped for these while the wording is
 #: rendered and its own markup removed, so evidence text (already plain) is never parsed twice.
 _PROTECT = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate("*^~[]@")})
@@ -142,6 +141,7 @@ class Style(Look):
 
     template: "Template"
     numbers: Mapping[str, int]
+    palette_slots: Mapping[tuple[str, str], int]  #: the report's (study, arm) -> colour slot
 
     def say(self, key: str, **context: Any) -> str:
         """Fixed chart wording from the template's wording/charts/<key>.j2 (the default template has them all)."""
@@ -162,12 +162,13 @@ class Style(Look):
 
         return cite_numbers(list(ref_ids), self.numbers)
 
-    def arm_colour(self, study: "Study", arm_id: str) -> str:
-        """Arm colours in arm order, intervention first; pooled results in the muted colour."""
-        order = [a.id for a in ordered_arms(study)]
-        if arm_id not in order:
-            return self.muted
-        return self.palette[order.index(arm_id) % len(self.palette)]
+    def arm_colour(self, study: "Study", key: str) -> str:
+        """The arm's colour, as in every chart and the deck (analysis.arms); pooled results muted."""
+        return arms.arm_colour(self.palette, self.palette_slots.get((study.id, key)), self.muted)
+
+    def arm_label(self, study: "Study", key: str) -> str:
+        """The arm's short name, or the template's name for results pooled over the arms."""
+        return arms.arm_label(study, key, self.say("pooled_arm"), self.plain)
 
 
 def make_style(template: "Template", report: "Report") -> Style:
@@ -179,7 +180,7 @@ def make_style(template: "Template", report: "Report") -> Style:
             fonts[key] = FontFile(str(path), _file_hash(str(path)))
     fonts.setdefault("bold", fonts["regular"])
     return Style(palette=tuple(template.theme.chart_palette), colors=dict(template.theme.colors), fonts=fonts,
-                 template=template, numbers=report.reference_numbers)
+                 template=template, numbers=report.reference_numbers, palette_slots=report.palette_slots)
 
 
 def _file_hash(path: str) -> str:
@@ -193,30 +194,6 @@ def _file_hash(path: str) -> str:
 def _hash_bytes(path: str, mtime_ns: int, size: int) -> str:
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
-
-
-def ordered_arms(study: "Study") -> list["Arm"]:
-    """Intervention arms first, then single-arm cohorts, then controls: the palette order."""
-    rank = {"intervention": 0, "single": 1, "control": 2}
-    return sorted(study.arms, key=lambda a: rank[a.role])  # sorted() is stable: file order within a role
-
-
-def arm_keys(study: "Study", keys: Sequence[str]) -> list[str]:
-    """The result keys of an outcome in palette order, the pooled key last."""
-    order = [a.id for a in ordered_arms(study)]
-    known = [k for k in order if k in keys]
-    return known + [k for k in keys if k not in order]
-
-
-def arm_label(study: "Study", key: str, style: Style) -> str:
-    if key == POOLED:
-        return style.say("pooled_arm")
-    return style.plain(next(a.short_name for a in study.arms if a.id == key))
-
-
-def date_label(date) -> str:
-    """"21 Apr 2017", independent of the locale."""
-    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
 
 
 def nice_ticks(top: float, bins: int = 5) -> tuple[float, ...]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import formatting
+from report_builder.analysis.arms import arm_keys
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
 from report_builder.charts.style import (
-    SMALL, WIDTH, Style, arm_keys, arm_label, axes_at, figure, inch_x, make_pen, nice_ticks, render,
+    SMALL, WIDTH, Style, axes_at, figure, inch_x, make_pen, nice_ticks, render,
 )
 from report_builder.inputs.evidence_schema import Study, TimeToEventOutcome
 
@@ -29,7 +30,7 @@ def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
         marks: dict[str, dict[str, Any]] = {}
         for key in arm_keys(study, list(outcome.arms)):
             result = outcome.arms[key]
-            label, colour = arm_label(study, key, style), style.arm_colour(study, key)
+            label, colour = style.arm_label(study, key), style.arm_colour(study, key)
             if result.median is not None or result.median_not_reached:
                 rows.append({
                     "arm": key, "label": label, "colour": colour,
@@ -139,7 +140,7 @@ def curve_data(study: Study, outcome: TimeToEventOutcome, style: Style) -> dict[
         if len(result.curve) < 2:
             continue
         arms.append({
-            "arm": key, "label": arm_label(study, key, style), "colour": style.arm_colour(study, key),
+            "arm": key, "label": style.arm_label(study, key), "colour": style.arm_colour(study, key),
             "points": [(float(p.time), float(p.percent)) for p in result.curve],
             "at_risk": [(float(a.time), a.n) for a in result.at_risk],
             "at_risk_text": [(formatting.number(a.time), str(a.n)) for a in result.at_risk],

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
-    SMALL, TINY, WIDTH, Look, Style, axes_at, date_label, figure, inch_x, make_pen, render,
+    SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def timeline_data(report: "Report", style: Style) -> dict[str, Any] | None:
     events = [{
         "kind": "regulatory", "date": e.date.isoformat(), "x": _year_fraction(e.date), "precision": "day",
         "region": style.plain(e.region), "event": style.plain(e.event), "source": e.source,
-        "label": [date_label(e.date), style.plain(f"{e.region}: {e.event}")],
+        "label": [formatting.short_date(e.date), style.plain(f"{e.region}: {e.event}")],
     } for e in sorted(evidence.regulatory, key=lambda e: e.date)]
     used: dict[str, list[str]] = {}
     for study in evidence.studies:
@@ -87,7 +88,8 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     items = sorted(data["events"] + data["publications"],
                    key=lambda i: (int(i["x"]), i["precision"] == "day", i["x"], i["kind"]))
     when = [i["label"][0] if i["kind"] == "regulatory" else
-            date_label(dt.date.fromisoformat(i["date"])) if i["precision"] == "day" else str(i["year"]) for i in items]
+            formatting.short_date(dt.date.fromisoformat(i["date"])) if i["precision"] == "day" else str(i["year"])
+            for i in items]
     # Names shortened first, so the event, the journal and the citation always show.
     what = [f"{look.fit(i['region'], 1.0, SMALL)}: {i['event']}" if i["kind"] == "regulatory" else
             f"{look.fit(i['studies'], 1.6, SMALL)}: "

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from report_builder.inputs.numbers import PValue, ReportedNumber
 
 FORMAT_VERSION = 1
+POOLED = "all"  #: the arm key of a result pooled over all of a study's arms; no arm may take it
 
 #: Names of consistency checks; a figure may waive one with a reason (see docs/evidence-format.md).
 CheckName = Literal[
@@ -33,36 +33,10 @@ Waivers = dict[CheckName, Text]
 Sided = Literal["one-sided", "two-sided"]
 
 
-def _describe_fields(schema: dict[str, Any], model: type[BaseModel]) -> None:
-    """The JSON Schema (`build-report schema`) describes each field with its attribute docstring.
-
-    Pydantic's own use_attribute_docstrings would read the source of every model when this module is
-    imported, which every build paid (about 0.05 s, twice in a split build) for descriptions that only
-    the JSON Schema shows; this reads them when a schema is generated.
-    """
-    documented = _attribute_docstrings(model)
-    for name, field in schema.get("properties", {}).items():
-        if name in documented and "description" not in field:
-            field["description"] = documented[name]
-
-
-@cache
-def _attribute_docstrings(model: type[BaseModel]) -> dict[str, str]:
-    """{field: docstring} for a string literal right below a field's annotation, in the model or a base,
-    read by the same pydantic function its use_attribute_docstrings uses."""
-    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
-
-    found: dict[str, str] = {}
-    for cls in reversed(model.__mro__):  # a subclass's docstring overrides its base's
-        if issubclass(cls, BaseModel) and cls is not BaseModel and "__pydantic_fields__" in cls.__dict__:
-            found.update(extract_docstrings_from_cls(cls, use_inspect=True))
-    return found
-
-
 class Model(BaseModel):
     """Every evidence object: read-only, and unknown keys are errors, never ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, json_schema_extra=_describe_fields,
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True,
                               defer_build=True)
 
 
@@ -387,8 +361,8 @@ class Study(Model):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"duplicate {what} id(s): {', '.join(dupes)}")
-        if "all" in [a.id for a in self.arms]:
-            raise ValueError("'all' is reserved for pooled results; choose another arm id")
+        if POOLED in [a.id for a in self.arms]:
+            raise ValueError(f"'{POOLED}' is reserved for pooled results; choose another arm id")
         return self
 
 

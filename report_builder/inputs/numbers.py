@@ -48,10 +48,15 @@ class ReportedNumber(float):
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(
-            cls._validate,
-            json_schema_input_schema=core_schema.float_schema(),
-            serialization=core_schema.plain_serializer_function_ser_schema(float),
+            cls._validate, serialization=core_schema.plain_serializer_function_ser_schema(float)
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
+        """In the JSON Schema (editors' autocomplete) a reported number is a number."""
+        from pydantic_core import core_schema
+
+        return handler(core_schema.float_schema())
 
     @classmethod
     def _validate(cls, value: Any) -> "ReportedNumber":
@@ -122,12 +127,17 @@ class PValue:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(
-            cls._validate,
-            json_schema_input_schema=core_schema.union_schema(
-                [core_schema.float_schema(), core_schema.str_schema(pattern=r"^\s*(<=|>=|<|>|=)?\s*[0-9.eE-]+\s*$")]
-            ),
-            serialization=core_schema.plain_serializer_function_ser_schema(lambda p: p.text),
+            cls._validate, serialization=core_schema.plain_serializer_function_ser_schema(lambda p: p.text)
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: Any) -> dict[str, Any]:
+        """In the JSON Schema a P value is a number, or text with a relation such as "<0.001"."""
+        from pydantic_core import core_schema
+
+        return handler(core_schema.union_schema(
+            [core_schema.float_schema(), core_schema.str_schema(pattern=r"^\s*(<=|>=|<|>|=)?\s*[0-9.eE-]+\s*$")]
+        ))
 
     @classmethod
     def _validate(cls, value: Any) -> "PValue":

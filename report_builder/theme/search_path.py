@@ -1,9 +1,12 @@
-"""Finding template folders and their search path, cheaply: used before anything heavy is imported."""
+"""Finding template folders and walking their `extends` chain, without importing any renderer."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from report_builder.errors import TemplateError
+from report_builder.errors import EvidenceError, TemplateError
+from report_builder.inputs.yaml_reader import SourceMap, read_yaml
 from report_builder.resources import templates_root
 
 TEMPLATE_FILE = "template.yaml"
@@ -46,48 +49,62 @@ def is_default(folder: Path) -> bool:
     return folder.resolve() == (templates_root() / DEFAULT).resolve()
 
 
-def declared_parent(folder: Path) -> str | None:
-    return _declared_parent(folder)[0]
+@dataclass(frozen=True)
+class TemplateFolder:
+    """One folder of a search path and its template.yaml as read (load_template validates it)."""
+
+    folder: Path
+    data: Any
+    source_map: SourceMap
 
 
-def _declared_parent(folder: Path) -> tuple[str | None, str]:
-    """The `extends:` of a template folder, read without schema validation (that comes with loading).
+def template_chain(spec: str | Path) -> tuple[TemplateFolder, ...]:
+    """The folders of a template from the most specific to the default, each with its template.yaml.
 
-    Read with the same guarded, located reader as everything else, so a broken template.yaml gives
-    the same message here (the up-to-date check) as when the template is loaded.
+    The one walk of `extends`. It needs no schema: an `extends:` that is not a name or a path ends
+    the walk, and validating that file (load_template) then reports it at its line.
     """
-    from report_builder.errors import EvidenceError
-    from report_builder.inputs.yaml_reader import read_yaml
-
-    try:
-        data, source_map = read_yaml(folder / TEMPLATE_FILE, kind="template file")
-    except EvidenceError as exc:
-        raise TemplateError(exc.message, exc.problems) from None
-    line, column = source_map.locate(("extends",))
-    where = f"{folder / TEMPLATE_FILE}:{line}:{column}" if line else str(folder / TEMPLATE_FILE)
-    parent = data.get("extends")
-    if parent is None and not is_default(folder):
-        return DEFAULT, where  # every chain ends at the default, so no setting is ever undefined
-    return (parent if isinstance(parent, str) else None), where
-
-
-def search_path(spec: str) -> tuple[Path, ...]:
-    """Template folders from the most specific to the default, following `extends`."""
-    folder = find_template_folder(spec)
-    chain = [folder]
+    folder = find_template_folder(str(spec))
+    chain: list[TemplateFolder] = []
     while True:
-        parent, where = _declared_parent(chain[-1])
+        link = TemplateFolder(folder, *_read_template_file(folder / TEMPLATE_FILE))
+        chain.append(link)
+        parent = _parent(link)
         if parent is None:
             return tuple(chain)
+        line, column = link.source_map.locate(("extends",))
+        where = f"{link.source_map.file}:{line}:{column}: extends" if line else f"{link.source_map.file}: extends"
         try:
-            folder = find_template_folder(parent, relative_to=chain[-1])
+            folder = find_template_folder(parent, relative_to=link.folder)
         except TemplateError as exc:
-            raise TemplateError(f"{where}: extends: {exc.message}") from None
-        if folder in chain:
-            raise TemplateError(f"{where}: extends: loops back to {folder.name}")
+            raise TemplateError(f"{where}: {exc.message}") from None
+        if any(seen.folder == folder for seen in chain):
+            raise TemplateError(f"{where}: loops back to {folder.name}")
         if len(chain) >= MAX_CHAIN:
-            raise TemplateError(f"{where}: extends: chain deeper than {MAX_CHAIN}")
-        chain.append(folder)
+            raise TemplateError(f"{where}: chain deeper than {MAX_CHAIN}")
+
+
+def search_path(spec: str | Path) -> tuple[Path, ...]:
+    """Template folders from the most specific to the default, following `extends`."""
+    return tuple(link.folder for link in template_chain(spec))
+
+
+def _parent(link: TemplateFolder) -> str | None:
+    """What a template.yaml extends (stripped, as the schema reads it); None at the end of the chain."""
+    parent = link.data.get("extends") if isinstance(link.data, dict) else None
+    if parent is None and not is_default(link.folder):
+        return DEFAULT  # every chain ends at the default, so no setting is ever undefined
+    if isinstance(parent, str) and parent.strip():
+        return parent.strip()
+    return None
+
+
+def _read_template_file(path: Path) -> tuple[Any, SourceMap]:
+    """A template.yaml read with the guarded, located reader evidence files use; its errors are template errors."""
+    try:
+        return read_yaml(path, kind="template file")
+    except EvidenceError as exc:
+        raise TemplateError(exc.message, exc.problems) from None
 
 
 def template_files(folders: tuple[Path, ...]) -> list[Path]:

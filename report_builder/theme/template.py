@@ -1,88 +1,17 @@
-"""Templates per institution: a search path of folders (institution -> parents -> default), like MkDocs themes."""
+"""A resolved template: the settings of its search path merged, the files they name checked, and its wording."""
 from __future__ import annotations
 
-import re
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from jinja2 import BaseLoader, TemplateNotFound
-from pydantic import Field, StringConstraints
+from typing import Any
 
 from report_builder.errors import Problem, TemplateError
 from report_builder.inputs.evidence import validate_as
-from report_builder.inputs.evidence_schema import Model, Text
-from report_builder.inputs.yaml_reader import SourceMap, read_yaml
-from report_builder.theme.search_path import (
-    DEFAULT,
-    MAX_CHAIN,
-    TEMPLATE_FILE,
-    find_template_folder,
-    is_default,
-    template_files,
-)
-
-Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
-RelativeFile = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-
-
-class Colors(Model):
-    primary: Color | None = None
-    """Headings, title bars, table headers."""
-    secondary: Color | None = None
-    accent: Color | None = None
-    text: Color | None = None
-    muted: Color | None = None
-    light: Color | None = None
-    """Background of boxes and alternate table rows."""
-    warning: Color | None = None
-    """The boxed-warning callout."""
-
-
-class Fonts(Model):
-    regular: RelativeFile | None = None
-    bold: RelativeFile | None = None
-    italic: RelativeFile | None = None
-    bold_italic: RelativeFile | None = None
-
-
-class Theme(Model):
-    institution: Text | None = None
-    colors: Colors = Colors()
-    chart_palette: tuple[Color, ...] | None = Field(default=None, min_length=2)
-    """Arm colours in charts, in arm order; keep it colour-blind safe (Okabe-Ito by default)."""
-    fonts: Fonts = Fonts()
-    logo: RelativeFile | None = None
-    page_size: Literal["A4", "Letter"] | None = None
-    header: str | None = None
-    footer: str | None = None
-    disclaimer: Text | None = None
-
-
-class PdfSettings(Model):
-    sections: tuple[Text, ...] | None = None
-
-
-class DeckSettings(Model):
-    master: RelativeFile | None = None
-    """A .pptx or .potx whose slide layouts the deck uses, by name."""
-    layouts: dict[Text, Text] = {}
-    """Slide kind -> layout name in the master."""
-    slides: tuple[Text, ...] | None = None
-
-
-class TemplateFile(Model):
-    """One template.yaml; an institution's overrides only what differs from its parent."""
-
-    name: Text | None = None
-    description: Text | None = None
-    extends: Text | None = None
-    theme: Theme = Theme()
-    pdf: PdfSettings = PdfSettings()
-    deck: DeckSettings = DeckSettings()
+from report_builder.inputs.template_schema import TemplateFile
+from report_builder.inputs.yaml_reader import SourceMap
+from report_builder.theme.search_path import DEFAULT, TemplateFolder, template_chain, template_files
 
 
 @dataclass(frozen=True)
@@ -115,115 +44,39 @@ class Template:
 
     @cached_property
     def environment(self):
-        from report_builder.compiled_wording import bytecode_cache
+        from report_builder.theme.wording import wording_environment
 
-        env = _sandbox(_SearchPathLoader(self.search_path), bytecode_cache())
-        from report_builder.analysis import formatting
-
-        env.filters.update(
-            number=formatting.number, interval=formatting.interval, hazard_ratio=formatting.hazard_ratio,
-            p_value=formatting.p_value, binary_result=formatting.binary_result, median=formatting.median,
-            grade=formatting.grade, ratio=formatting.ratio, percentage_points=formatting.percentage_points,
-        )
-        return env
+        return wording_environment(self.search_path, opaque=(Template,))
 
     def has_text(self, key: str) -> bool:
         return any((folder / "wording" / f"{key}.j2").is_file() for folder in self.search_path)
 
     def text(self, key: str, **context: Any) -> str:
         """Render wording/<key>.j2 through the search path; errors name the template file and line."""
-        from jinja2 import TemplateError as JinjaError
-        from jinja2 import TemplateSyntaxError
+        from report_builder.theme.wording import render
 
-        name = f"wording/{key}.j2"
-        try:
-            return self.environment.get_template(name).render(**context).strip()
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
-        except TemplateNotFound as exc:
-            where = _template_frame(exc)  # set when an {% include %} or {% extends %} names the missing file
-            if where is not None:
-                raise TemplateError(f"{where}: no wording file {exc.name!r} (names are relative to the wording "
-                                    "folders of the template and its parents; '..' is not allowed)") from None
-            raise TemplateError(f"template '{self.name}': no wording file {exc.name} in {_show_path(self.search_path)}") from None
-        except JinjaError as exc:
-            where = _template_frame(exc) or name
-            raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
-        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-            # e.g. {{ 1/0 }} or a filter given text: the template's author can fix it, so say where;
-            # the same failure inside the bundled default wording is a bug, and stays an internal error.
-            where = _template_frame(exc)
-            if where is None or _in_default(where):
-                raise
-            raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+        return render(self.environment, f"wording/{key}.j2", context, self.name)
 
     def files(self) -> list[Path]:
         """Every file of every folder on the search path: the inputs of a build."""
         return template_files(self.search_path)
 
 
-def _show_path(paths: tuple[Path, ...]) -> str:
-    return " -> ".join(str(p) for p in paths)
+def load_template(template: str | Path | tuple[TemplateFolder, ...] = DEFAULT) -> Template:
+    """Validate every template.yaml of a search path, merge them, and check the files they name.
+
+    template is a name, a folder, or the chain template_chain() already walked (a build walks it
+    once, for its up-to-date check and for this).
+    """
+    chain = template if isinstance(template, tuple) else template_chain(template)
+    parsed = [(link.folder, validate_as(TemplateFile, link.data, link.source_map, TemplateError), link.source_map)
+              for link in chain]
+    resolved = _merge(parsed)  # first, so a link named in template.yaml is reported at its line there
+    _check_folders(chain)
+    return resolved
 
 
-def _in_default(where: str) -> bool:
-    from report_builder.resources import templates_root
-
-    return Path(where.rsplit(":", 1)[0]).resolve().is_relative_to((templates_root() / DEFAULT).resolve())
-
-
-def _template_frame(exc: BaseException) -> str | None:
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith(".j2"):
-            return f"{frame.filename}:{frame.lineno}"
-    return None
-
-
-#: Types whose attributes wording templates may read: the report's data and Jinja's own helpers.
-#: Anything else (a Path with read_text/unlink, a module, a file) is refused, not just _private names.
-_SAFE_MODULES = ("builtins", "fractions", "decimal", "datetime", "collections", "types", "markupsafe",
-                 "jinja2.runtime", "jinja2.utils", "report_builder.")
-_MAX_REPEAT = 100_000  #: longest string or list a template may build with *
-_MAX_EXPONENT = 64
-
-
-def _sandbox(loader: BaseLoader | None, bytecode_cache: Any = None):
-    """Jinja's sandbox, narrowed: attribute access only on data types, and no runaway * or **."""
-    import operator
-    import types
-
-    from jinja2 import StrictUndefined
-    from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
-
-    class Sandbox(SandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
-
-        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-            if not super().is_safe_attribute(obj, attr, value):
-                return False
-            if isinstance(obj, (types.ModuleType, Template)):
-                return False
-            module = type(obj).__module__ or ""
-            return module.startswith(_SAFE_MODULES) and not (module == "builtins" and callable(obj)
-                                                              and not isinstance(obj, type))
-
-        def call_binop(self, context, op: str, left: Any, right: Any) -> Any:
-            if op == "**" and isinstance(right, (int, float)) and abs(right) > _MAX_EXPONENT:
-                raise SecurityError(f"exponent {right} is too large for a wording template")
-            if op == "*":
-                for seq, times in ((left, right), (right, left)):
-                    if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
-                        raise SecurityError(f"repeating a value {times} times is too much for a wording template")
-                return operator.mul(left, right)
-            return operator.pow(left, right)
-
-    return Sandbox(loader=loader, bytecode_cache=bytecode_cache, undefined=StrictUndefined, autoescape=False,
-                   trim_blocks=True, lstrip_blocks=True,
-                   keep_trailing_newline=False)
-
-
-def _check_folders(chain: list[tuple[Path, "TemplateFile", SourceMap]]) -> None:
+def _check_folders(chain: tuple[TemplateFolder, ...]) -> None:
     """Every template folder: no link leads outside it, and every wording file parses.
 
     Checked when the template loads, so a mistake in a wording file that only some builds render
@@ -231,9 +84,12 @@ def _check_folders(chain: list[tuple[Path, "TemplateFile", SourceMap]]) -> None:
     """
     from jinja2 import TemplateSyntaxError
 
+    from report_builder.theme.wording import WordingEnvironment
+
     problems: list[Problem] = []
-    env = _sandbox(None)
-    for folder, _, _ in chain:
+    parser = WordingEnvironment()
+    for link in chain:
+        folder = link.folder
         root = folder.resolve()
         for path in sorted(folder.rglob("*")):
             if path.is_symlink() and not path.resolve().is_relative_to(root):
@@ -250,91 +106,16 @@ def _check_folders(chain: list[tuple[Path, "TemplateFile", SourceMap]]) -> None:
                                                               "save the file as UTF-8"))
                 continue
             try:
-                env.parse(source, path.name, str(path))
+                parser.parse(source, path.name, str(path))
             except TemplateSyntaxError as exc:
                 problems.append(Problem(path, exc.lineno, None, "", f"template syntax error: {exc.message}"))
     if problems:
-        raise TemplateError(f"template '{chain[0][0].name}': {len(problems)} error(s)", problems)
-
-
-class _SearchPathLoader(BaseLoader):
-    """Jinja loader over the search path; "!name" means the next version of name down the path.
-
-    Like Sphinx's "!" prefix: an institution's wording/x.j2 can {% extends "!wording/x.j2" %} to
-    build on its parent's version instead of copying it. The source is rewritten so that "!x"
-    inside folder i resolves from folder i+1 on, which works at any depth.
-    """
-
-    def __init__(self, search_path: tuple[Path, ...]):
-        self.search_path = search_path
-
-    def get_source(self, environment, template):
-        start = 0
-        name = template
-        match = re.match(r"^@(\d+):(.*)$", template)
-        if match:
-            start, name = int(match[1]), match[2]
-        elif template.startswith("!"):
-            raise TemplateNotFound(template)  # only meaningful inside a template, where it is rewritten
-        parts = [p for p in name.split("/") if p]
-        if any(p in ("..", ".") for p in parts) or name.startswith("/") or "\\" in name:
-            raise TemplateNotFound(template)
-        for index in range(start, len(self.search_path)):
-            folder = self.search_path[index]
-            candidate = folder.joinpath(*parts)
-            if candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve()):
-                source = candidate.read_text(encoding="utf-8")
-                source = re.sub(r"""(["'])!([^"']+)\1""", lambda m: f'{m[1]}@{index + 1}:{m[2]}{m[1]}', source)
-                mtime = candidate.stat().st_mtime
-                return source, str(candidate), lambda: candidate.stat().st_mtime == mtime
-        raise TemplateNotFound(name)
-
-    def list_templates(self):
-        return sorted({str(p.relative_to(f)) for f in self.search_path for p in f.rglob("*.j2")})
-
-
-# ------------------------------------------------------------------------------------------ resolution
-def load_template(spec: str | Path = DEFAULT) -> Template:
-    """Resolve a template and its parents, validate every file, merge, and check referenced files."""
-    folder = find_template_folder(str(spec))
-    chain: list[tuple[Path, TemplateFile, SourceMap]] = []
-    while True:
-        data, source_map = read_yaml_template(folder / TEMPLATE_FILE)
-        parsed = validate_as(TemplateFile, data, source_map, TemplateError)
-        chain.append((folder, parsed, source_map))
-        parent = parsed.extends
-        if parent is None:
-            if is_default(folder):
-                break
-            parent = DEFAULT  # every chain ends at the default, so nothing is ever undefined
-        line, column = source_map.locate(("extends",))
-        where = f"{source_map.file}:{line}:{column}: extends"
-        try:
-            folder = find_template_folder(parent, relative_to=folder)
-        except TemplateError as exc:
-            raise TemplateError(f"{where}: {exc.message}") from None
-        if any(folder == seen for seen, _, _ in chain):
-            raise TemplateError(f"{where}: loops back to {folder.name}")
-        if len(chain) >= MAX_CHAIN:
-            raise TemplateError(f"{where}: chain deeper than {MAX_CHAIN}")
-    template = _merge(chain)  # first, so a link named in template.yaml is reported at its line there
-    _check_folders(chain)
-    return template
-
-
-def read_yaml_template(path: Path):
-    from report_builder.errors import EvidenceError
-
-    try:
-        return read_yaml(path, kind="template file")
-    except EvidenceError as exc:
-        raise TemplateError(exc.message, exc.problems) from None
+        raise TemplateError(f"template '{chain[0].folder.name}': {len(problems)} error(s)", problems)
 
 
 def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
-    sources: dict[str, tuple[Path, SourceMap]] = {}
     layouts: dict[str, str] = {}
     layout_sources: dict[str, Path] = {}
     # Walk from the default up to the institution so that the most specific value wins.
@@ -354,7 +135,6 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
             values["logo"] = _file(folder, theme.logo, source_map, ("theme", "logo"), problems, _check_image)
         if parsed.pdf.sections is not None:
             values["pdf.sections"] = parsed.pdf.sections
-            sources["pdf.sections"] = (folder, source_map)
         if parsed.deck.slides is not None:
             values["deck.slides"] = parsed.deck.slides
         if parsed.deck.master is not None:

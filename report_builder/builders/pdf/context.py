@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
+from report_builder.analysis.arms import arm_label
 from report_builder.inputs import markup
 from report_builder.builders.pdf.chart import RecordedChart
 from report_builder.builders.pdf.style import (
@@ -168,8 +169,7 @@ class Context:
                 elif name == "schedules" and index and self.evidence.dosing is not None:
                     parts.append(self.evidence.dosing.schedules[int(index)].name)
                 elif prev == "arms" and study is not None:
-                    arm = next((a for a in study.arms if a.id == name), None)
-                    parts.append(arm.short_name if arm else self.labels.get("pooled", name))
+                    parts.append(arm_label(study, name, self.labels.get("pooled", name)))
                 elif name not in ("arms", "dosing", "studies") and not index:
                     parts.append(name.replace("_", " "))
         except (IndexError, AttributeError):

@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING, Any
 from reportlab.platypus import Spacer, TableStyle
 
 from report_builder.analysis import formatting as fmt
-from report_builder.analysis.cohorts import POOLED, repeats, shown_once
+from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.builders.pdf.context import Context, Footnotes, escape
 from report_builder.builders.pdf.style import Para, SplitTable, callout, heading, table
-from report_builder.analysis.consistency import default_pair
-from report_builder.inputs.evidence_schema import BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
+from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:
+    from report_builder.analysis.arms import Comparison
     from report_builder.inputs.evidence_schema import BinaryArmResult, Landmark, OutcomeBase
     from report_builder.analysis.report import BinaryEffect
 
@@ -136,12 +137,15 @@ def risk_difference(ctx: Context, effect: "BinaryEffect") -> str:
                      high=fmt.percentage_points(s.rd_high))
 
 
-def number_needed(ctx: Context, effect: "BinaryEffect", notes: Footnotes, name: str) -> str:
-    """"NNT 2 (95% CI 2 to 3)", rounded up; the unrounded 1/RD goes to one footnote shared by the table."""
+def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Footnotes, name: str) -> str:
+    """"NNT 2 (95% CI 2 to 3)", rounded up; the unrounded 1/RD goes to one footnote shared by the table,
+    under `name` (markup: the outcome or event), with the comparison when the study has several."""
     values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
     text = ctx.words("phrases/number_needed", **values)
     if values["value"] is None:
         return text
+    if len(ctx.report.comparisons(study)) > 1:
+        name = f"{name}, {versus(ctx, effect.comparison)}"
     return f"<b>{text}</b>" + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
                                             f"{name}: {ctx.words('footnotes/number_needed', **values)}")
 
@@ -196,31 +200,32 @@ def binary_gaps(ctx: Context, study: Study, outcome: BinaryOutcome, arms: list[s
 
 # ------------------------------------------------------------------------------------------ SoF
 def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
-    """GRADE-style table of the randomized two-arm comparisons marked in_summary."""
+    """GRADE-style table of the randomized comparisons' outcomes marked in_summary: a row per comparison."""
     out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
-    studies = [(i, s) for i, s in enumerate(ctx.evidence.studies)
-               if s.randomized and len(s.arms) == 2 and default_pair(s)]
-    items = [(i, s, o) for i, s in studies for o in s.outcomes if o.in_summary]
+    studies = [(i, s) for i, s in enumerate(ctx.evidence.studies) if summarised(ctx, s)]
+    items = [(i, s, o, c) for i, s in studies for o in s.outcomes if o.in_summary for c in ctx.report.comparisons(s)]
     if not items:
         return out + [ctx.para(ctx.words("sof/none"))]
     out.append(ctx.para(ctx.words("sof/intro"), ctx.styles.intro))
-    pairs = {tuple(next(a for a in s.arms if a.id == x).short_name for x in default_pair(s)) for _, s in studies}
+    pairs = {(c.experimental.short_name, c.reference.short_name) for _, s, _, c in items}
     arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
     notes = Footnotes(ctx)
     rows: list[list[Any]] = [header(ctx, ctx.label("outcome"), escape(arm_labels[0]), escape(arm_labels[1]),
                                     ctx.label("relative_effect"), ctx.label("absolute_effect"),
                                     ctx.label("participants"), ctx.label("certainty"))]
-    for i, study, outcome in items:
-        exp, ref = default_pair(study)
+    for i, study, outcome, comparison in items:
+        exp, ref = comparison.arm_ids
         arm_n = {a.id: a.n for a in study.arms}
         name = f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"
         name += outcome_notes(ctx, i, outcome, notes, with_note=True)
+        if len(pairs) > 1:  # the header cannot name the arms: each row does
+            name = phrases(name, small(ctx, versus(ctx, comparison)))
         if outcome.population:
             name = phrases(name, small(ctx, ctx.md(outcome.population)))
         if isinstance(outcome, BinaryOutcome):
             per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a)) for a in (exp, ref)]
-            effect = ctx.report.effect(study, outcome.id)
-            derived = ctx.report.effect(study, all_in_base_key(outcome.id)) if outcome.conditional_on else None
+            effect = ctx.report.effect(study, outcome.id, exp)
+            derived = ctx.report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
             if derived is not None:
                 per_arm = [conditional_arm(ctx, study, outcome, a) or per_arm[k] for k, a in enumerate((exp, ref))]
                 base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
@@ -229,8 +234,8 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
                 effect = derived
             if effect is not None:
                 relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p_text(ctx, study, outcome)))
-                absolute = phrases(risk_difference(ctx, effect), number_needed(ctx, effect, notes, ctx.md(outcome.name)),
-                                   sep=" · ")
+                absolute = phrases(risk_difference(ctx, effect),
+                                   number_needed(ctx, study, effect, notes, ctx.md(outcome.name)), sep=" · ")
             else:
                 relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
                                  small(ctx, p_text(ctx, study, outcome)))
@@ -241,8 +246,10 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
             participants = sum(totals) if all(t is not None for t in totals) else _sum(arm_n[exp], arm_n[ref])
         else:
             per_arm = [tte_arm(ctx, outcome, a) for a in (exp, ref)]
-            hr = outcome.hazard_ratio
-            relative = lines(escape(fmt.hazard_ratio(hr)) if hr else NONE, small(ctx, p_text(ctx, study, outcome)))
+            hr = hazard_ratio_of(ctx, study, outcome, comparison)
+            # The P value goes with the hazard ratio it was reported with; without one it is the outcome's.
+            p = p_text(ctx, study, outcome) if hr is not None or outcome.hazard_ratio is None else ""
+            relative = lines(escape(fmt.hazard_ratio(hr)) if hr else NONE, small(ctx, p))
             absolute = NONE
             participants = _sum(arm_n[exp], arm_n[ref])
         count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
@@ -254,6 +261,26 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     out += notes.flowables()
     out.append(ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote))
     return out
+
+
+def summarised(ctx: Context, study: Study) -> bool:
+    """A randomized study whose comparisons take in every arm: the Summary of Findings can hold its results."""
+    compared = ctx.report.comparisons(study)
+    covered = {arm_id for c in compared for arm_id in c.arm_ids}
+    return study.randomized and bool(compared) and covered == {a.id for a in study.arms}
+
+
+def versus(ctx: Context, comparison: "Comparison") -> str:
+    return ctx.words("phrases/comparison", experimental=comparison.experimental.short_name,
+                     reference=comparison.reference.short_name)
+
+
+def hazard_ratio_of(ctx: Context, study: Study, outcome: TimeToEventOutcome, comparison: "Comparison"):
+    """The outcome's reported hazard ratio if it compares these two arms (in either direction), else None."""
+    compared = ctx.report.ratio_comparison(study, outcome.id)
+    if compared is None or set(compared.arm_ids) != set(comparison.arm_ids):
+        return None
+    return outcome.hazard_ratio
 
 
 def _sum(*values: int | None) -> int | None:
@@ -315,7 +342,7 @@ _CHART_ORDER = {"flow": 0, "forest": 1, "time_to_event": 2, "adverse_events": 3}
 def arms_lines(ctx: Context, study: Study) -> list[Any]:
     """One line per arm: short name, size, full name and regimen (a table header would cost more than it says)."""
     out = []
-    for arm in study.arms:
+    for arm in ordered_arms(study):
         size = f" (n={arm.n})" if arm.n is not None else ""
         text = f"<b>{ctx.md(arm.short_name)}</b>{size}: {ctx.md(arm.name)}"
         if arm.regimen:
@@ -353,14 +380,12 @@ def flow_table(ctx: Context, study: Study) -> list[Any]:
 def _arm_columns(ctx: Context, study: Study, dicts: list[dict]) -> list[tuple[str, str]]:
     """The study's arms that appear in any of the results, in arm order, then the pooled column."""
     used = {k for d in dicts for k in d}
-    columns = [(a.id, a.short_name) for a in study.arms if a.id in used]
-    return columns + ([("all", ctx.labels["pooled"])] if "all" in used else [])
+    return [(k, arm_label(study, k, ctx.labels["pooled"])) for k in arm_keys(study, used)]
 
 
 def in_summary_table(ctx: Context, study: Study, outcome: "OutcomeBase") -> bool:
     """Whether the Summary of Findings prints this outcome (then the study table need not repeat it)."""
-    return ("summary_of_findings" in ctx.template.pdf_sections and outcome.in_summary and study.randomized
-            and len(study.arms) == 2 and default_pair(study) is not None)
+    return "summary_of_findings" in ctx.template.pdf_sections and outcome.in_summary and summarised(ctx, study)
 
 
 def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
@@ -390,7 +415,7 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
         if isinstance(outcome, BinaryOutcome):
             per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1)
                        for a, _ in arms]
-            effect = ctx.report.effect(study, outcome.id)
+            effects = ctx.report.effects_of(study, outcome.id)
             if outcome.conditional_on:
                 derived_cells = [conditional_arm(ctx, study, outcome, a) for a, _ in arms]
                 if any(derived_cells):
@@ -398,10 +423,13 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
                     base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
                     per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base", outcome=outcome, base=base,
                                                        randomized=study.randomized))
-                    effect = ctx.report.effect(study, all_in_base_key(outcome.id))
-            if effect is not None:
-                comparison = lines(risk_ratio_marked(ctx, effect, notes), risk_difference(ctx, effect),
-                                   number_needed(ctx, effect, notes, ctx.md(outcome.name)), p_text(ctx, study, outcome))
+                    effects = ctx.report.effects_of(study, all_in_base_key(outcome.id))
+            if effects:
+                named = len(ctx.report.comparisons(study)) > 1
+                comparison = lines(*(lines(f"<b>{versus(ctx, e.comparison)}</b>" if named else "",
+                                           risk_ratio_marked(ctx, e, notes), risk_difference(ctx, e),
+                                           number_needed(ctx, study, e, notes, ctx.md(outcome.name)))
+                                     for e in effects), p_text(ctx, study, outcome))
             else:
                 gap = binary_gaps(ctx, study, outcome, list(outcome.arms), notes) if len(outcome.arms) > 1 else ""
                 comparison = lines(p_text(ctx, study, outcome)) or NONE
@@ -409,14 +437,17 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
         else:
             per_arm = [tte_arm(ctx, outcome, a, inline=len(arms) == 1) for a, _ in arms]
             hr = outcome.hazard_ratio
-            comparison = lines(escape(fmt.hazard_ratio(hr)) if hr else "", p_text(ctx, study, outcome)) or NONE
+            compared = ctx.report.ratio_comparison(study, outcome.id)
+            named = hr is not None and compared is not None and len(ctx.report.comparisons(study)) > 1
+            comparison = lines(f"<b>{versus(ctx, compared)}</b>" if named else "",
+                               escape(fmt.hazard_ratio(hr)) if hr else "", p_text(ctx, study, outcome)) or NONE
         rows.append([cell(ctx, name), *(cell(ctx, c) for c in per_arm), cell(ctx, comparison)])
         comparisons.append(comparison)
     if all(c == NONE for c in comparisons):
         rows = [row[:-1] for row in rows]  # a column of dashes says nothing
         fractions = [30] + [70 / len(arms)] * len(arms)
     else:
-        comparative = default_pair(study) is not None
+        comparative = bool(ctx.report.comparisons(study))
         fractions = [27] + [(45 if comparative else 52) / len(arms)] * len(arms) + [28 if comparative else 21]
     out += [Para(ctx.label("results"), ctx.styles.h3), table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)]
     flow_waivers = [w for w in ctx.report.waivers_under(f"studies[{index}]")
@@ -470,10 +501,11 @@ def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
         primary = next((o for o in binary if o.primary), binary[0] if binary else None)
         response = NONE
         if primary is not None:
-            shown = shown_once(ctx.evidence, study, primary.arms)
+            shown = shown_once(ctx.evidence, study, arm_keys(study, primary.arms))
             response = lines(f"<b>{ctx.md(primary.name)}</b> {ctx.cite([primary.source])}", phrases(
-                *(nb(f"{_arm_label(ctx, study, a)}: {fmt.binary_result(primary.arms[a], with_ci=False)}")
-                  for a in shown), sep=" · ")) if shown else NONE
+                *(nb(f"{arm_label(study, a, ctx.labels['pooled'])}: "
+                      f"{fmt.binary_result(primary.arms[a], with_ci=False)}") for a in shown),
+                sep=" · ")) if shown else NONE
         survival = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
         times = lines(*(survival_line(ctx, study, o) for o in survival)) or NONE
         design = ctx.label("randomized" if study.randomized else "non_randomized")
@@ -497,21 +529,15 @@ def repeats_context(evidence, pooled_label: str) -> list[dict]:
     return out
 
 
-def _arm_label(ctx: Context, study: Study, arm_id: str) -> str:
-    if arm_id == "all":
-        return ctx.labels["pooled"]
-    return next(a.short_name for a in study.arms if a.id == arm_id)
-
-
 def survival_line(ctx: Context, study: Study, outcome: TimeToEventOutcome) -> str:
     """"OS: InO 7.7 · SoC 6.7 months": the outcome's abbreviation from the evidence file when it has one."""
     name = next((abbr for abbr, meaning in ctx.evidence.abbreviations.items()
                  if meaning.lower() == outcome.name.lower()), outcome.name)
     values = []
-    arms = shown_once(ctx.evidence, study, outcome.arms)
-    for arm, result in ((a, outcome.arms[a]) for a in arms):
+    for arm in shown_once(ctx.evidence, study, arm_keys(study, outcome.arms)):
+        result = outcome.arms[arm]
         value = fmt.number(result.median) if result.median is not None else fmt.median(result, outcome.unit)
-        values.append(value if len(outcome.arms) == 1 else f"{_arm_label(ctx, study, arm)} {value}")
+        values.append(value if len(outcome.arms) == 1 else f"{arm_label(study, arm, ctx.labels['pooled'])} {value}")
     if not values:
         return ""
     return f"<b>{ctx.md(name)}</b>: {escape(' · '.join(values))} {escape(outcome.unit)}"
@@ -538,12 +564,13 @@ def safety(ctx: Context, key: str, title: str) -> list[Any]:
 
 def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
     arms = _arm_columns(ctx, study, [dict(e.arms) for e in study.adverse_events])
-    effects = [ctx.report.effect(study, ae_key(k)) for k in range(len(study.adverse_events))]
-    comparative = any(e is not None for e in effects)
+    effects = [ctx.report.effects_of(study, ae_key(k)) for k in range(len(study.adverse_events))]
+    comparative = any(effects)
+    named = len(ctx.report.comparisons(study)) > 1
     notes = Footnotes(ctx)
     head = [ctx.label("event"), ctx.label("grade"), *(escape(label) for _, label in arms)]
     rows: list[list[Any]] = [header(ctx, *head, *([ctx.label("difference")] if comparative else []))]
-    for k, (event, effect) in enumerate(zip(study.adverse_events, effects)):
+    for k, (event, found) in enumerate(zip(study.adverse_events, effects)):
         marks = []
         if event.source_note:
             marks.append(ctx.words("footnotes/source_note", note=event.source_note))
@@ -558,8 +585,9 @@ def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
         if comparative:
             # Only the RD is shown here, and it is never continuity-corrected (the RR alone is).
             term = f"{ctx.md(event.term)}, {escape(fmt.grade(event.grade))}"
-            diff = (phrases(risk_difference(ctx, effect), number_needed(ctx, effect, notes, term), sep=" · ")
-                    if effect else NONE)
+            diff = lines(*(lines(f"<b>{versus(ctx, e.comparison)}</b>" if named else "",
+                                 phrases(risk_difference(ctx, e), number_needed(ctx, study, e, notes, term),
+                                         sep=" · ")) for e in found)) or NONE
             row.append(cell(ctx, diff))
         rows.append(row)
     fractions = [24, 9] + [(36 if comparative else 67) / len(arms)] * len(arms) + ([31] if comparative else [])

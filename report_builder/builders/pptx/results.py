@@ -4,39 +4,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from report_builder.analysis import formatting
+from report_builder.analysis import arms, formatting
+from report_builder.analysis.arms import arm_keys
 from report_builder.inputs.evidence_schema import BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:
+    from report_builder.analysis.report import BinaryEffect
     from report_builder.builders.pptx.deck import Deck
-
-POOLED = "all"
-ROLE_RANK = {"intervention": 0, "single": 1, "control": 2}
-
-
-def ordered_arms(study: Study):
-    """Intervention arms first, then single-arm cohorts, then controls: the charts' palette order."""
-    return sorted(study.arms, key=lambda a: ROLE_RANK[a.role])
-
-
-def arm_keys(study: Study, keys) -> list[str]:
-    order = [a.id for a in ordered_arms(study)]
-    return [k for k in order if k in keys] + [k for k in keys if k not in order]
 
 
 def arm_label(deck: "Deck", study: Study, key: str) -> str:
-    if key == POOLED:
-        return deck.label("pooled")
-    return next(a.short_name for a in study.arms if a.id == key)
+    return arms.arm_label(study, key, deck.label("pooled"))
 
 
 def arm_colour(deck: "Deck", study: Study, key: str) -> str:
-    """The same arm colour as the Matplotlib charts: palette in arm order, pooled results muted."""
-    order = [a.id for a in ordered_arms(study)]
-    if key not in order:
-        return deck.colors["muted"]
-    return deck.palette[order.index(key) % len(deck.palette)]
+    """The arm's colour in the Matplotlib charts too (analysis.arms); pooled results muted."""
+    return arms.arm_colour(deck.palette, deck.report.palette_slot(study, key), deck.colors["muted"])
 
 
 @dataclass(frozen=True)
@@ -91,25 +75,52 @@ def all_in_base_arm(deck: "Deck", study: Study, outcome: BinaryOutcome, arm: str
     return ArmText(arm, arm_label(deck, study, arm), text, derived.percent, percent)
 
 
-def number_needed_phrase(deck: "Deck", effect, unrounded: bool = False) -> str:
+def number_needed_phrase(deck: "Deck", effect: "BinaryEffect", unrounded: bool = False) -> str:
     """"NNT 2 (95% CI 2 to 3)" for slides; unrounded=True: the 1/RD behind it, for the speaker notes."""
     values = formatting.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
     return deck.say("phrases/unrounded" if unrounded else "phrases/number_needed", **values)
 
 
 def unrounded_note(deck: "Deck", study: Study, key: str) -> dict:
-    effect = deck.report.effect(study, key)
-    return {"unrounded": number_needed_phrase(deck, effect, unrounded=True)} if effect is not None else {}
+    """The speaker notes' unrounded 1/RD of each comparison, named by its arms when the study compares more than two."""
+    texts = [(e, number_needed_phrase(deck, e, unrounded=True)) for e in deck.report.effects_of(study, key)]
+    texts = [(e, t) for e, t in texts if t]
+    if not texts:
+        return {}
+    if len(deck.report.comparisons(study)) == 1:
+        return {"unrounded": texts[0][1]}
+    return {"unrounded": "; ".join(deck.say("phrases/comparison", experimental=e.experimental.short_name,
+                                            reference=e.reference.short_name, effect=t) for e, t in texts)}
 
 
 def effect_phrase(deck: "Deck", study: Study, key: str, p: str = "") -> str:
-    """RR, RD and NNT/NNH of a two-arm binary comparison from the model, in the template's words.
+    """RR, RD and NNT/NNH of each comparison of a binary outcome, from the model, in the template's words;
+    each named by its arms when the study compares more than two.
 
     p: the P value text with its sidedness (formatting.outcome_p), or "".
     """
-    effect = deck.report.effect(study, key)
-    if effect is None:
+    effects = deck.report.effects_of(study, key)
+    if not effects:
         return p
+    if len(deck.report.comparisons(study)) == 1:
+        return binary_effect(deck, effects[0], p)
+    # The reported P value belongs to the outcome, not to one of its comparisons: it comes once, last.
+    named = [deck.say("phrases/comparison", experimental=e.experimental.short_name, reference=e.reference.short_name,
+                      effect=binary_effect(deck, e, "")) for e in effects]
+    return "; ".join(named + ([p] if p else []))
+
+
+def hazard_ratio_phrase(deck: "Deck", study: Study, outcome: TimeToEventOutcome) -> str:
+    """The reported hazard ratio, named by the arms it compares when the study compares more than two."""
+    text = formatting.hazard_ratio(outcome.hazard_ratio)
+    compared = deck.report.ratio_comparison(study, outcome.id)
+    if compared is None or len(deck.report.comparisons(study)) == 1:
+        return text
+    return deck.say("phrases/comparison", experimental=compared.experimental.short_name,
+                    reference=compared.reference.short_name, effect=text)
+
+
+def binary_effect(deck: "Deck", effect: "BinaryEffect", p: str) -> str:
     s = effect.stats
     return deck.say(
         "phrases/binary_effect",
@@ -154,19 +165,17 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
             else:
                 effect = effect_phrase(deck, study, outcome.id, p)
             effect = "; ".join(x for x in (effect, boundary, analysis_phrase(deck, outcome)) if x)
-            name = deck.plain(outcome.name)
-            rows.append(ResultRow(name, arms, effect, source, short, notes, "binary",
+            key = all_in_base_key(outcome.id) if any(derived) else outcome.id
+            rows.append(ResultRow(deck.plain(outcome.name), arms, effect, source, short, notes, "binary",
                                   outcome.favourable, bool(outcome.conditional_on) and not any(derived),
-                                  outcome.in_summary,
-                                  deck.report.effect(study, outcome.id) is not None or any(derived),
-                                  extra={"all_in_base": any(derived), **unrounded_note(
-                                      deck, study, all_in_base_key(outcome.id) if any(derived) else outcome.id)}))
+                                  outcome.in_summary, bool(deck.report.effects_of(study, key)),
+                                  extra={"all_in_base": any(derived), **unrounded_note(deck, study, key)}))
         elif isinstance(outcome, TimeToEventOutcome):
             arms = tuple(ArmText(k, arm_label(deck, study, k), survival_text(deck, r, outcome.unit))
                          for k, r in ((k, outcome.arms[k]) for k in arm_keys(study, outcome.arms)))
             parts = []
             if outcome.hazard_ratio is not None:
-                parts.append(formatting.hazard_ratio(outcome.hazard_ratio))
+                parts.append(hazard_ratio_phrase(deck, study, outcome))
             boundary = boundary_phrase(deck, study, outcome)
             if boundary:
                 parts.append(boundary)

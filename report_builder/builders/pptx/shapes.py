@@ -1,17 +1,14 @@
 """Deck shapes: pictures with alt text, native editable bar charts, measured tables, callouts."""
 from __future__ import annotations
 
-import copy
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from report_builder.builders.pptx import oxml
 from report_builder.builders.pptx.text import (
-    EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, _element, _qn, _sub, paragraph_xml,
-    set_body_properties, write,
+    EMU_PER_INCH, EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, paragraph_xml, write,
 )
 
-EMU_PER_INCH = 914400
 INSIDE_FROM = 60.0  #: percent above which a bar's label goes inside the bar
 
 
@@ -34,14 +31,10 @@ def rgb(colour: str):
 
 
 def set_alt_text(shape, description: str, title: str = "") -> None:
-    """python-pptx has no alt-text API: set descr (and title) on the shape's cNvPr."""
+    """The shape's alternative text (and title), for screen readers."""
     from report_builder.inputs.markup import clean
 
-    element = shape._element
-    c_nv_pr = element.xpath("./*[1]/p:cNvPr")[0]
-    c_nv_pr.set("descr", clean(description))
-    if title:
-        c_nv_pr.set("title", clean(title))
+    oxml.set_alt_text(shape, clean(description), clean(title) if title else "")
 
 
 # ------------------------------------------------------------------------------------------ pictures
@@ -128,7 +121,7 @@ def add_bar_chart(slide, box: Box, categories: Sequence[str], series: Sequence[S
     if horizontal:
         # First category on top, as it is read; the value axis then crosses at the last category (bottom).
         category_axis.reverse_order = True
-        value_axis._element.xpath("./c:crosses")[0].set("val", "max")
+        oxml.value_axis_crosses_at_maximum(chart)
     for s, chart_series in zip(series, plot.series):
         chart_series.format.fill.solid()
         chart_series.format.fill.fore_color.rgb = rgb(s.colour)
@@ -179,9 +172,14 @@ def paginate_rows(metrics: Metrics, header: Sequence[Cell], rows: Sequence[Seque
                   ) -> tuple[float, list[list[Sequence[Cell]]]]:
     """The largest size at which the table fits one slide; else pages at page_size, header repeated."""
     height_pt = box.height / EMU_PER_PT
-    candidates = whole_word_sizes(metrics, [header, *rows], widths, _sizes(largest, smallest)) or [smallest]
+    candidates = _sizes(largest, smallest)
+    # A word only grows with the size: from the largest size down, the first at which every word fits its
+    # column whole and all smaller sizes are the candidates.
+    while candidates and not words_fit(metrics, [header, *rows], widths, candidates[0]):
+        candidates.pop(0)
+    candidates = candidates or [smallest]
     for size in candidates:
-        if _fits(metrics, [header, *rows], widths, size, height_pt):
+        if sum(row_heights(metrics, [header, *rows], widths, size)) <= height_pt:
             return size, [list(rows)]
     size = min(page_size or smallest, candidates[0])
     heights = row_heights(metrics, [header, *rows], widths, size)
@@ -205,32 +203,6 @@ def words_fit(metrics: Metrics, rows: Sequence[Sequence[Cell]], widths: Sequence
                for row in rows for cell, w in zip(row, widths))
 
 
-def whole_word_sizes(metrics: Metrics, rows: Sequence[Sequence[Cell]], widths: Sequence[int],
-                     sizes: Sequence[float]) -> list[float]:
-    """[s for s in sizes if words_fit(s)] for sizes from the largest down, testing only until one fits: a word's
-    room (indent plus width, each rounded up or down with the size) never shrinks as the size grows, so every
-    smaller size fits as well."""
-    for i, size in enumerate(sizes):
-        if words_fit(metrics, rows, widths, size):
-            return list(sizes[i:])
-    return []
-
-
-def _fits(metrics: Metrics, rows: Sequence[Sequence[Cell]], widths: Sequence[int], size: float,
-          height_pt: float) -> bool:
-    """sum(row_heights(...)) <= height_pt, without measuring every row of a table far taller than the slide:
-    heights are positive, so once the rows so far are clearly past the height (the 1 pt dwarfs any rounding
-    difference between this running total and sum()), the rest cannot bring the total back."""
-    heights = []
-    running = 0.0
-    for row in rows:
-        heights.append(row_heights(metrics, [row], widths, size)[0])
-        running += heights[-1]
-        if running > height_pt + 1.0:
-            return False
-    return sum(heights) <= height_pt
-
-
 def _sizes(largest: float, smallest: float) -> list[float]:
     out, s = [], largest
     while s >= smallest - 1e-9:
@@ -245,79 +217,40 @@ def add_table(slide, box: Box, header: Sequence[Cell], rows: Sequence[Sequence[C
     """A table whose row heights are measured, styled explicitly so any master shows it the same way."""
     all_rows = [header, *rows]
     heights = row_heights(metrics, all_rows, widths, size)
-    total = int(sum(heights) * EMU_PER_PT)
-    frame = slide.shapes.add_table(len(all_rows), len(widths), box.left, box.top, sum(widths), total)
+    frame = slide.shapes.add_table(len(all_rows), len(widths), box.left, box.top, sum(widths),
+                                   int(sum(heights) * EMU_PER_PT))
     frame.name = name
     set_alt_text(frame, alt_text, name)
     table = frame.table
-    tbl_pr = table._tbl.tblPr
-    for flag in ("bandRow", "firstRow"):
-        tbl_pr.set(flag, "0")
-    style_id = tbl_pr.find("{http://schemas.openxmlformats.org/drawingml/2006/main}tableStyleId")
-    if style_id is not None:
-        # {2D5ABB26-...}: "No Style, No Grid"; every colour below is explicit.
-        style_id.text = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
-    # Column widths and row heights set on the XML: python-pptx's setters re-add every column (row) to resize
-    # the frame after each one; the frame ends up as wide (tall) as their sums, as it does here.
-    tbl = table._tbl
-    for grid_col, w in zip(tbl.tblGrid.gridCol_lst, widths):
-        grid_col.w = w
-    frame.width = sum(grid_col.w for grid_col in tbl.tblGrid.gridCol_lst)
-    trs = tbl.tr_lst
-    for r, (cells, h, tr) in enumerate(zip(all_rows, heights, trs)):
-        tr.h = int(h * EMU_PER_PT)
-        tcs = tr.tc_lst
-        for c, cell in enumerate(cells):
+    table.first_row = table.horz_banding = False
+    oxml.set_table_style(frame)  # no style: every colour below is explicit
+    for column, w in zip(table.columns, widths):
+        column.width = w
+    for r, (cells, h, row) in enumerate(zip(all_rows, heights, table.rows)):
+        row.height = int(h * EMU_PER_PT)
+        for cell, target in zip(cells, row.cells):
             fill = cell.fill or (header_fill if r == 0 else (band_fill if r % 2 == 0 else None))
             colour = cell.colour or (header_colour if r == 0 else None)
-            _fill_cell(tcs[c], cell, size, metrics.family, fill, colour, rule_colour, header=r == 0)
-    frame.height = sum(tr.h for tr in trs)
+            _fill_cell(target, cell, size, metrics.family, fill, colour, rule_colour)
     return frame
 
 
-def _solid_fill(colour: str):
-    """<a:solidFill><a:srgbClr val="RRGGBB"/></a:solidFill> for a "#rrggbb" theme colour."""
-    solid = _element("a:solidFill")
-    _sub(solid, "a:srgbClr").set("val", colour.lstrip("#").upper())
-    return solid
+def _fill_cell(target, cell: Cell, size: float, family: str, fill: str | None, colour: str | None,
+               rule: str) -> None:
+    """One table cell: our paragraphs, margins, top anchor, a rule below and the fill."""
+    from pptx.enum.text import MSO_ANCHOR
 
-
-def _fill_cell(tc, cell: Cell, size: float, family: str, fill: str | None, colour: str | None, rule: str,
-               header: bool) -> None:
-    """Write one a:tc: our paragraphs, margins, top anchor, a rule below and the fill (python-pptx's _Cell
-    setters, applied to the element directly)."""
-    body = tc.get_or_add_txBody()
-    for p in list(body.findall(_qn("a:p"))):
-        body.remove(p)
-    for paragraph in cell.paragraphs or (Para(()),):
-        body.append(paragraph_xml(paragraph, size, family, colour))
-    tc_pr = tc.get_or_add_tcPr()
-    tc_pr.marL = tc_pr.marR = int(TABLE_MARGIN_X_PT * EMU_PER_PT)
-    tc_pr.marT = tc_pr.marB = int(TABLE_MARGIN_Y_PT * EMU_PER_PT)
-    tc_pr.anchor = None
-    tc_pr.set("anchor", "t")
-    for child in list(tc_pr):
-        tc_pr.remove(child)
-    for child in _cell_lines_and_fill(rule, fill):
-        tc_pr.append(copy.deepcopy(child))
-
-
-@functools.lru_cache(maxsize=64)
-def _cell_lines_and_fill(rule: str, fill: str | None) -> tuple:
-    """A cell's a:tcPr children, built once per colour pair and copied into every cell (they depend on the colours
-    only). Border order is fixed by the schema: lnL, lnR, lnT, lnB, then the fill."""
-    children = []
-    for side in ("a:lnL", "a:lnR", "a:lnT", "a:lnB"):
-        line = _element(side)
-        if side == "a:lnB":
-            line.set("w", "9525")
-            line.append(_solid_fill(rule))
-        else:
-            line.set("w", "0")
-            line.append(_element("a:noFill"))
-        children.append(line)
-    children.append(_solid_fill(fill) if fill else _element("a:noFill"))
-    return tuple(children)
+    oxml.set_paragraphs(target.text_frame, [paragraph_xml(p, size, family, colour)
+                                            for p in cell.paragraphs or (Para(()),)])
+    target.margin_left = target.margin_right = int(TABLE_MARGIN_X_PT * EMU_PER_PT)
+    target.margin_top = target.margin_bottom = int(TABLE_MARGIN_Y_PT * EMU_PER_PT)
+    target.vertical_anchor = MSO_ANCHOR.TOP
+    oxml.set_cell_rules(target, rule, 9525)  # before the fill, which the schema places after the borders
+    if fill:
+        target.fill.solid()
+        target.fill.fore_color.rgb = rgb(fill)
+    else:
+        target.fill.background()
 
 
 # ------------------------------------------------------------------------------------------ text boxes
@@ -353,4 +286,4 @@ def line_height_emu(size: float) -> int:
 
 
 __all__ = ["Cell", "Series", "add_bar_chart", "add_picture", "add_table", "add_text", "paginate_rows",
-           "set_alt_text", "set_body_properties", "line_height_emu"]
+           "set_alt_text", "line_height_emu"]

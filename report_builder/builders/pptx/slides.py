@@ -5,24 +5,11 @@ from typing import TYPE_CHECKING
 
 from report_builder.analysis import formatting
 from report_builder.builders.pptx.shapes import Cell
-from report_builder.builders.pptx.text import Para, labelled, para, plain_spans
+from report_builder.builders.pptx.text import Para, bullets, labelled, para, plain_spans
 from report_builder.errors import TemplateError
 
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-
-
-def long_date(date) -> str:
-    """"25 November 2026", independent of the locale."""
-    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
-
-
-def bullets(deck: "Deck", texts, bullet: str = "•") -> list[Para]:
-    return [para(t, deck.numbers, bullet=bullet, number=i) for i, t in enumerate(texts, 1)]
-
 
 def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes: str) -> None:
     handle = deck.new_slide(kind, kind if kind in ("title", "closing") else "title", title)
@@ -38,16 +25,18 @@ def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes:
 
 def title_slide(deck: "Deck") -> None:
     meta = deck.evidence.meta
-    lines = deck.say("title_subtitle", date=long_date(meta.date)).splitlines()
+    date = formatting.long_date(meta.date)
+    lines = deck.say("title_subtitle", date=date).splitlines()
     cover(deck, "title", deck.say("titles/title"), lines,
-          deck.say("notes/title", date=long_date(meta.date), objectives=len(deck.evidence.learning_objectives)))
+          deck.say("notes/title", date=date, objectives=len(deck.evidence.learning_objectives)))
 
 
 def objectives(deck: "Deck") -> None:
     ev = deck.evidence
     if not ev.learning_objectives:
         return
-    deck.text_slides("objectives", "content", deck.say("titles/objectives"), bullets(deck, ev.learning_objectives, "1."),
+    deck.text_slides("objectives", "content", deck.say("titles/objectives"),
+                     bullets(ev.learning_objectives, deck.numbers, "1."),
                      deck.say("notes/objectives", objectives=[deck.plain(o) for o in ev.learning_objectives]))
 
 
@@ -85,7 +74,7 @@ def question(deck: "Deck") -> None:
 
 def background(deck: "Deck") -> None:
     ev = deck.evidence
-    deck.text_slides("background", "content", deck.say("titles/background"), bullets(deck, ev.background),
+    deck.text_slides("background", "content", deck.say("titles/background"), bullets(ev.background, deck.numbers),
                      deck.say("notes/background", paragraphs=[deck.plain(p) for p in ev.background]))
 
 
@@ -99,7 +88,7 @@ def mechanism(deck: "Deck") -> None:
         lead.append(labelled(deck.label("drug_class"), drug.drug_class, deck.numbers))
     if drug.target:
         lead.append(labelled(deck.label("target"), drug.target, deck.numbers, space_before=0.4))
-    deck.text_slides("mechanism", "content", deck.say("titles/mechanism"), lead + bullets(deck, ev.mechanism),
+    deck.text_slides("mechanism", "content", deck.say("titles/mechanism"), lead + bullets(ev.mechanism, deck.numbers),
                      deck.say("notes/mechanism", paragraphs=[deck.plain(p) for p in ev.mechanism]))
 
 
@@ -154,7 +143,7 @@ def regulatory(deck: "Deck") -> None:
     events = deck.evidence.regulatory
     if not events:
         return
-    rows_notes = [{"date": long_date(e.date), "region": e.region, "event": deck.plain(e.event),
+    rows_notes = [{"date": formatting.long_date(e.date), "region": e.region, "event": deck.plain(e.event),
                    "population": deck.plain(e.population) if e.population else "",
                    "detail": deck.plain(e.detail) if e.detail else "", "source": deck.short_ref(e.source)}
                   for e in events]
@@ -176,7 +165,7 @@ def regulatory(deck: "Deck") -> None:
             event.append(para(e.population, deck.numbers, space_before=0.2, scale=0.9))
         if e.detail:
             event.append(para(e.detail, deck.numbers, space_before=0.2, scale=0.9))
-        rows.append([Cell((Para(plain_spans(long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),
+        rows.append([Cell((Para(plain_spans(formatting.long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),
                      Cell(tuple(event)), Cell((Para(plain_spans(deck.cite(e.source))),))])
     deck.table_slides("regulatory", title, header, rows, [1.6, 1.0, 5.0, 0.95], notes,
                       deck.say("phrases/table_alt", what=title), largest=18, smallest=14)
@@ -209,7 +198,7 @@ def appraisal(deck: "Deck") -> None:
 
 def bottom_line(deck: "Deck") -> None:
     ev = deck.evidence
-    deck.text_slides("bottom_line", "content", deck.say("titles/bottom_line"), bullets(deck, ev.bottom_line),
+    deck.text_slides("bottom_line", "content", deck.say("titles/bottom_line"), bullets(ev.bottom_line, deck.numbers),
                      deck.say("notes/bottom_line", paragraphs=[deck.plain(p) for p in ev.bottom_line],
                               teaching_points=[deck.plain(p) for p in ev.teaching_points]))
 
@@ -219,7 +208,7 @@ def discussion(deck: "Deck") -> None:
     if not ev.discussion_questions:
         return
     deck.text_slides("discussion", "content", deck.say("titles/discussion"),
-                     bullets(deck, ev.discussion_questions, "1."),
+                     bullets(ev.discussion_questions, deck.numbers, "1."),
                      deck.say("notes/discussion", questions=[deck.plain(q) for q in ev.discussion_questions],
                               case=deck.plain(ev.question.case) if ev.question.case else ""))
 
@@ -275,8 +264,9 @@ def references(deck: "Deck") -> None:
 
 def closing(deck: "Deck") -> None:
     meta = deck.evidence.meta
-    lines = deck.say("closing_subtitle", date=long_date(meta.date)).splitlines()
-    cover(deck, "closing", deck.say("titles/closing"), lines, deck.say("notes/closing", date=long_date(meta.date)))
+    date = formatting.long_date(meta.date)
+    lines = deck.say("closing_subtitle", date=date).splitlines()
+    cover(deck, "closing", deck.say("titles/closing"), lines, deck.say("notes/closing", date=date))
 
 
 def local(deck: "Deck", name: str) -> None:

@@ -3,21 +3,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from report_builder.analysis.arms import arm_keys, comparator_ids, ordered_arms
 from report_builder.builders.pptx.results import (
-    POOLED, ResultRow, adverse_rows, arm_colour, arm_keys, arm_label, binary_arm, chart_rows, outcome_rows,
+    ResultRow, adverse_rows, arm_colour, arm_label, binary_arm, chart_rows, outcome_rows,
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
-from report_builder.builders.pptx.slides import bullets
-from report_builder.builders.pptx.text import Box, Para, fit_size, labelled, para, plain_spans
-from report_builder.analysis.cohorts import POOLED as ALL_ARMS, repeats, shown_once
-from report_builder.inputs.evidence_schema import BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.builders.pptx.text import (
+    EMU_PER_INCH, EMU_PER_PT, Box, Para, bullets, fit_size, labelled, para, plain_spans,
+)
+from report_builder.analysis.cohorts import repeats, shown_once
+from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck, SlideHandle
 
 AE_PER_CHART = 5
 CAPTION_PT = 14.0  #: captions are body text too: nothing on a slide below 14 pt outside tables and charts
-EMU_PER_INCH = 914400
 
 
 def studies(deck: "Deck") -> None:
@@ -49,7 +50,7 @@ def design(deck: "Deck", study: Study) -> None:
         enrolled += f"; {deck.label('median_age').lower()} {study.median_age}"
     paragraphs.append(labelled(deck.label("enrolled"), enrolled, n, space_before=0.4))
     paragraphs.append(Para(plain_spans(deck.label("arms"), bold=True), space_before=0.4, keep_with_next=True))
-    for arm in study.arms:
+    for arm in ordered_arms(study):
         size = f" (n={arm.n})" if arm.n is not None else ""
         spans = plain_spans(arm.name, bold=False) + plain_spans(size + (": " if arm.regimen else ""))
         if arm.regimen:
@@ -69,12 +70,13 @@ def design(deck: "Deck", study: Study) -> None:
         paragraphs.append(Para(plain_spans(deck.label("limitations"), bold=True), space_before=0.4,
                                keep_with_next=True))
         paragraphs += [para(t, n, bullet="•", space_before=0.2) for t in study.limitations]
-    flow = [{"stage": deck.plain(f.stage), "counts": [(arm_label(deck, study, k), v) for k, v in f.counts.items()],
+    flow = [{"stage": deck.plain(f.stage),
+             "counts": [(arm_label(deck, study, k), f.counts[k]) for k in arm_keys(study, f.counts)],
              "source": deck.short_ref(f.source)} for f in study.flow]
     notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow, same=same,
                      limitations=[deck.plain(t) for t in study.limitations],
                      arms=[{"name": a.name, "n": a.n, "regimen": deck.plain(a.regimen) if a.regimen else ""}
-                           for a in study.arms])
+                           for a in ordered_arms(study)])
     deck.text_slides("studies", "content", deck.say("titles/study_design", study=study), paragraphs, notes,
                      largest=22)
 
@@ -123,7 +125,7 @@ def native_chart(deck: "Deck", handle: "SlideHandle", box: Box, title: str, cate
 
 def key_results(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
     title = deck.say("titles/study_results", study=study)
-    points = bullets(deck, study.key_points) if study.key_points else [
+    points = bullets(study.key_points, deck.numbers) if study.key_points else [
         Para(plain_spans(f"{r.name}: " + "; ".join(f"{a.label} {a.text}" for a in r.arms)), bullet="•")
         for r in rows[:4]]
     notes = deck.say("notes/study_results", study=study, rows=rows, sources=sources(deck, study),
@@ -196,7 +198,7 @@ def picture_slide(deck: "Deck", kind: str, title: str, chart, notes: str, side: 
     picture_box = area
     if caption:
         size = CAPTION_PT
-        height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * 12700)
+        height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * EMU_PER_PT)
         gap = int(0.08 * EMU_PER_INCH)
         picture_box, caption_box = area.split_v(area.height - height - gap, gap)
         add_text(handle.slide, caption_box, caption, size, deck.family, name="Caption")
@@ -274,7 +276,7 @@ def cross_study(deck: "Deck") -> None:
         notes_rows.append({"study": study, "outcome": deck.plain(outcome.name) if outcome else "",
                            "arms": arms_text, "sources": sources(deck, study)})
     title = deck.say("titles/cross_study")
-    repeated = [{"study": r.study.short_name, "pooled": r.arm_id == ALL_ARMS, "original": r.original.short_name,
+    repeated = [{"study": r.study.short_name, "pooled": r.arm_id == POOLED, "original": r.original.short_name,
                  "arm": next((a.short_name for a in r.study.arms if a.id == r.arm_id), None)}
                 for r in repeats(deck.evidence)]
     repeat_text = deck.say("phrases/repeats", repeats=repeated) if repeated else ""
@@ -355,7 +357,7 @@ def boxed_warning(deck: "Deck") -> None:
     inset = int(0.15 * EMU_PER_INCH)
     inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
     size = fit_size(deck.metrics, paragraphs, inner, 24, 14) or 14
-    height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * 12700) + 2 * inset + int(
+    height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * EMU_PER_PT) + 2 * inset + int(
         0.15 * EMU_PER_INCH)
     box = Box(area.left, area.top, area.width, min(area.height, height))
     text_box = add_text(handle.slide, box, paragraphs, size, deck.family, name="Boxed warning",
@@ -373,7 +375,7 @@ def adverse_table(deck: "Deck") -> None:
     rows = []
     all_rows = []
     for study in deck.evidence.studies:
-        controls = {a.id for a in study.arms if a.role == "control"}
+        controls = comparator_ids(study)
         for row in adverse_rows(deck, study):
             experimental = [a for a in row.arms if a.key not in controls]
             control = [a for a in row.arms if a.key in controls]

@@ -1,20 +1,20 @@
 """Deck text: evidence markup to PowerPoint runs, and fitting measured with the theme font's metrics."""
 from __future__ import annotations
 
-import copy
-import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lxml import etree
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 
+from report_builder.builders.pptx import oxml
 from report_builder.inputs import markup
 from report_builder.inputs.markup import Span
 
-EMU_PER_PT = 12700
+EMU_PER_PT = 12700  #: the deck's units (python-pptx's Pt(1) and Inches(1)), defined here for all of builders/pptx
+EMU_PER_INCH = 914400
 LINE = 1.2  #: exact line spacing, in font sizes; DejaVu Sans needs 1.164, so nothing is clipped
 WIDTH_SLACK = 0.985  #: measured widths match LibreOffice to the point; keep a hair of room for other renderers
 INDENT_PT = 0.32 * 72  #: hanging indent of a bulleted paragraph, as in the default master
@@ -78,6 +78,11 @@ def labelled(label: str, text: str, numbers: Mapping[str, int], **options) -> Pa
     return Para(plain_spans(label + ": ", bold=True) + spans(text, numbers), **options)
 
 
+def bullets(texts: Iterable[str], numbers: Mapping[str, int], bullet: str = "•") -> list[Para]:
+    """One paragraph per text, with a bullet or, for "1.", its number."""
+    return [para(t, numbers, bullet=bullet, number=i) for i, t in enumerate(texts, 1)]
+
+
 # ------------------------------------------------------------------------------------------ metrics
 class Metrics:
     """Text widths from the theme's TrueType files, so fitting matches what renderers draw."""
@@ -93,47 +98,33 @@ class Metrics:
         self.family = self._fonts["regular"].getname()[0]
         ascent, descent = self._fonts["regular"].getmetrics()
         self.natural_line = (ascent + descent) / 200  #: in font sizes
-        # Memos for this build (a Metrics belongs to one Deck): the same words and paragraphs are measured
-        # again at every candidate size and page split. Keys are values (text, Para, sizes), never ids.
+        # Fitting tries every paragraph at many sizes and widths: each is split into words, and each word
+        # measured, once per build.
         self._lengths: dict[tuple[str, bool, bool], float | None] = {}  #: advance at 200 px; None: unmeasurable
         self._words: dict[tuple[Span, ...], list[tuple[str, bool, bool, str]]] = {}
-        self._lines: dict[tuple[Para, float, float], int] = {}
-        self._measured: dict[tuple[tuple[Span, ...], bool, bool], list[tuple[float | None, int, str]]] = {}
-        self._candidates: dict[tuple[tuple[Span, ...], bool, bool], list[tuple[str, bool, bool]]] = {}
 
     def width(self, text: str, bold: bool, italic: bool, size: float) -> float:
         """Advance width in points."""
-        length = self._length(text, bold, italic)
+        key = (text, bold, italic)
+        if key not in self._lengths:
+            try:
+                self._lengths[key] = self._fonts[_STYLE[bold, italic]].getlength(text)
+            except (OSError, RuntimeError, ValueError):
+                self._lengths[key] = None
+        length = self._lengths[key]
         if length is None:
             return len(text) * 0.7 * size  # text the font cannot lay out: a generous estimate, never a crash
         return length * size / 200
 
-    def _length(self, text: str, bold: bool, italic: bool) -> float | None:
-        """Advance at the fonts' 200 px, measured once per build; None for text the font cannot lay out."""
-        key = (text, bold, italic)
-        try:
-            return self._lengths[key]
-        except KeyError:
-            try:
-                length = self._fonts[_STYLE[bold, italic]].getlength(text)
-            except (OSError, RuntimeError, ValueError):
-                length = None
-            self._lengths[key] = length
-            return length
+    def words(self, paragraph: Para) -> list[tuple[str, bool, bool, str]]:
+        """(word, bold, italic, what follows) of a paragraph's spans (see _words)."""
+        if paragraph.spans not in self._words:
+            self._words[paragraph.spans] = _words(paragraph)
+        return self._words[paragraph.spans]
 
     def lines(self, paragraph: Para, width_pt: float, size: float, remember: bool = True) -> int:
         """Lines a paragraph takes at a font size when wrapped greedily at spaces (as renderers do).
-        remember=False for a paragraph measured once (the memos would keep every trial of a split)."""
-        if not remember:
-            return self._count_lines(paragraph, width_pt, size, remember)
-        key = (paragraph, width_pt, size)
-        try:
-            return self._lines[key]
-        except KeyError:
-            count = self._lines[key] = self._count_lines(paragraph, width_pt, size, remember)
-            return count
-
-    def _count_lines(self, paragraph: Para, width_pt: float, size: float, remember: bool) -> int:
+        remember=False for a paragraph measured once (the trials of a split would fill the memo)."""
         usable = (width_pt - paragraph.indent_pt(size)) * WIDTH_SLACK
         size = paragraph.at(size)
         if usable <= size:
@@ -141,9 +132,8 @@ class Metrics:
         count = 1
         x = 0.0
         space = self.width(" ", paragraph.bold, False, size)
-        for length, chars, breaks_after in self._measured_words(paragraph, remember):
-            # self.width, inlined: this loop runs for every paragraph at every size tried
-            w = chars * 0.7 * size if length is None else length * size / 200
+        for word, bold, italic, breaks_after in self.words(paragraph) if remember else _words(paragraph):
+            w = self.width(word, bold or paragraph.bold, italic or paragraph.italic, size)
             if x > 0 and x + w > usable:
                 count += 1
                 x = 0.0
@@ -158,53 +148,10 @@ class Metrics:
                 x = 0.0
         return count
 
-    def words(self, paragraph: Para) -> list[tuple[str, bool, bool, str]]:
-        """_words of a paragraph, split once per build (they depend on its spans only)."""
-        try:
-            return self._words[paragraph.spans]
-        except KeyError:
-            words = self._words[paragraph.spans] = _words(paragraph)
-            return words
-
-    def _measured_words(self, paragraph: Para, remember: bool = True) -> list[tuple[float | None, int, str]]:
-        """(_length, characters, what follows) of each word, in the paragraph's styles; once per build."""
-        key = (paragraph.spans, paragraph.bold, paragraph.italic)
-        found = self._measured.get(key)
-        if found is None:
-            found = [(self._length(word, bold or paragraph.bold, italic or paragraph.italic), len(word), after)
-                     for word, bold, italic, after in (self.words(paragraph) if remember else _words(paragraph))]
-            if remember:
-                self._measured[key] = found
-        return found
-
     def widest_word(self, paragraphs: Sequence[Para], size: float) -> float:
         """Room the longest unbreakable word needs, indent included: wider than its column, it would be split."""
-        widest = 0.0
-        for p in paragraphs:
-            s = p.at(size)
-            for word, bold, italic in self._widest_candidates(p):
-                widest = max(widest, p.indent_pt(size) + self.width(word, bold, italic, s))
-        return widest
-
-    def _widest_candidates(self, p: Para) -> list[tuple[str, bool, bool]]:
-        """The words of a paragraph that are its widest at any size: all its words are set at one size and a
-        width is its font-unit length (or, where the font cannot measure it, its character count) times the
-        size, which keeps the order of widths at every size; so the longest of each kind is the widest."""
-        key = (p.spans, p.bold, p.italic)
-        found = self._candidates.get(key)
-        if found is None:
-            measured: tuple[float, tuple[str, bool, bool]] | None = None
-            unmeasured: tuple[int, tuple[str, bool, bool]] | None = None
-            for word, bold, italic, _ in self.words(p):
-                style = (word, bold or p.bold, italic or p.italic)
-                length = self._length(*style)
-                if length is not None:
-                    if measured is None or length > measured[0]:
-                        measured = (length, style)
-                elif unmeasured is None or len(word) > unmeasured[0]:
-                    unmeasured = (len(word), style)
-            found = self._candidates[key] = [c[1] for c in (measured, unmeasured) if c is not None]
-        return found
+        return max((p.indent_pt(size) + self.width(word, bold or p.bold, italic or p.italic, p.at(size))
+                    for p in paragraphs for word, bold, italic, _ in self.words(p)), default=0.0)
 
     def height(self, paragraphs: Sequence[Para], width_pt: float, size: float, first: bool = True,
                remember: bool = True) -> float:
@@ -222,7 +169,7 @@ _STYLE = {(False, False): "regular", (True, False): "bold", (False, True): "ital
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9]-)(?=[A-Za-z]{2})")
 
 
-def _words(paragraph: Para) -> Iterable[tuple[str, bool, bool, str]]:
+def _words(paragraph: Para) -> list[tuple[str, bool, bool, str]]:
     """(word, bold, italic, what follows) over all spans; words may continue across span boundaries."""
     pieces: list[tuple[str, bool, bool, str]] = []
     for span in paragraph.spans:
@@ -372,135 +319,37 @@ def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: fl
 
 
 # ------------------------------------------------------------------------------------------ writing
+ANCHORS = {"t": MSO_ANCHOR.TOP, "ctr": MSO_ANCHOR.MIDDLE, "b": MSO_ANCHOR.BOTTOM}
+
+
 def write(text_frame, paragraphs: Sequence[Para], size: float, family: str, colour: str | None = None,
           anchor: str | None = "t", insets: tuple[float, float] = (INSET_X_PT, INSET_Y_PT)) -> None:
     """Replace a text frame's content with our paragraphs, every size and spacing explicit."""
-    body = text_frame._txBody
-    set_body_properties(body, anchor, insets)
-    for p in list(body.findall(_qn("a:p"))):
-        body.remove(p)
-    for paragraph in paragraphs:
-        body.append(paragraph_xml(paragraph, size, family, colour))
-    if not paragraphs:
-        body.append(_element("a:p"))
+    set_body_properties(text_frame, anchor, insets)
+    oxml.set_paragraphs(text_frame, [paragraph_xml(p, size, family, colour) for p in paragraphs])
 
 
-def set_body_properties(body, anchor: str | None, insets: tuple[float, float]) -> None:
+def set_body_properties(text_frame, anchor: str | None, insets: tuple[float, float]) -> None:
     """Insets and wrapping stated on the shape, so the measured box is the box renderers use."""
-    pr = body.find(_qn("a:bodyPr"))
-    x, y = (str(int(v * EMU_PER_PT)) for v in insets)
-    for key, value in (("wrap", "square"), ("lIns", x), ("rIns", x), ("tIns", y), ("bIns", y), ("anchor", anchor)):
-        if value is not None:
-            pr.set(key, value)
-    for child in list(pr):
-        if child.tag in (_qn("a:normAutofit"), _qn("a:spAutoFit"), _qn("a:noAutofit")):
-            pr.remove(child)
-    # We measured the text: renderers must neither shrink it nor grow the shape.
-    at = 1 if len(pr) and pr[0].tag == _qn("a:prstTxWarp") else 0
-    pr.insert(at, _element("a:noAutofit"))
+    text_frame.word_wrap = True
+    oxml.set_insets(text_frame, int(insets[0] * EMU_PER_PT), int(insets[1] * EMU_PER_PT))
+    if anchor is not None:
+        text_frame.vertical_anchor = ANCHORS[anchor]
+    text_frame.auto_size = MSO_AUTO_SIZE.NONE  # we measured the text: renderers must neither shrink nor grow it
 
 
 def paragraph_xml(paragraph: Para, size: float, family: str, colour: str | None):
-    mar = int(paragraph.indent_pt(size) * EMU_PER_PT)
-    hang = int(paragraph.hang_pt(size) * EMU_PER_PT)
-    size = paragraph.at(size)
-    p = _element("a:p")
-    p.append(copy.deepcopy(_paragraph_properties(
-        str(mar), str(-hang), paragraph.align, str(int(round(LINE * size * 100))),
-        str(int(round(paragraph.space_before * LINE * size * 100))), paragraph.bullet, paragraph.number)))
-    for span in paragraph.spans:
-        pieces = span.text.split("\n")
-        for i, piece in enumerate(pieces):
-            if i:
-                br = _sub(p, "a:br")
-                br.append(_run_properties(span, paragraph, size, family, colour, tag="a:rPr"))
-            if piece:
-                r = _sub(p, "a:r")
-                r.append(_run_properties(span, paragraph, size, family, colour, tag="a:rPr"))
-                _sub(r, "a:t").text = piece
-    p.append(_run_properties(Span(""), paragraph, size, family, colour, tag="a:endParaRPr"))
-    return p
+    """The a:p of a paragraph set at `size`: spacing, indents and bullets explicit, one run per span."""
+    at = paragraph.at(size)
+    format_ = oxml.ParagraphFormat(
+        margin=int(paragraph.indent_pt(size) * EMU_PER_PT), indent=-int(paragraph.hang_pt(size) * EMU_PER_PT),
+        line=LINE * at, before=paragraph.space_before * LINE * at, align=paragraph.align, bullet=paragraph.bullet,
+        number=paragraph.number)
+    runs = [(span.text, run_format(span, paragraph, at, family, colour)) for span in paragraph.spans]
+    return oxml.paragraph(format_, runs, run_format(Span(""), paragraph, at, family, colour))
 
 
-# A deck has thousands of paragraphs and runs in a few dozen styles: their a:pPr and a:rPr are built once per
-# style and copied. Both functions depend on their arguments only, so the copies cannot go stale.
-@functools.lru_cache(maxsize=1024)
-def _paragraph_properties(mar: str, indent: str, align: str | None, line: str, before: str, bullet: str | None,
-                          number: int):
-    ppr = _element("a:pPr")
-    ppr.set("marL", mar)
-    ppr.set("indent", indent)
-    if align:
-        ppr.set("algn", align)
-    _sub(_sub(ppr, "a:lnSpc"), "a:spcPts").set("val", line)
-    _sub(_sub(ppr, "a:spcBef"), "a:spcPts").set("val", before)
-    if bullet:
-        _sub(ppr, "a:buFontTx")
-        if bullet in ("1.", "A."):
-            auto = _sub(ppr, "a:buAutoNum")
-            auto.set("type", "arabicPeriod" if bullet == "1." else "alphaUcPeriod")
-            if number != 1:
-                auto.set("startAt", str(number))
-        else:
-            _sub(ppr, "a:buChar").set("char", bullet)
-    else:
-        _sub(ppr, "a:buNone")
-    return ppr
-
-
-def _run_properties(span: Span, paragraph: Para, size: float, family: str, colour: str | None, tag: str):
-    baseline = "30000" if span.superscript or span.citation else ("-25000" if span.subscript else None)
-    return copy.deepcopy(_run_properties_xml(
-        tag, str(int(round(size * 100))), bool(span.bold or paragraph.bold), bool(span.italic or paragraph.italic),
-        baseline, paragraph.colour or colour or None, family))
-
-
-@functools.lru_cache(maxsize=1024)
-def _run_properties_xml(tag: str, sz: str, bold: bool, italic: bool, baseline: str | None, fill_colour: str | None,
-                        family: str):
-    rpr = _element(tag)
-    rpr.set("lang", "en-US")
-    rpr.set("sz", sz)
-    if bold:
-        rpr.set("b", "1")
-    if italic:
-        rpr.set("i", "1")
-    if baseline:
-        rpr.set("baseline", baseline)
-    if fill_colour:
-        _sub(_sub(rpr, "a:solidFill"), "a:srgbClr").set("val", fill_colour.lstrip("#").upper())
-    _sub(rpr, "a:latin").set("typeface", family)
-    _sub(rpr, "a:cs").set("typeface", family)
-    return rpr
-
-
-def _element(tag: str):
-    """OxmlElement(tag): a loose element of python-pptx's element classes."""
-    clark, nsmap = _tag(tag)
-    return _oxml_parser().makeelement(clark, nsmap=nsmap)
-
-
-def _sub(parent, tag: str):
-    return etree.SubElement(parent, _qn(tag))
-
-
-def _qn(tag: str) -> str:
-    """pptx.oxml.ns.qn, memoized."""
-    return _tag(tag)[0]
-
-
-@functools.cache
-def _tag(tag: str) -> tuple[str, dict[str, str]]:
-    """qn(tag) and the namespace map OxmlElement gives it, looked up once per tag (python-pptx parses "a:p" on
-    every call, and the deck makes thousands of elements). Constant: the OOXML namespaces never change."""
-    from pptx.oxml.ns import NamespacePrefixedTag
-
-    name = NamespacePrefixedTag(tag)
-    return name.clark_name, name.nsmap
-
-
-@functools.cache
-def _oxml_parser():
-    from pptx.oxml import oxml_parser
-
-    return oxml_parser
+def run_format(span: Span, paragraph: Para, size: float, family: str, colour: str | None) -> oxml.RunFormat:
+    baseline = 30000 if span.superscript or span.citation else (-25000 if span.subscript else None)
+    return oxml.RunFormat(size, family, bool(span.bold or paragraph.bold), bool(span.italic or paragraph.italic),
+                          baseline, paragraph.colour or colour or None)

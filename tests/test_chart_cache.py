@@ -65,8 +65,8 @@ def test_editing_a_drawn_figure_redraws_exactly_the_charts_that_show_it(built, t
 
     out = previous_build(built, tmp_path)
     before = json.loads((built / "manifest.json").read_text(encoding="utf-8"))["charts"]
-    # Pneumonia in the SoC arm of INO-VATE: drawn only by the adverse-event butterfly.
-    evidence = edited_copy(tmp_path, "soc: {events: 0, total: 143}", "soc: {events: 1, total: 143}")
+    # Sepsis in the SoC arm of INO-VATE: drawn only by the adverse-event butterfly.
+    evidence = edited_copy(tmp_path, "soc: {events: 10, total: 143, percent: 7.0}", "soc: {events: 11, total: 143}")
     result = build(evidence, out)
     after = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))["charts"]
     assert {k for k in after if after[k] != before[k]} == {"adverse-events-inovate"}

@@ -132,9 +132,21 @@ def test_response_rates_use_exact_cis_from_the_model(charts, report, template):
 def test_reported_percent_without_counts_has_no_ci(charts):
     rows = group(charts.get("response-rates"), "weekly_2013", "orr")["rows"]
     assert [(r["arm"], r["value"], r["low"], r["high"], r["counts"]) for r in rows] == [
-        ("single", 57.0, None, None, False), ("weekly", 59.0, None, None, False), ("all", 58.0, None, None, False)]
+        ("weekly", 59.0, None, None, False)]
     assert {r["ci_text"] for r in rows} == {"reported %, no counts"}
-    assert row(rows, "all")["text"] == "58% of 90"
+
+
+def test_a_cohort_followed_longer_in_a_later_study_is_drawn_once(charts):
+    """The 2013 single-dose arm is the 2012 phase 2's 49 patients: drawn once, and the pooled 58% (which
+    includes them) is left out; the chart says so."""
+    chart = charts.get("response-rates")
+    assert [r["arm"] for r in group(chart, "phase2_2012", "orr")["rows"]] == ["ino"]
+    assert [r["arm"] for r in group(chart, "weekly_2013", "orr")["rows"]] == ["weekly"]
+    note = ("Single vs weekly (2013), Single dose: the same patients as Phase 2 (2012), followed longer; "
+            "shown once, under Phase 2 (2012).")
+    assert note in chart.alt_text
+    assert {(r["study"], r["arm"], r["pooled"]) for r in chart.data["repeats"]} == {
+        ("Single vs weekly (2013)", "Single dose", False), ("Single vs weekly (2013)", None, True)}
 
 
 def test_response_alt_text_has_the_numbers(charts):
@@ -184,8 +196,11 @@ def test_forest_alt_text(charts):
     assert alt.startswith("Forest plot of INO-VATE.")
     for fragment in ("CR/CRi risk ratio 2.75 (95% CI 2.03–3.73) favouring InO",
                      "Overall survival hazard ratio 0.77 (97.5% CI 0.58–1.03)",
-                     "P=0.04 did not cross the prespecified significance boundary of P=0.0208",
-                     "not statistically significant"):
+                     "two-sided P=0.04 did not cross the prespecified significance boundary (two-sided P=0.0208)",
+                     "not statistically significant",
+                     "one-sided P=0.0105 did not cross the prespecified significance boundary (two-sided P=0.0208, "
+                     "one-sided 0.0104)",
+                     "Overall survival (final report): after the prespecified final analysis"):
         assert fragment in alt
 
 
@@ -231,21 +246,42 @@ def test_adverse_events_by_arm_with_counts(charts, template):
     assert (data["experimental"]["label"], data["reference"]["label"]) == ("InO", "SoC")
     assert data["experimental"]["colour"] == template.theme.chart_palette[0]
     rows = data["rows"]
-    assert len(rows) == 10
+    assert len(rows) == 12  # of 13 in the file: the chart shows the first that fit
     vod = rows[1]
     assert vod["term"] == "VOD/SOS (final report)" and vod["grade_label"] == "any grade"
     assert vod["experimental"]["text"] == "23/164 (14.0%)" and vod["reference"]["text"] == "3/143 (2.1%)"
     assert vod["experimental"]["percent"] == pytest.approx(100 * 23 / 164)
-    serious = rows[2]
-    assert serious["grade_label"] == "grade ≥3" and serious["reference"] is None
-    assert rows[9]["term"] == "Pneumonia" and rows[9]["reference"]["percent"] == 0.0
-    assert all(r[s] is None or r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
+    serious = rows[2]  # the comparator's VOD/SOS by grade from the 2019 paper's Table 4
+    assert serious["grade_label"] == "grade ≥3" and serious["reference"]["text"] == "3/143 (2.1%)"
+    assert rows[3]["reference"]["text"] == "0/143 (0%)"
+    after_hsct = rows[4]
+    assert after_hsct["term"] == "VOD/SOS in patients who went on to HSCT" and after_hsct["reference"] is None
+    assert all(not r[s] or r[s]["from_counts"] for r in rows[:6] for s in ("experimental", "reference"))
 
 
 def test_adverse_events_alt_text(charts):
     alt = charts.get("adverse-events-inovate").alt_text
     assert "VOD/SOS (final report), any grade: InO 23/164 (14.0%) vs SoC 3/143 (2.1%)" in alt
-    assert "VOD/SOS, serious (final report), grade ≥3: InO 19/164 (11.6%) vs SoC not reported" in alt
+    assert "VOD/SOS, serious (final report), grade ≥3: InO 19/164 (11.6%) vs SoC 3/143 (2.1%)" in alt
+    # The file holds no comparator figure here: "not in this summary", never "not reported".
+    assert "VOD/SOS in patients who went on to HSCT, any grade: InO 18/79 (23%) vs SoC not in this summary" in alt
+    assert "not reported" not in alt
+
+
+def test_an_arm_the_source_does_not_report_says_not_reported(write_evidence, template):
+    from report_builder.analysis.report import load_report
+    from report_builder.charts.adverse import plan_adverse_events
+    from report_builder.charts.style import make_style
+
+    from conftest import EXAMPLE
+
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "          ino: {events: 18, total: 79, percent: 23}\n",
+        "          ino: {events: 18, total: 79, percent: 23}\n          soc: {reported: false}\n", 1)
+    report = load_report(write_evidence(text))
+    study = report.evidence.study("inovate")
+    [plan] = plan_adverse_events(report, study, make_style(template, report))
+    assert "VOD/SOS in patients who went on to HSCT, any grade: InO 18/79 (23%) vs SoC not reported" in plan.alt_text
 
 
 # ------------------------------------------------------------------------------------------- timeline, flow
@@ -254,7 +290,7 @@ def test_timeline_regulatory_dates_and_publication_years(charts):
     assert [(e["date"], e["region"], e["event"]) for e in data["events"]] == [
         ("2017-04-21", "EU", "CHMP positive opinion"),
         ("2017-06-29", "EU", "Marketing authorisation (EMEA/H/C/004119)"),
-        ("2017-08-17", "US", "FDA approval")]
+        ("2017-08-17", "US", "FDA approval"), ("2024-03-06", "US", "FDA approval for children")]
     pubs = {p["reference"]: p for p in data["publications"]}
     assert pubs["kantarjian2016"]["year"] == 2016 and pubs["kantarjian2016"]["precision"] == "year"
     assert pubs["kantarjian2016"]["label"] == ["INO-VATE", "N Engl J Med 2016 [2]"]

@@ -162,3 +162,48 @@ def test_the_deck_shows_both_comparisons(deck):
     assert "(DX low vs Chemo) risk ratio 1.67" in forest and "(DX high vs Chemo) risk ratio 2.00" in forest
     safety = next(t for t in slides if "Safety: adverse events in TRIAL-1" in t)
     assert "DX low vs Chemo: RR 0.40" in safety and "DX high vs Chemo: RR 0.48" in safety
+
+
+def test_a_responder_only_outcome_is_compared_over_all_randomized_in_each_comparison(write_evidence, tmp_path):
+    """Randomized first (issue 15) meets one rule for compared arms (issue 13): MRD among responders is
+    re-expressed over everyone analysed for response, for each dose against the comparator, with its NNT."""
+    from report_builder.analysis.report import all_in_base_key, load_report
+    from report_builder.build import build
+
+    mrd = """      - id: mrd
+        kind: binary
+        name: MRD negativity among CR
+        source: smith2020
+        favourable: higher
+        conditional_on: cr
+        p: 0.002
+        p_sided: two-sided
+        arms:
+          low: {events: 40, total: 50}
+          high: {events: 48, total: 60}
+          chemo: {events: 12, total: 30}
+"""
+    path = write_evidence(TWO_DOSES.read_text(encoding="utf-8").replace("      - id: orr\n", mrd + "      - id: orr\n", 1))
+    report = load_report(path)
+    assert report.effects_of("trial1", "mrd") == ()  # responders are not randomized groups
+    low, high = report.effects_of("trial1", all_in_base_key("mrd"))
+    assert [(e.comparison.arm_ids, e.stats.experimental.events, e.stats.experimental.total,
+             e.stats.reference.events, e.stats.reference.total) for e in (low, high)] == [
+        (("low", "chemo"), 40, 100, 12, 100), (("high", "chemo"), 48, 100, 12, 100)]
+    assert (low.nnt.value, low.nnt.low, low.nnt.high) == (4, 3, 7)  # 1/0.28 = 3.57; Newcombe RD 16.0 to 39.0
+    assert (high.nnt.value, high.nnt.low, high.nnt.high) == (3, 3, 5)  # 1/0.36 = 2.78
+
+    out = build(path, tmp_path / "out", "default").out_dir
+    text = subprocess.run([require_tool("pdftotext"), "-raw", "-enc", "UTF-8", str(out / f"{path.stem}.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+    for arm, n in (("low", 40), ("high", 48)):
+        assert re.search(rf"MRD negativity among CR \[1\] DX {arm} vs Chemo {n}/100 .*? 12/100 .*? RR .*? "
+                         r"two-sided P=0\.002 RD .*? NNT", text)
+    from pptx import Presentation
+
+    slides = slide_texts(Presentation(str(out / f"{path.stem}.pptx")))
+    table = next(t for t in slides if "results in numbers" in t)
+    assert ("DX low vs Chemo: RR 3.33 (95% CI 1.86–5.97); RD +28.0 percentage points (95% CI +16.0 to +39.0); "
+            "NNT 4 (95% CI 3 to 7); DX high vs Chemo: RR 4.00") in table
+    assert "DX low vs Chemo: NNT 4 is 1/RD = 3.57" in table and "DX high vs Chemo: NNT 3 is 1/RD = 2.78" in table

@@ -77,9 +77,9 @@ def test_slides_follow_the_template_order(deck, report):
     expected = [
         "Learning objectives", "The clinical question", "Background and unmet need", "Mechanism of action: InO and CD22",
         "INO-VATE: design", "INO-VATE: key results", "INO-VATE: results in numbers", "INO-VATE: participant flow",
-        "Phase 2 (2012): design", "InO + mini-HCVD: design", "Comparing the studies",
+        "Phase 2 (2012): design", "InO + mini-HCVD ± blinatumomab: design", "Comparing the studies",
         "Primary response outcome across the studies", "INO-VATE: effects at a glance", "Safety: boxed warning",
-        "Safety: adverse events in INO-VATE", "Dosing and administration", "Regulatory timeline",
+        "Safety: adverse events in INO-VATE", "Dosing and administration", "Dosing rules: transplant, stopping and premedication", "Regulatory timeline",
         "Critical appraisal of INO-VATE", "Bottom line", "Discussion", "Quiz: question 1 of 3",
         "Quiz: question 3 of 3", "References",
     ]
@@ -135,7 +135,9 @@ def test_native_chart_of_inovate_response(deck, template):
     assert categories[0] == "CR/CRi"
     series = {s.name: list(s.values) for s in plot.series}
     assert series["InO"][0] == pytest.approx(80.7) and series["SoC"][0] == pytest.approx(29.4)
-    assert series["InO"][categories.index("MRD below 0.01% among CR/CRi")] == pytest.approx(78.4)
+    # Randomized first: MRD is drawn over all randomized (69/109), marked as derived, never the responders' 78.4%.
+    mrd = categories.index("MRD below 0.01% among CR/CRi (of all analysed, derived)")
+    assert series["InO"][mrd] == pytest.approx(100 * 69 / 109) and series["SoC"][mrd] == pytest.approx(100 * 9 / 109)
     ino = next(s for s in plot.series if s.name == "InO")
     assert str(ino.format.fill.fore_color.rgb) == template.theme.chart_palette[0].lstrip("#").upper()
     labels = "".join(t.text for t in chart._chartSpace.iter(f"{A}t"))
@@ -149,16 +151,19 @@ def test_native_adverse_event_chart_uses_reported_percentages(deck):
     row = list(plot.categories).index("VOD/SOS (final report), any grade")
     series = {s.name: list(s.values) for s in plot.series}
     assert series["InO"][row] == pytest.approx(14.0) and series["SoC"][row] == pytest.approx(2.1)
-    serious = list(plot.categories).index("VOD/SOS, serious (final report), grade ≥3")
-    assert series["SoC"][serious] is None  # not reported for SoC: no bar, never a zero
+    after_hsct = list(plot.categories).index("VOD/SOS in patients who went on to HSCT, any grade")
+    assert series["SoC"][after_hsct] is None  # not in this summary for SoC: no bar, never a zero
 
 
 def test_key_numbers_appear_as_reported(deck):
     everything = "\n".join(slide_text(s) for s in deck.slides)
     for text in ("88/109 (80.7%); 95% CI 72.1–87.7", "32/109 (29.4%)", "HR 0.77 (97.5% CI 0.58–1.03)",
-                 "NOT significant: P=0.04 did not cross the prespecified boundary of P=0.0208",
-                 "23/164 (14.0%)", "NNT 2", "0.8 mg/m²", "1.8 mg/m²", "median 7.7 months (95% CI 6.0–9.2)",
-                 "Among responders: not a randomized comparison", "Boxed warning", "doi:10.1056/NEJMoa1509277"):
+                 "NOT significant: two-sided P=0.04 did not cross the prespecified boundary (two-sided P=0.0208)",
+                 "23/164 (14.0%)", "NNT 2 (95% CI 2 to 3)", "0.8 mg/m²", "1.8 mg/m²",
+                 "median 7.7 months (95% CI 6.0–9.2)", "69/109 (63.3%; of all analysed for CR/CRi, derived)",
+                 "69/88 (78.4%) among responders only", "analysed after the prespecified final analysis",
+                 "Same patients: the Single dose arm (n=49) is the InO single dose cohort of Phase 2 (2012)",
+                 "Patients proceeding to HSCT", "Boxed warning", "doi:10.1056/NEJMoa1509277"):
         assert text in everything, text
     assert "80.70" not in everything and "29.40" not in everything
 
@@ -188,8 +193,8 @@ def test_reopens_and_is_byte_identical(deck_bytes, report, charts, template):
             with zipfile.ZipFile(io.BytesIO(archive.read(name))) as workbook:
                 assert {info.date_time for info in workbook.infolist()} == {(1980, 1, 1, 0, 0, 0)}
                 stamps = re.findall(rb"<dcterms:(?:created|modified)[^>]*>([^<]*)<", workbook.read("docProps/core.xml"))
-                assert stamps == [b"2026-11-25T00:00:00Z"] * 2
-    assert "2026-11-25T00:00:00Z" in core
+                assert stamps == [b"2026-11-30T00:00:00Z"] * 2
+    assert "2026-11-30T00:00:00Z" in core  # meta.date of the evidence file
     # The notes master is listed, not only related (readers such as Keynote need both for the speaker notes).
     assert re.search(r"</p:sldMasterIdLst><p:notesMasterIdLst><p:notesMasterId r:id=", presentation) and "<cp:revision>1</cp:revision>" in core
     prs = open_deck(deck_bytes)

@@ -19,7 +19,7 @@ def test_complete_example_in_the_docs_validates(tmp_path):
     example.write_text(blocks[-1], encoding="utf-8")
     report = load_report(example)
     effect = report.effect("trial1", "cr")
-    assert round(effect.stats.risk_ratio, 2) == 2.0 and effect.number_needed == 4
+    assert round(effect.stats.risk_ratio, 2) == 2.0 and effect.nnt.value == 4
 
 
 def test_every_field_of_the_format_is_documented():

@@ -241,8 +241,8 @@ def test_dangling_reference(write_evidence):
 
 
 def test_dangling_citation_in_text(write_evidence):
-    text = mutated("ALL, which makes it a practical\n    target for an antibody-drug conjugate [@uy2018; @kantarjian2013].",
-                   "ALL, which makes it a practical\n    target for an antibody-drug conjugate [@uy2018; @nobody2020].")
+    text = mutated("    a practical target for an antibody-drug conjugate [@uy2018; @kantarjian2013].",
+                   "    a practical target for an antibody-drug conjugate [@uy2018; @nobody2020].")
     path = write_evidence(text)
     assert_problem(path, "citation [@nobody2020]: unknown reference", field="background[2]")
 
@@ -393,3 +393,31 @@ def test_version():
 
     result = run_cli("--version")
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+# ----------------------------------------------------------------------------------- issue 15 fields
+def test_reported_false_takes_no_values(write_evidence):
+    text = mutated("          soc: {events: 3, total: 143, percent: 2.1}\n      - term: VOD/SOS, serious, fatal",
+                   "          soc: {reported: false, events: 3, total: 143}\n      - term: VOD/SOS, serious, fatal")
+    path = write_evidence(text)
+    assert_problem(path, "'reported: false' says the source gives no result, but events, total are given")
+
+
+def test_reported_false_alone_is_valid(write_evidence):
+    text = mutated("          soc: {events: 3, total: 143, percent: 2.1}\n      - term: VOD/SOS, serious, fatal",
+                   "          soc: {reported: false}\n      - term: VOD/SOS, serious, fatal")
+    report = load_report(write_evidence(text))
+    event = report.evidence.study("inovate").adverse_events[2]
+    assert event.arms["soc"].reported is False
+
+
+def test_extends_names_a_study_that_exists(write_evidence):
+    text = mutated("          study: phase2_2012\n          arm: ino", "          study: phase2_2021\n          arm: ino")
+    path = write_evidence(text)
+    assert_problem(path, "unknown study 'phase2_2021'; did you mean 'phase2_2012'?", line_of(text, "phase2_2021"))
+
+
+def test_extends_names_an_arm_of_that_study(write_evidence):
+    text = mutated("          study: phase2_2012\n          arm: ino", "          study: phase2_2012\n          arm: inno")
+    path = write_evidence(text)
+    assert_problem(path, "unknown arm of study 'phase2_2012' 'inno'; did you mean 'ino'?", line_of(text, "arm: inno"))

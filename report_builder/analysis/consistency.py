@@ -93,6 +93,7 @@ class _Checker:
         for j, appraisal in enumerate(ev.appraisal):
             if appraisal.study not in study_ids:
                 self.error(("appraisal", j, "study"), self._unknown("study", appraisal.study, study_ids))
+        self.extends()
         self.references(ref_ids)
         self.unused_waivers()
 
@@ -214,6 +215,22 @@ class _Checker:
                 self.warn(hpath + ("estimate",),
                           f"hazard ratio {hr.estimate.text} ({pair[0]} vs {pair[1]}) points the other way from the "
                           f"medians {exp.median.text} vs {ref.median.text} {outcome.unit}; check the arm order")
+
+    def extends(self) -> None:
+        """A study (or arm) that extends another names one that exists, and not itself."""
+        studies = {s.id: s for s in self.evidence.studies}
+        for i, study in enumerate(self.evidence.studies):
+            owners = [(("studies", i, "extends"), study.extends)]
+            owners += [(("studies", i, "arms", k, "extends"), a.extends) for k, a in enumerate(study.arms)]
+            for path, link in owners:
+                if link is None:
+                    continue
+                target = studies.get(link.study)
+                if target is None or target is study:
+                    self.error(path + ("study",), self._unknown("study", link.study, set(studies) - {study.id}))
+                elif link.arm is not None and link.arm not in {a.id for a in target.arms}:
+                    self.error(path + ("arm",), self._unknown(f"arm of study '{target.id}'", link.arm,
+                                                             {a.id for a in target.arms}))
 
     def references(self, ref_ids: set[str]) -> None:
         used: set[str] = set()

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from report_builder.inputs.numbers import PValue, ReportedNumber
 from report_builder.inputs.evidence_schema import BinaryArmResult, HazardRatio, TimeToEventArmResult
-from report_builder.analysis.stats import Proportion
+from report_builder.analysis.stats import NumberNeeded, Proportion, convert_sidedness
+
+if TYPE_CHECKING:
+    from report_builder.inputs.evidence_schema import OutcomeBase
 
 DASH = "–"  # en dash for ranges
 GRADE_LABELS = {"any": "any grade", "1-2": "grade 1–2", "3-4": "grade 3–4", ">=3": "grade ≥3", "5": "grade 5"}
@@ -69,8 +74,30 @@ def hazard_ratio(hr: HazardRatio) -> str:
     return f"HR {number(hr.estimate)} ({reported_ci(hr.ci, hr.ci_level)})"
 
 
-def p_value(p: PValue | None) -> str:
-    return f"P{p.text}" if p is not None and p.relation != "=" else (f"P={p.value.text}" if p is not None else "")
+def p_value(p: PValue | None, sided: str | None = None) -> str:
+    """"P<0.001", or "one-sided P=0.0105" when the source gives the sidedness (it always travels with P)."""
+    if p is None:
+        return ""
+    text = f"P{p.text}" if p.relation != "=" else f"P={p.value.text}"
+    return f"{sided} {text}" if sided else text
+
+
+def outcome_p(outcome: "OutcomeBase") -> str:
+    """An outcome's reported P value with its sidedness."""
+    return p_value(outcome.p, outcome.p_sided)
+
+
+def boundary(outcome: "OutcomeBase") -> str:
+    """"two-sided P=0.0208", and the same boundary on the P value's side when that differs
+    ("two-sided P=0.0208, one-sided 0.0104"): the comparison the tool made, in the reader's view."""
+    if outcome.p_boundary is None:
+        return ""
+    sided = outcome.p_boundary_sided or outcome.p_sided
+    text = f"{sided} P={outcome.p_boundary.text}" if sided else f"P={outcome.p_boundary.text}"
+    if sided and outcome.p_sided and sided != outcome.p_sided:
+        converted = convert_sidedness(Decimal(outcome.p_boundary.text), sided, outcome.p_sided)
+        text += f", {outcome.p_sided} {converted}"
+    return text
 
 
 def ratio(value: float | None) -> str:
@@ -103,6 +130,26 @@ def percent_label(result: BinaryArmResult) -> str:
     if result.events is not None and result.total is not None:
         return f"{100 * result.events / result.total:.1f}%"
     return ""
+
+
+def number_needed_bound(value: int | float) -> str:
+    return "∞" if value == float("inf") else str(value)
+
+
+def number_needed_values(nn: NumberNeeded, label: str, level: float = 0.95) -> dict:
+    """What the NNT wording needs: headline (rounded up), its CI (Altman), and the unrounded 1/RD."""
+    return {
+        "label": label, "value": nn.value, "level": f"{100 * level:g}% CI", "crosses": nn.crosses_zero,
+        "low": number_needed_bound(nn.low), "high": number_needed_bound(nn.high),
+        "nntb": number_needed_bound(nn.nntb_rounded), "nnth": number_needed_bound(nn.nnth_rounded),
+        "unrounded": "∞" if nn.value is None else f"{nn.unrounded:.2f}",
+        "unrounded_low": _two(nn.unrounded_low), "unrounded_high": _two(nn.unrounded_high),
+        "unrounded_nntb": _two(nn.nntb), "unrounded_nnth": _two(nn.nnth),
+    }
+
+
+def _two(value: float) -> str:
+    return "∞" if value == float("inf") else f"{value:.2f}"
 
 
 def long_date(date: dt.date) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
@@ -15,7 +16,10 @@ from report_builder.inputs.evidence_schema import (
     Arm, BinaryArmResult, BinaryOutcome, Evidence, Study, TimeToEventOutcome,
 )
 from report_builder.inputs.yaml_reader import PathKey, SourceMap, dotted
-from report_builder.analysis.stats import Proportion, TwoArmComparison, compare_proportions, exact_proportion
+from report_builder.analysis.stats import (
+    NumberNeeded, Proportion, TwoArmComparison, boundary_on_side_of_p, compare_proportions, exact_proportion,
+    number_needed_to_treat,
+)
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,12 @@ class BinaryEffect:
         return "NNT" if self.favours_experimental else "NNH"
 
     @property
-    def number_needed(self) -> int | None:
-        """None when the RD's CI includes 0: a number needed would then mislead."""
-        return self.stats.number_needed if self.stats.rd_ci_excludes_zero else None
+    def nnt(self) -> NumberNeeded:
+        """NNT or NNH with Altman's CI, oriented so that "benefit" means the experimental arm does better."""
+        s = self.stats
+        if self.favourable == "higher":
+            return number_needed_to_treat(s.risk_difference, s.rd_low, s.rd_high)
+        return number_needed_to_treat(-s.risk_difference, -s.rd_high, -s.rd_low)
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,9 @@ class Report:
     source: Path
     evidence: Evidence
     source_map: SourceMap
-    proportions: Mapping[tuple[str, str, str], Proportion]  #: (study, outcome id or "ae:N", arm) -> exact CI
-    #: (study, outcome id or "ae:N", experimental arm) -> the derived effect of that arm's comparison
+    #: (study, outcome id, "ae:N" or "<outcome>:all" (all_in_base_key), arm) -> exact CI
+    proportions: Mapping[tuple[str, str, str], Proportion]
+    #: (study, outcome id, "ae:N" or "<outcome>:all", experimental arm) -> the derived effect of that arm's comparison
     effects: Mapping[tuple[str, str, str], BinaryEffect]
     significance: Mapping[tuple[str, str], bool | None]  #: p below the prespecified boundary?
     warnings: tuple[Problem, ...]
@@ -153,7 +161,9 @@ def analyse(loaded: LoadedEvidence) -> Report:
                 if ratio is not None:
                     ratio_comparisons[(study.id, outcome.id)] = ratio
             if outcome.p is not None and outcome.p_boundary is not None:
-                significance[(study.id, outcome.id)] = outcome.p.below(float(outcome.p_boundary))
+                boundary = boundary_on_side_of_p(Decimal(outcome.p_boundary.text), outcome.p_boundary_sided,
+                                                 outcome.p_sided)
+                significance[(study.id, outcome.id)] = outcome.p.below(float(boundary))
         for k, event in enumerate(study.adverse_events):
             rows.append((("studies", i, "adverse_events", k), ae_key(k), event.arms, "lower"))
         for path, key, results, favourable in rows:
@@ -165,14 +175,10 @@ def analyse(loaded: LoadedEvidence) -> Report:
                     proportions[(study.id, key, arm_id)] = (
                         prop if level == 0.95 else exact_proportion(result.events, result.total)
                     )
-            if not favourable:
-                continue
-            for comparison in compared[study.id]:
-                experimental, reference = ((study.id, key, arm_id) for arm_id in comparison.arm_ids)
-                if experimental in proportions and reference in proportions:
-                    stats = compare_proportions(proportions[experimental], proportions[reference])
-                    effects[experimental] = BinaryEffect(comparison.experimental, comparison.reference, stats,
-                                                         favourable)
+            if favourable:
+                _compare(study, key, favourable, compared[study.id], proportions, effects)
+        for outcome in study.outcomes:
+            _all_in_base(study, outcome, compared[study.id], proportions, effects)
     findings, waivers = check_consistency(evidence, loaded.source_map, by_path)
     if any(p.severity == "error" for p in findings):
         raise EvidenceError(summarise(findings, str(loaded.path)), findings)
@@ -193,9 +199,46 @@ def analyse(loaded: LoadedEvidence) -> Report:
     )
 
 
+def all_in_base_key(outcome_id: str) -> str:
+    """The key of a responder-only outcome re-expressed over everyone in its base outcome's analysis."""
+    return f"{outcome_id}:all"
+
+
+def _compare(study: Study, key: str, favourable: str, comparisons: tuple[Comparison, ...],
+             proportions: dict, effects: dict) -> None:
+    """The effect of each of the study's comparisons whose two arms have counts, keyed by experimental arm."""
+    for comparison in comparisons:
+        experimental, reference = ((study.id, key, arm_id) for arm_id in comparison.arm_ids)
+        if experimental in proportions and reference in proportions:
+            stats = compare_proportions(proportions[experimental], proportions[reference])
+            effects[experimental] = BinaryEffect(comparison.experimental, comparison.reference, stats, favourable)
+
+
+def _all_in_base(study: Study, outcome, comparisons: tuple[Comparison, ...], proportions: dict,
+                 effects: dict) -> None:
+    """Randomized first: a responder-only outcome (MRD negativity among CR/CRi) also over all patients
+    its base outcome analysed (69/109 rather than 69/88), which keeps the randomized groups whole.
+
+    The events are the reported ones; the denominators are the base outcome's reported totals (the
+    response population), so each comparison is between randomized groups and gets RR, RD and NNT.
+    """
+    if not isinstance(outcome, BinaryOutcome) or outcome.conditional_on is None:
+        return
+    base = next((o for o in study.outcomes if o.id == outcome.conditional_on and isinstance(o, BinaryOutcome)), None)
+    if base is None:
+        return
+    key = all_in_base_key(outcome.id)
+    for arm_id, result in outcome.arms.items():
+        base_result = base.arms.get(arm_id)
+        if (result.events is not None and base_result is not None and base_result.total is not None
+                and result.events <= base_result.total):
+            proportions[(study.id, key, arm_id)] = exact_proportion(result.events, base_result.total)
+    _compare(study, key, outcome.favourable, comparisons, proportions, effects)
+
+
 def load_report(path: Path | str) -> Report:
     """Load, validate, check and analyse one evidence file: the single entry to the model."""
     return analyse(load_evidence(path))
 
 
-__all__ = ["BinaryEffect", "Comparison", "Report", "ae_key", "analyse", "load_report", "dotted"]
+__all__ = ["BinaryEffect", "Comparison", "Report", "ae_key", "all_in_base_key", "analyse", "load_report", "dotted"]

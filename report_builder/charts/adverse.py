@@ -42,8 +42,8 @@ def adverse_event_data(report: "Report", study: Study, comparison: "Comparison",
                                "label": f"{label}, {formatting.grade(event.grade)}", "source": event.source}
         for side, arm in zip(("experimental", "reference"), pair):
             result = event.arms.get(arm.id)
-            if result is None:
-                row[side] = None
+            if result is None or not result.reported:
+                row[side] = None if result is None else False  # False: the source does not report it
                 continue
             prop = report.proportion(study, ae_key(index), arm.id)
             row[side] = {
@@ -85,18 +85,20 @@ def plan_adverse_events(report: "Report", study: Study, style: Style) -> list[Ch
 
 def _plan(study: Study, data: dict[str, Any], chart_id: str, style: Style) -> ChartPlan:
     rows = data["rows"]
-    missing = style.say("not_reported")
+    # A side the file does not hold is "not in this summary"; "not reported" only where the file says so.
+    missing = style.say("not_in_summary")
+    unreported = style.say("not_reported")
     reported_only = any(r[s] and not r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
     notes = [style.say("ae_reported_note")] if reported_only else []
     if data["omitted"]:
         notes.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
-    draw = {"missing": missing, "axis": style.say("ae_axis"), "notes": notes}
+    draw = {"missing": missing, "unreported": unreported, "axis": style.say("ae_axis"), "notes": notes}
     layout = _layout(data, draw, style)
     exp, ref = data["experimental"]["label"], data["reference"]["label"]
     parts = []
     versus = f" {style.say('ae_versus')} "
     for row in rows:
-        sides = [f"{arm} {row[s]['text'] if row[s] else missing}"
+        sides = [f"{arm} {row[s]['text'] if row[s] else (unreported if row[s] is False else missing)}"
                  for s, arm in (("experimental", exp), ("reference", ref))]
         parts.append(f"{row['label']}: {versus.join(sides)}")
     if data["omitted"]:
@@ -119,8 +121,9 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     labels = [_label_lines(look, r) for r in rows]
     heights = [_row_height(lines) for lines in labels]
     body = sum(heights)
-    missing = look.fit(draw["missing"], 1.0, SMALL, italic=True)
-    val_w = max([look.measure(missing, SMALL, italic=True)] +
+    missing = look.fit(draw["missing"], 1.4, SMALL, italic=True)
+    unreported = look.fit(draw["unreported"], 1.4, SMALL, italic=True)
+    val_w = max([look.measure(missing, SMALL, italic=True), look.measure(unreported, SMALL, italic=True)] +
                 [look.measure(r[s]["text"], SMALL) for r in rows for s in ("experimental", "reference") if r[s]])
     plot_w = (WIDTH - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
     exp_left = MARGIN + LABEL_W + 2 * PAD + val_w + PAD
@@ -132,7 +135,8 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     step = next(s for s in (5, 10, 20, 25, 50) if top_pct * 1.02 <= 3 * s)
     limit = max(step, step * -(-top_pct * 1.02 // step))
     arms = {side: look.fit(data[side]["label"], plot_w + 0.1, SIZE, bold=True) for side in ("experimental", "reference")}
-    return {"labels": labels, "heights": heights, "body": body, "missing": missing, "plot_w": plot_w,
+    return {"labels": labels, "heights": heights, "body": body, "missing": missing, "unreported": unreported,
+            "plot_w": plot_w,
             "exp_left": exp_left, "ref_left": ref_left, "foot": foot, "height": height, "limit": limit,
             "ticks": list(range(0, int(limit) + 1, step)), "arms": arms,
             "axis": look.fit(draw["axis"], WIDTH - 2 * MARGIN, SMALL)}
@@ -177,8 +181,8 @@ def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                 value = row[side]
                 ax = axes[side]
                 colour = data[side]["colour"]
-                if value is None:
-                    ax.text(x, cy, missing, transform=at, ha=ha, va="center", fontsize=SMALL, color=pen.muted,
+                if not value:
+                    ax.text(x, cy, missing if value is None else lay["unreported"], transform=at, ha=ha, va="center", fontsize=SMALL, color=pen.muted,
                             **pen.italic())
                     continue
                 if value["from_counts"]:

@@ -21,7 +21,7 @@ PANEL_HEAD = 0.28
 AXIS = 0.5  #: tick labels and the favours labels under each panel
 COL_GAP = 0.14
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100)
-DAGGER, DOUBLE_DAGGER = "†", "‡"
+DAGGER, DOUBLE_DAGGER, SECTION = "†", "‡", "§"
 ARM_W = 1.3  #: inches at most for an arm name in a panel title
 NAME_W = 2.6  #: inches at most for an outcome name inside a footnote, so the note's conclusion always shows
 
@@ -100,8 +100,9 @@ def _oriented(row: dict[str, Any], report: "Report", study: Study, outcome: Bina
     row["comparison"] = style.say("comparison", experimental=exp_name, reference=ref_name) if several else None
     crossed = report.crossed_boundary(study, outcome.id)
     row["crossed_boundary"] = crossed
-    row["p"] = formatting.p_value(outcome.p) or None
-    row["p_boundary"] = formatting.number(outcome.p_boundary) if outcome.p_boundary is not None else None
+    row["p"] = formatting.outcome_p(outcome) or None
+    row["p_boundary"] = formatting.boundary(outcome) or None
+    row["analysis"] = outcome.analysis
     if row["estimate"] is not None:
         row["favours"] = (row["favours_above_1"] if row["estimate"] > 1 else
                           row["favours_below_1"] if row["estimate"] < 1 else None)
@@ -116,7 +117,7 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
         return None
     for row in data["rows"]:
         row["marks"] = (DAGGER if row["crossed_boundary"] is False else "") + \
-            (DOUBLE_DAGGER if row["continuity_corrected"] else "")
+            (DOUBLE_DAGGER if row["continuity_corrected"] else "") + (SECTION if row["analysis"] else "")
     notes = _footnotes(data, style)
     draw = {
         "estimate": style.say("forest_col_estimate"), "ci": style.say("forest_col_ci"),
@@ -131,8 +132,8 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
     sources = sorted({r["source"] for r in data["rows"]}, key=lambda ref: style.numbers.get(ref, 0))
     alt_rows = "; ".join(_alt_row(r, style) for r in data["rows"])
     alt = style.say("forest_alt", study=style.plain(study.short_name)) + " " + alt_rows + "."
-    if any(r["crossed_boundary"] is False for r in data["rows"]):
-        alt += " " + " ".join(n for n in notes if n.startswith(DAGGER)).removeprefix(DAGGER).strip()
+    for mark in (DAGGER, SECTION):
+        alt += "".join(" " + n.removeprefix(mark).strip() for n in notes if n.startswith(mark))
     return ChartPlan(
         id=f"forest-{study.id}", kind="forest", title=style.say("forest_title", study=data["study_name"]),
         caption=style.say("forest_caption", sources=style.cite(sources)), alt_text=alt,
@@ -257,6 +258,9 @@ def _footnotes(data: dict[str, Any], style: Style) -> list[str]:
     for row in {r["outcome"]: r for r in data["rows"] if r["crossed_boundary"] is False}.values():
         notes.append(DAGGER + " " + style.say("forest_boundary_note", outcome=name(row["label"]), p=row["p"] or "",
                                               boundary=row["p_boundary"]))
+    for analysis in dict.fromkeys(r["analysis"] for r in data["rows"] if r["analysis"]):
+        names = "; ".join(dict.fromkeys(name(r["label"]) for r in data["rows"] if r["analysis"] == analysis))
+        notes.append(style.say("analysis_mark", outcomes=names, analysis=analysis))
     if any(r["continuity_corrected"] for r in data["rows"]):
         notes.append(DOUBLE_DAGGER + " " + style.say("forest_continuity_note"))
     conditional = [name(s["name"]) for s in data["skipped"] if s["reason"] == "conditional on response"]

@@ -5,15 +5,17 @@ from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import formatting
 from report_builder.analysis.arms import arm_keys
+from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
-from report_builder.charts.style import WIDTH, Style
-from report_builder.inputs.evidence_schema import BinaryOutcome
+from report_builder.charts.style import TINY, WIDTH, Style
+from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome
 
 if TYPE_CHECKING:
     from report_builder.analysis.report import Report
 
 CHART_ID = "response-rates"
+NAME_W = 1.6  #: inches at most for a study or arm name inside the note on repeated cohorts
 
 
 def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
@@ -24,7 +26,8 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
             if not isinstance(outcome, BinaryOutcome) or not outcome.primary or outcome.conditional_on:
                 continue
             rows = []
-            for key in arm_keys(study, list(outcome.arms)):
+            # A cohort another study already shows (the same patients, followed longer) is drawn once.
+            for key in arm_keys(study, shown_once(report.evidence, study, list(outcome.arms))):
                 result = outcome.arms[key]
                 prop = report.proportion(study, outcome.id, key)
                 row: dict[str, Any] = {
@@ -44,13 +47,22 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
                     row.update(value=float(result.percent), low=None, high=None, ci_level=None,
                                ci_text=style.say("no_counts"), counts=False)
                 rows.append(row)
+            if not rows:
+                continue
             groups.append({
                 "study": study.id, "study_name": style.plain(study.short_name), "outcome": outcome.id,
                 "outcome_name": style.plain(outcome.name), "source": outcome.source, "rows": rows,
             })
     if not groups:
         return None
-    return {"groups": groups, "axis": "percent", "ci_method": "exact Clopper-Pearson, from reported counts"}
+    def name(text: str) -> str:  # fitted, so a long name cannot make the note outgrow the chart
+        return style.fit(style.plain(text), NAME_W, TINY)
+
+    repeated = [{"study": name(r.study.short_name), "pooled": r.arm_id == POOLED, "original": name(r.original.short_name),
+                 "arm": next((name(a.short_name) for a in r.study.arms if a.id == r.arm_id), None)}
+                for r in repeats(report.evidence)]
+    return {"groups": groups, "axis": "percent", "ci_method": "exact Clopper-Pearson, from reported counts",
+            "repeats": repeated}
 
 
 def plan_response(report: "Report", style: Style) -> ChartPlan | None:
@@ -73,13 +85,15 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     )
     reported_only = any(not r["counts"] for g in groups for r in g["rows"])
     notes = [style.say("response_open_marker")] if reported_only else []
+    if data["repeats"]:
+        notes.append(style.say("repeats", repeats=data["repeats"]))
     layout = layout_panels(style, [panel], notes)
     sources = sorted({g["source"] for g in groups}, key=lambda ref: style.numbers.get(ref, 0))
     parts = []
     for g in groups:
         arms = "; ".join(f"{r['label']} {_with_ci(r, style)}" for r in g["rows"])
         parts.append(f"{g['study_name']}, {g['outcome_name']}: {arms}.")
-    alt = style.say("response_alt") + " " + " ".join(parts)
+    alt = " ".join([style.say("response_alt"), *parts, *(notes[-1:] if data["repeats"] else [])])
     return ChartPlan(
         id=CHART_ID, kind="response", title=style.say("response_title"),
         caption=style.say("response_caption", sources=style.cite(sources)), alt_text=alt,

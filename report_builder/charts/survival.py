@@ -47,7 +47,7 @@ def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
             for mark in result.landmarks:
                 name = (style.plain(mark.label) if mark.label
                         else style.say("landmark", time=formatting.number(mark.time), unit=outcome.unit))
-                entry = marks.setdefault(name, {"outcome": outcome.id, "outcome_name": style.plain(outcome.name),
+                entry = marks.setdefault(name, {"outcome": outcome.id, "outcome_name": _marked(style, outcome),
                                                 "label": name,
                                                 "time": float(mark.time), "unit": outcome.unit,
                                                 "source": outcome.source, "rows": []})
@@ -59,12 +59,23 @@ def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
                     "ci_text": formatting.reported_ci(mark.ci, mark.ci_level),
                 })
         if rows:
-            medians.append({"outcome": outcome.id, "outcome_name": style.plain(outcome.name), "unit": outcome.unit,
+            medians.append({"outcome": outcome.id, "outcome_name": _marked(style, outcome), "unit": outcome.unit,
                             "source": outcome.source, "rows": rows})
         landmarks.extend(marks.values())
     if not medians and not landmarks:
         return None
-    return {"study": study.id, "study_name": style.plain(study.name), "medians": medians, "landmarks": landmarks}
+    analyses = {}
+    for outcome in study.outcomes:
+        if isinstance(outcome, TimeToEventOutcome) and outcome.analysis:
+            analyses.setdefault(outcome.analysis, []).append(style.plain(outcome.name))
+    notes = [style.say("analysis_mark", outcomes="; ".join(names), analysis=a) for a, names in analyses.items()]
+    return {"study": study.id, "study_name": style.plain(study.name), "medians": medians, "landmarks": landmarks,
+            "notes": notes}
+
+
+def _marked(style: Style, outcome: TimeToEventOutcome) -> str:
+    """The outcome's name, with § when it was analysed after the prespecified analysis (see the chart's note)."""
+    return style.plain(outcome.name) + (" §" if outcome.analysis else "")
 
 
 def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPlan | None:
@@ -112,8 +123,9 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
                      key=lambda ref: style.numbers.get(ref, 0))
     return ChartPlan(
         id=f"time-to-event-{study.id}", kind="time_to_event", title=style.say("tte_title", study=data["study_name"]),
-        caption=style.say("tte_caption", sources=style.cite(sources)),
-        alt_text=style.say("tte_alt", study=style.plain(study.short_name)) + " " + " ".join(parts),
+        # The § note goes in the caption: the chart keeps its height, and the caption sits beside it.
+        caption=" ".join([style.say("tte_caption", sources=style.cite(sources)), *data["notes"]]),
+        alt_text=" ".join([style.say("tte_alt", study=style.plain(study.short_name)), *parts, *data["notes"]]),
         width_in=WIDTH, height_in=layout.height, study_id=study.id, data=data,
         renderer="panels", look=style.look(), draw={"panels": panels, "footnotes": []},
     )

@@ -30,6 +30,7 @@ Positive = Annotated[ReportedNumber, Field(gt=0)]
 ConfidenceLevel = Annotated[ReportedNumber, Field(gt=0, lt=100)]
 Interval = tuple[ReportedNumber, ReportedNumber]
 Waivers = dict[CheckName, Text]
+Sided = Literal["one-sided", "two-sided"]
 
 
 class Model(BaseModel):
@@ -37,6 +38,13 @@ class Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True,
                               defer_build=True)
+
+
+def _no_values(result: BaseModel, names: tuple[str, ...]) -> None:
+    given = [n for n in names if getattr(result, n) not in (None, ())]
+    if given:
+        raise ValueError(f"'reported: false' says the source gives no result, but {', '.join(given)} "
+                         f"{'is' if len(given) == 1 else 'are'} given")
 
 
 def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
@@ -107,8 +115,14 @@ class Certainty(Model):
 
 # --------------------------------------------------------------------------------------- results
 class BinaryArmResult(Model):
-    """Events out of a total, and/or the reported percentage with its reported CI."""
+    """Events out of a total, and/or the reported percentage with its reported CI.
 
+    An arm the outcome does not list is "not in this summary" (the source may report it); write
+    `reported: false` only when the source itself does not report this arm's result.
+    """
+
+    reported: bool = True
+    """False: the source does not report this result (outputs say "not reported"); give no values then."""
     events: Count | None = None
     total: Annotated[int, Field(ge=1, strict=True)] | None = None
     percent: Percent | None = None
@@ -120,6 +134,9 @@ class BinaryArmResult(Model):
 
     @model_validator(mode="after")
     def _coherent(self) -> "BinaryArmResult":
+        if not self.reported:
+            _no_values(self, ("events", "total", "percent", "ci"))
+            return self
         if self.events is not None and self.total is None:
             raise ValueError("'events' needs 'total' (events out of how many?)")
         if self.events is not None and self.total is not None and self.events > self.total:
@@ -161,6 +178,8 @@ class AtRisk(Model):
 
 
 class TimeToEventArmResult(Model):
+    reported: bool = True
+    """False: the source does not report this arm's result (outputs say "not reported"); give no values then."""
     median: NonNegative | None = None
     median_not_reached: bool = False
     ci: Interval | None = None
@@ -175,6 +194,11 @@ class TimeToEventArmResult(Model):
 
     @model_validator(mode="after")
     def _coherent(self) -> "TimeToEventArmResult":
+        if not self.reported:
+            _no_values(self, ("median", "ci", "landmarks", "curve", "at_risk"))
+            if self.median_not_reached:
+                raise ValueError("'reported: false' says the source gives no result: remove 'median_not_reached'")
+            return self
         if self.median is not None and self.median_not_reached:
             raise ValueError("give a 'median' or 'median_not_reached: true', not both")
         if self.median is None and not self.median_not_reached and not self.landmarks and not self.curve:
@@ -218,12 +242,22 @@ class OutcomeBase(Model):
     """A binary outcome of this study (e.g. CR/CRi) whose responders are the only patients analysed here.
 
     For a binary outcome, that outcome's events are this one's denominators (checked). Either way the
-    groups are no longer randomized, so no comparative effect is derived or plotted.
+    groups are no longer randomized, so no comparative effect is derived from the responder-only
+    figures; for a binary outcome the tool re-expresses the reported events over everyone the base
+    outcome analysed (69/109 rather than 69/88), a randomized comparison, and shows that first.
     """
     p: PValue | None = None
-    p_sided: Literal["one-sided", "two-sided"] | None = None
+    p_sided: Sided | None = None
+    """Sidedness of p as the source states it; printed with p everywhere ("one-sided P=0.0105")."""
     p_boundary: Annotated[ReportedNumber, Field(gt=0, le=1)] | None = None
     """Prespecified significance boundary (e.g. 0.0208); the tool says whether p crossed it."""
+    p_boundary_sided: Sided | None = None
+    """Sidedness of the boundary as the source states it (default: that of p). When it differs from
+    p_sided the tool converts it (two-sided 0.0208 is one-sided 0.0104), compares like with like and
+    prints both."""
+    analysis: Literal["after_final", "post_hoc"] | None = None
+    """"after_final": analysed after the prespecified final analysis (e.g. longer follow-up);
+    "post_hoc": not prespecified. Outputs mark the result so wherever it is shown."""
     note: Text | None = None
 
 
@@ -259,6 +293,16 @@ class AdverseEvent(Model):
 
 
 # --------------------------------------------------------------------------------------- studies
+class Extends(Model):
+    """The same participants as another study (or one of its arms), followed longer or re-analysed."""
+
+    study: Id
+    arm: Id | None = None
+    """The arm of that study whose participants these are; leave out when they are all of its participants."""
+    note: Text | None = None
+    """How the source says so, e.g. the sentence that identifies the cohort."""
+
+
 class Arm(Model):
     id: Id
     name: Text
@@ -268,6 +312,8 @@ class Arm(Model):
     regimen: Text | None = None
     n: Count | None = None
     """Participants in this arm (randomized, or enrolled for non-randomized cohorts)."""
+    extends: Extends | None = None
+    """These participants are another study's (arm's): outputs say so, and cross-study displays show them once."""
 
 
 class Cohort(Model):
@@ -296,6 +342,9 @@ class Study(Model):
     enrolled: Count
     """Participants randomized (or enrolled, for single-arm studies); arm sizes must add up to it."""
     median_age: Text | None = None
+    extends: Extends | None = None
+    """All participants of this study are another study's, followed longer: said in the outputs, and
+    cross-study displays show them once (under the study it extends)."""
     sources: tuple[Id, ...] = Field(min_length=1)
     arms: tuple[Arm, ...] = Field(min_length=1)
     cohorts: tuple[Cohort, ...] = ()
@@ -334,17 +383,30 @@ class Schedule(Model):
     waive: Waivers = {}
 
 
+class DosingRule(Model):
+    """One rule of use (cycles before a transplant, stopping, premedication...) with its own source."""
+
+    topic: Text
+    text: Text
+    source: Id
+    source_note: Text | None = None
+    """E.g. "label section 2.1; sentence confirmed only from a secondary copy": printed with the rule."""
+
+
 class Dosing(Model):
     source: Id
     schedules: tuple[Schedule, ...] = Field(min_length=1)
     max_cycles: Text | None = None
     notes: tuple[Text, ...] = ()
+    rules: tuple[DosingRule, ...] = ()
 
 
 class RegulatoryEvent(Model):
     date: dt.date
     region: Text
     event: Text
+    population: Text | None = None
+    """Who the decision covers, as the decision states it (e.g. "pediatric patients 1 year and older")."""
     detail: Text | None = None
     source: Id
 
@@ -353,6 +415,8 @@ class BoxedWarning(Model):
     title: Text
     points: tuple[Text, ...] = Field(min_length=1)
     source: Id
+    source_note: Text | None = None
+    """Which revision and section of the label, and what could be confirmed only from a secondary copy."""
 
 
 class AppraisalItem(Model):

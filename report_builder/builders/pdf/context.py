@@ -194,12 +194,23 @@ class Footnotes:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.texts: list[str] = []
+        self.groups: dict[str, tuple[int, str, list[str]]] = {}  #: key -> (index, lead, items)
 
     def mark(self, markup_text: str) -> str:
         if markup_text not in self.texts:
             self.texts.append(markup_text)
         letter = _letter(self.texts.index(markup_text))
         return f"<super>{letter}</super>"
+
+    def collect(self, key: str, lead: str, item: str) -> str:
+        """One footnote gathering many short items (e.g. every unrounded 1/RD of a table): the same letter."""
+        if key not in self.groups:
+            self.texts.append(key)
+            self.groups[key] = (len(self.texts) - 1, lead, [])
+        index, _, items = self.groups[key]
+        items.append(item)
+        self.texts[index] = f"{lead} {'; '.join(items)}."
+        return f"<super>{_letter(index)}</super>"
 
     def marks(self, markup_texts: Iterable[str]) -> str:
         return "".join(self.mark(t) for t in markup_texts)

@@ -114,6 +114,11 @@ def dosing(ctx: Context, key: str, title_text: str) -> list[Any]:
     out.append(table(rows, widths(ctx, 22, 7, 13, 13, 13, 13, 19), ctx.theme, ctx.fonts, zebra=False, extra=extra))
     out.append(Para(f"{ctx.label('source')}: {ctx.cite([d.source])}", ctx.styles.footnote))
     out += [Para(ctx.md(n), ctx.styles.bullet, bulletText="•") for n in d.notes]
+    for rule in d.rules:
+        text = f"<b>{ctx.md(rule.topic)}:</b> {ctx.md(rule.text)} {ctx.cite([rule.source])}"
+        if rule.source_note:
+            text += f' <i><font color="{ctx.theme.colors["muted"]}">({ctx.md(rule.source_note)})</font></i>'
+        out.append(Para(text, ctx.styles.bullet, bulletText="•"))
     return out
 
 
@@ -125,8 +130,11 @@ def regulatory(ctx: Context, key: str, title_text: str) -> list[Any]:
     rows: list[list[Any]] = [header(ctx, ctx.label("date"), ctx.label("region"), ctx.label("regulatory_event"),
                                     ctx.label("detail"), ctx.label("source"))]
     for e in events:
+        detail = "<br/>".join(t for t in (
+            f"<b>{ctx.label('population')}:</b> {ctx.md(e.population)}" if e.population else "",
+            ctx.md(e.detail) if e.detail else "") if t) or NONE
         rows.append([cell(ctx, e.date.isoformat()), cell(ctx, ctx.md(e.region)), cell(ctx, f"<b>{ctx.md(e.event)}</b>"),
-                     cell(ctx, ctx.md(e.detail) if e.detail else NONE), cell(ctx, ctx.cite([e.source]))])
+                     cell(ctx, detail), cell(ctx, ctx.cite([e.source]))])
     out.append(table(rows, widths(ctx, 12, 8, 26, 46, 8), ctx.theme, ctx.fonts))
     out += ctx.figures([c for c in ctx.charts if c.kind == "timeline"])
     return out

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 from reportlab.platypus import Spacer, TableStyle
 
 from report_builder.analysis import formatting as fmt
+from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.builders.pdf.context import Context, Footnotes, escape
 from report_builder.builders.pdf.style import Para, SplitTable, callout, heading, table
 from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
-from report_builder.inputs.evidence_schema import BinaryOutcome, Study, TimeToEventOutcome
-from report_builder.analysis.report import ae_key
+from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:
     from report_builder.analysis.arms import Comparison
@@ -47,8 +48,8 @@ def binary_arm(ctx: Context, study: Study, key: str, arm: str, result: "BinaryAr
     Inline (one flowing line) in a wide single-arm column; one figure per line in narrow columns,
     so that arms side by side line up.
     """
-    if result is None:
-        return NONE
+    if result is None or not result.reported:
+        return missing(ctx, result)
     out = [nb(fmt.binary_result(result, with_ci=False))]
     if result.ci:
         out.append(small(ctx, labelled(ctx.labels["reported"], fmt.reported_ci(result.ci, result.ci_level))))
@@ -56,6 +57,28 @@ def binary_arm(ctx: Context, study: Study, key: str, arm: str, result: "BinaryAr
     if proportion is not None:
         out.append(small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(proportion))))
     return phrases(*out) if inline else lines(*out)
+
+
+def missing(ctx: Context, result) -> str:
+    """An arm's figure the file does not hold ("not in this summary") or the source did not report."""
+    return small(ctx, escape(ctx.labels["not_in_summary" if result is None else "not_reported"]))
+
+
+def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str) -> str | None:
+    """Randomized first: the reported events over all the base outcome analysed, then the responder-only figure.
+
+    None when the base outcome gives no denominator for this arm.
+    """
+    derived = ctx.report.proportion(study, all_in_base_key(outcome.id), arm)
+    result = outcome.arms.get(arm)
+    base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+    if derived is None or result is None:
+        return None
+    head = nb(f"{derived.events}/{derived.total} ({derived.percent:.1f}%)")
+    return lines(head, small(ctx, escape(ctx.text("phrases/all_in_base", base=base))),
+                 small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(derived))),
+                 small(ctx, nb(fmt.binary_result(result, with_ci=False)) + " " +
+                       escape(ctx.text("phrases/responders_only", base=base))))
 
 
 def labelled(label: str, value: str) -> str:
@@ -70,8 +93,8 @@ def landmark(lm: "Landmark", unit: str) -> str:
 
 def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = False) -> str:
     result = outcome.arms.get(arm)
-    if result is None:
-        return NONE
+    if result is None or not result.reported:
+        return missing(ctx, result)
     if result.median is not None:
         out = [f"{escape(ctx.labels['median'])} {nb(fmt.number(result.median) + ' ' + outcome.unit)}"]
         if result.ci:
@@ -83,17 +106,21 @@ def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = 
 
 
 def p_text(ctx: Context, study: Study, outcome: "OutcomeBase") -> str:
-    """The reported P with its sidedness, and whether it crossed a prespecified boundary."""
-    if outcome.p is None:
-        return ""
-    text = escape(fmt.p_value(outcome.p))
-    if outcome.p_sided:
-        text += f", {ctx.label(outcome.p_sided.replace('-', '_'))}"
-    if outcome.p_boundary is not None:
-        crossed = ctx.report.crossed_boundary(study, outcome.id)
-        text += "; " + ctx.words("phrases/boundary", crossed=crossed, boundary=fmt.number(outcome.p_boundary),
-                                 p=fmt.p_value(outcome.p))
-    return text
+    """The reported P with its sidedness, whether it crossed a prespecified boundary (with the boundary's
+    sidedness), and the analysis status of a result after the prespecified analysis."""
+    parts = []
+    if outcome.p is not None:
+        text = escape(fmt.outcome_p(outcome))
+        if outcome.p_boundary is not None:
+            crossed = ctx.report.crossed_boundary(study, outcome.id)
+            text += "; " + ctx.words("phrases/boundary", crossed=crossed, boundary=fmt.boundary(outcome),
+                                     p=fmt.outcome_p(outcome))
+        parts.append(text)
+    return "; ".join(parts + [analysis_text(ctx, outcome)] if outcome.analysis else parts)
+
+
+def analysis_text(ctx: Context, outcome: "OutcomeBase") -> str:
+    return f"<b>{ctx.words('phrases/analysis', analysis=outcome.analysis)}</b>"
 
 
 def risk_ratio(effect: "BinaryEffect") -> str:
@@ -110,8 +137,25 @@ def risk_difference(ctx: Context, effect: "BinaryEffect") -> str:
                      high=fmt.percentage_points(s.rd_high))
 
 
-def number_needed(ctx: Context, effect: "BinaryEffect") -> str:
-    return ctx.words("phrases/number_needed", label=effect.number_needed_label, value=effect.number_needed)
+def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Footnotes, name: str) -> str:
+    """"NNT 2 (95% CI 2 to 3)", rounded up; the unrounded 1/RD goes to one footnote shared by the table,
+    under `name` (markup: the outcome or event), with the comparison when the study has several."""
+    values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
+    text = ctx.words("phrases/number_needed", **values)
+    if values["value"] is None:
+        return text
+    if len(ctx.report.comparisons(study)) > 1:
+        name = f"{name}, {versus(ctx, effect.comparison)}"
+    return f"<b>{text}</b>" + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
+                                            f"{name}: {ctx.words('footnotes/number_needed', **values)}")
+
+
+def risk_ratio_marked(ctx: Context, effect: "BinaryEffect", notes: Footnotes) -> str:
+    """The RR, footnoted where 0.5 was added to every cell."""
+    rr = risk_ratio(effect)
+    if effect.stats.continuity_corrected:
+        rr += notes.mark(ctx.words("footnotes/continuity"))
+    return rr
 
 
 def cell(ctx: Context, markup_text: str, bold: bool = False) -> Para:
@@ -181,17 +225,24 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
         if isinstance(outcome, BinaryOutcome):
             per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a)) for a in (exp, ref)]
             effect = ctx.report.effect(study, outcome.id, exp)
+            derived = ctx.report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
+            if derived is not None:
+                per_arm = [conditional_arm(ctx, study, outcome, a) or per_arm[k] for k, a in enumerate((exp, ref))]
+                base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+                per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base", outcome=outcome, base=base,
+                                                   randomized=study.randomized))
+                effect = derived
             if effect is not None:
-                rr = risk_ratio(effect)
-                if effect.stats.continuity_corrected:
-                    rr += notes.mark(ctx.words("footnotes/continuity"))
-                relative = lines(rr, small(ctx, p_text(ctx, study, outcome)))
-                absolute = phrases(risk_difference(ctx, effect), f"<b>{number_needed(ctx, effect)}</b>", sep=" · ")
+                relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p_text(ctx, study, outcome)))
+                absolute = phrases(risk_difference(ctx, effect),
+                                   number_needed(ctx, study, effect, notes, ctx.md(outcome.name)), sep=" · ")
             else:
                 relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
                                  small(ctx, p_text(ctx, study, outcome)))
                 absolute = NONE
             totals = [outcome.arms[a].total if a in outcome.arms else None for a in (exp, ref)]
+            if derived is not None:
+                totals = [derived.stats.experimental.total, derived.stats.reference.total]
             participants = sum(totals) if all(t is not None for t in totals) else _sum(arm_n[exp], arm_n[ref])
         else:
             per_arm = [tte_arm(ctx, outcome, a) for a in (exp, ref)]
@@ -265,6 +316,7 @@ def study_section(ctx: Context, index: int, study: Study) -> list[Any]:
     out.append(ctx.para(facts, st.body_tight))
     out.append(ctx.para(f"<b>{ctx.label('population')}:</b> {ctx.md(study.population)}"))
     out += arms_lines(ctx, study)
+    out += [ctx.para(text) for text in extends_texts(ctx, study)]
     if study.cohorts:
         cohorts = "; ".join(f"{ctx.md(c.name)} (n={c.n}{', ' + ctx.md(c.dose) if c.dose else ''})"
                             for c in study.cohorts)
@@ -296,6 +348,19 @@ def arms_lines(ctx: Context, study: Study) -> list[Any]:
         if arm.regimen:
             text += f"; {ctx.md(arm.regimen)}"
         out.append(Para(text, ctx.styles.bullet, bulletText="•"))
+    return out
+
+
+def extends_texts(ctx: Context, study: Study) -> list[str]:
+    """"Same patients: ..." for a study, or each arm, that follows another study's participants longer."""
+    out = []
+    for arm, link in [(None, study.extends)] + [(a, a.extends) for a in study.arms]:
+        if link is None:
+            continue
+        original = ctx.evidence.study(link.study)
+        original_arm = next((a for a in original.arms if a.id == link.arm), None) if link.arm else None
+        out.append(ctx.words("studies/extends", arm=arm, original=original, original_arm=original_arm,
+                             note=link.note or ""))
     return out
 
 
@@ -342,6 +407,8 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
         extra = []
         if outcome.primary:
             extra.append(ctx.label("primary"))
+        if outcome.analysis:
+            extra.append(ctx.words("phrases/analysis", analysis=outcome.analysis))
         if outcome.population:
             extra.append(ctx.md(outcome.population))
         name = phrases(name, small(ctx, "; ".join(extra)) if extra else "")
@@ -349,11 +416,20 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
             per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1)
                        for a, _ in arms]
             effects = ctx.report.effects_of(study, outcome.id)
+            if outcome.conditional_on:
+                derived_cells = [conditional_arm(ctx, study, outcome, a) for a, _ in arms]
+                if any(derived_cells):
+                    per_arm = [d or c for d, c in zip(derived_cells, per_arm)]
+                    base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+                    per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base", outcome=outcome, base=base,
+                                                       randomized=study.randomized))
+                    effects = ctx.report.effects_of(study, all_in_base_key(outcome.id))
             if effects:
                 named = len(ctx.report.comparisons(study)) > 1
-                comparison = lines(*(lines(f"<b>{versus(ctx, e.comparison)}</b>" if named else "", risk_ratio(e),
-                                           risk_difference(ctx, e), number_needed(ctx, e)) for e in effects),
-                                   p_text(ctx, study, outcome))
+                comparison = lines(*(lines(f"<b>{versus(ctx, e.comparison)}</b>" if named else "",
+                                           risk_ratio_marked(ctx, e, notes), risk_difference(ctx, e),
+                                           number_needed(ctx, study, e, notes, ctx.md(outcome.name)))
+                                     for e in effects), p_text(ctx, study, outcome))
             else:
                 gap = binary_gaps(ctx, study, outcome, list(outcome.arms), notes) if len(outcome.arms) > 1 else ""
                 comparison = lines(p_text(ctx, study, outcome)) or NONE
@@ -425,10 +501,11 @@ def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
         primary = next((o for o in binary if o.primary), binary[0] if binary else None)
         response = NONE
         if primary is not None:
+            shown = shown_once(ctx.evidence, study, arm_keys(study, primary.arms))
             response = lines(f"<b>{ctx.md(primary.name)}</b> {ctx.cite([primary.source])}", phrases(
                 *(nb(f"{arm_label(study, a, ctx.labels['pooled'])}: "
-                      f"{fmt.binary_result(primary.arms[a], with_ci=False)}") for a in arm_keys(study, primary.arms)),
-                sep=" · "))
+                      f"{fmt.binary_result(primary.arms[a], with_ci=False)}") for a in shown),
+                sep=" · ")) if shown else NONE
         survival = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
         times = lines(*(survival_line(ctx, study, o) for o in survival)) or NONE
         design = ctx.label("randomized" if study.randomized else "non_randomized")
@@ -436,6 +513,19 @@ def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
                      cell(ctx, lines(ctx.md(study.phase), small(ctx, design))),
                      cell(ctx, str(study.enrolled)), cell(ctx, response), cell(ctx, times)])
     out.append(table(rows, widths(ctx, 16, 13, 6, 36, 29), ctx.theme, ctx.fonts))
+    repeated = repeats_context(ctx.evidence, ctx.labels["pooled"])
+    if repeated:
+        out.append(ctx.para(ctx.words("cross_study/repeats", repeats=repeated), ctx.styles.footnote))
+    return out
+
+
+def repeats_context(evidence, pooled_label: str) -> list[dict]:
+    """The wording's view of the cohorts a cross-study display shows once."""
+    out = []
+    for r in repeats(evidence):
+        arm = next((a.short_name for a in r.study.arms if a.id == r.arm_id), None)
+        out.append({"study": r.study.short_name, "arm": arm, "pooled": r.arm_id == POOLED,
+                    "original": r.original.short_name})
     return out
 
 
@@ -444,10 +534,12 @@ def survival_line(ctx: Context, study: Study, outcome: TimeToEventOutcome) -> st
     name = next((abbr for abbr, meaning in ctx.evidence.abbreviations.items()
                  if meaning.lower() == outcome.name.lower()), outcome.name)
     values = []
-    for arm in arm_keys(study, outcome.arms):
+    for arm in shown_once(ctx.evidence, study, arm_keys(study, outcome.arms)):
         result = outcome.arms[arm]
         value = fmt.number(result.median) if result.median is not None else fmt.median(result, outcome.unit)
         values.append(value if len(outcome.arms) == 1 else f"{arm_label(study, arm, ctx.labels['pooled'])} {value}")
+    if not values:
+        return ""
     return f"<b>{ctx.md(name)}</b>: {escape(' · '.join(values))} {escape(outcome.unit)}"
 
 
@@ -460,6 +552,8 @@ def safety(ctx: Context, key: str, title: str) -> list[Any]:
         title_markup = ctx.words("safety/boxed_warning_title", warning=warning) + " " + ctx.cite([warning.source])
         body = [Para(title_markup, st.warning_title)]
         body += [Para(ctx.md(p), st.body_tight, bulletText="•") for p in warning.points]
+        if warning.source_note:
+            body.append(Para(ctx.md(warning.source_note), st.footnote))
         out += [callout(body, ctx.width, ctx.theme, ctx.fonts, tone="warning"), Spacer(1, 6)]
     for index, study in enumerate(ctx.evidence.studies):
         if study.adverse_events:
@@ -490,9 +584,10 @@ def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
         row += [cell(ctx, binary_arm(ctx, study, ae_key(k), a, event.arms.get(a), exact=False)) for a, _ in arms]
         if comparative:
             # Only the RD is shown here, and it is never continuity-corrected (the RR alone is).
+            term = f"{ctx.md(event.term)}, {escape(fmt.grade(event.grade))}"
             diff = lines(*(lines(f"<b>{versus(ctx, e.comparison)}</b>" if named else "",
-                                 phrases(risk_difference(ctx, e), f"<b>{number_needed(ctx, e)}</b>", sep=" · "))
-                           for e in found)) or NONE
+                                 phrases(risk_difference(ctx, e), number_needed(ctx, study, e, notes, term),
+                                         sep=" · ")) for e in found)) or NONE
             row.append(cell(ctx, diff))
         rows.append(row)
     fractions = [24, 9] + [(36 if comparative else 67) / len(arms)] * len(arms) + ([31] if comparative else [])

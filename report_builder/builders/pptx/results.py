@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 from report_builder.analysis import arms, formatting
 from report_builder.analysis.arms import arm_keys
 from report_builder.inputs.evidence_schema import BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
-from report_builder.analysis.report import ae_key
+from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:
     from report_builder.analysis.report import BinaryEffect
     from report_builder.builders.pptx.deck import Deck
+
 
 def arm_label(deck: "Deck", study: Study, key: str) -> str:
     return arms.arm_label(study, key, deck.label("pooled"))
@@ -55,23 +56,58 @@ def bar_value(deck: "Deck", study: Study, key: str, arm: str, result: BinaryArmR
 
 
 def binary_arm(deck: "Deck", study: Study, key: str, arm: str, result: BinaryArmResult) -> ArmText:
+    if not result.reported:
+        return ArmText(arm, arm_label(deck, study, arm), deck.say("phrases/not_reported"))
     return ArmText(arm, arm_label(deck, study, arm), formatting.binary_result(result),
                    bar_value(deck, study, key, arm, result), formatting.percent_label(result) or None)
 
 
-def effect_phrase(deck: "Deck", study: Study, key: str, p=None) -> str:
-    """RR, RD and NNT/NNH of each comparison of a binary outcome, from the model, in the template's words;
-    each named by its arms when the study compares more than two."""
-    effects = deck.report.effects_of(study, key)
-    p_text = formatting.p_value(p)
-    if not effects:
-        return p_text
+def all_in_base_arm(deck: "Deck", study: Study, outcome: BinaryOutcome, arm: str) -> ArmText | None:
+    """Randomized first: the reported events over all the base outcome analysed, then the responder-only figure."""
+    derived = deck.report.proportion(study, all_in_base_key(outcome.id), arm)
+    if derived is None:
+        return None
+    base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+    percent = f"{derived.percent:.1f}%"
+    text = (f"{derived.events}/{derived.total} ({percent}; {deck.say('phrases/all_in_base', base=base)}); "
+            f"{formatting.binary_result(outcome.arms[arm], with_ci=False)} "
+            f"{deck.say('phrases/responders_only', base=base)}")
+    return ArmText(arm, arm_label(deck, study, arm), text, derived.percent, percent)
+
+
+def number_needed_phrase(deck: "Deck", effect: "BinaryEffect", unrounded: bool = False) -> str:
+    """"NNT 2 (95% CI 2 to 3)" for slides; unrounded=True: the 1/RD behind it, for the speaker notes."""
+    values = formatting.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
+    return deck.say("phrases/unrounded" if unrounded else "phrases/number_needed", **values)
+
+
+def unrounded_note(deck: "Deck", study: Study, key: str) -> dict:
+    """The speaker notes' unrounded 1/RD of each comparison, named by its arms when the study compares more than two."""
+    texts = [(e, number_needed_phrase(deck, e, unrounded=True)) for e in deck.report.effects_of(study, key)]
+    texts = [(e, t) for e, t in texts if t]
+    if not texts:
+        return {}
     if len(deck.report.comparisons(study)) == 1:
-        return binary_effect(deck, effects[0], p_text)
+        return {"unrounded": texts[0][1]}
+    return {"unrounded": "; ".join(deck.say("phrases/comparison", experimental=e.experimental.short_name,
+                                            reference=e.reference.short_name, effect=t) for e, t in texts)}
+
+
+def effect_phrase(deck: "Deck", study: Study, key: str, p: str = "") -> str:
+    """RR, RD and NNT/NNH of each comparison of a binary outcome, from the model, in the template's words;
+    each named by its arms when the study compares more than two.
+
+    p: the P value text with its sidedness (formatting.outcome_p), or "".
+    """
+    effects = deck.report.effects_of(study, key)
+    if not effects:
+        return p
+    if len(deck.report.comparisons(study)) == 1:
+        return binary_effect(deck, effects[0], p)
     # The reported P value belongs to the outcome, not to one of its comparisons: it comes once, last.
     named = [deck.say("phrases/comparison", experimental=e.experimental.short_name, reference=e.reference.short_name,
                       effect=binary_effect(deck, e, "")) for e in effects]
-    return "; ".join(named + ([p_text] if p_text else []))
+    return "; ".join(named + ([p] if p else []))
 
 
 def hazard_ratio_phrase(deck: "Deck", study: Study, outcome: TimeToEventOutcome) -> str:
@@ -84,15 +120,15 @@ def hazard_ratio_phrase(deck: "Deck", study: Study, outcome: TimeToEventOutcome)
                     reference=compared.reference.short_name, effect=text)
 
 
-def binary_effect(deck: "Deck", effect: "BinaryEffect", p_text: str) -> str:
+def binary_effect(deck: "Deck", effect: "BinaryEffect", p: str) -> str:
     s = effect.stats
     return deck.say(
         "phrases/binary_effect",
         rr=formatting.ratio(s.risk_ratio), rr_ci=formatting.ratio_ci(s.rr_low, s.rr_high, s.level),
         rd=formatting.percentage_points(float(s.risk_difference)),
         rd_low=formatting.percentage_points(s.rd_low), rd_high=formatting.percentage_points(s.rd_high),
-        level=f"{100 * s.level:g}", nn_label=effect.number_needed_label, nn=effect.number_needed,
-        continuity=s.continuity_corrected, p=p_text,
+        level=f"{100 * s.level:g}", nn=number_needed_phrase(deck, effect),
+        continuity=s.continuity_corrected, p=p,
         experimental=effect.experimental.short_name, reference=effect.reference.short_name,
     )
 
@@ -101,7 +137,12 @@ def boundary_phrase(deck: "Deck", study: Study, outcome) -> str:
     if outcome.p is None or outcome.p_boundary is None:
         return ""
     return deck.say("phrases/boundary", crossed=deck.report.crossed_boundary(study, outcome.id),
-                    p=formatting.p_value(outcome.p), boundary=formatting.number(outcome.p_boundary))
+                    p=formatting.outcome_p(outcome), boundary=formatting.boundary(outcome))
+
+
+def analysis_phrase(deck: "Deck", outcome) -> str:
+    """"analysed after the prespecified final analysis", or "" for a prespecified result."""
+    return deck.say("phrases/analysis", analysis=outcome.analysis) if outcome.analysis else ""
 
 
 def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
@@ -113,15 +154,22 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
         if isinstance(outcome, BinaryOutcome):
             arms = tuple(binary_arm(deck, study, outcome.id, k, outcome.arms[k]) for k in arm_keys(study, outcome.arms))
             boundary = boundary_phrase(deck, study, outcome)
-            p = None if boundary else outcome.p  # the boundary phrase states the P value itself
-            if outcome.conditional_on:
-                effect = "; ".join(x for x in (deck.say("phrases/conditional"), formatting.p_value(p)) if x)
+            p = "" if boundary else formatting.outcome_p(outcome)  # the boundary phrase states the P value itself
+            derived = [all_in_base_arm(deck, study, outcome, a.key) for a in arms] if outcome.conditional_on else []
+            if any(derived):
+                # Randomized first: the derived all-analysed comparison heads the row; responders follow.
+                arms = tuple(d or a for d, a in zip(derived, arms))
+                effect = effect_phrase(deck, study, all_in_base_key(outcome.id), p)
+            elif outcome.conditional_on:
+                effect = "; ".join(x for x in (deck.say("phrases/conditional"), p) if x)
             else:
                 effect = effect_phrase(deck, study, outcome.id, p)
-            effect = "; ".join(x for x in (effect, boundary) if x)
+            effect = "; ".join(x for x in (effect, boundary, analysis_phrase(deck, outcome)) if x)
+            key = all_in_base_key(outcome.id) if any(derived) else outcome.id
             rows.append(ResultRow(deck.plain(outcome.name), arms, effect, source, short, notes, "binary",
-                                  outcome.favourable, bool(outcome.conditional_on), outcome.in_summary,
-                                  bool(deck.report.effects_of(study, outcome.id))))
+                                  outcome.favourable, bool(outcome.conditional_on) and not any(derived),
+                                  outcome.in_summary, bool(deck.report.effects_of(study, key)),
+                                  extra={"all_in_base": any(derived), **unrounded_note(deck, study, key)}))
         elif isinstance(outcome, TimeToEventOutcome):
             arms = tuple(ArmText(k, arm_label(deck, study, k), survival_text(deck, r, outcome.unit))
                          for k, r in ((k, outcome.arms[k]) for k in arm_keys(study, outcome.arms)))
@@ -132,13 +180,17 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
             if boundary:
                 parts.append(boundary)
             elif outcome.p is not None:
-                parts.append(formatting.p_value(outcome.p))
+                parts.append(formatting.outcome_p(outcome))
+            if outcome.analysis:
+                parts.append(analysis_phrase(deck, outcome))
             rows.append(ResultRow(deck.plain(outcome.name), arms, "; ".join(parts), source, short, notes,
                                   "time_to_event", None, False, outcome.in_summary, outcome.hazard_ratio is not None))
     return rows
 
 
 def survival_text(deck: "Deck", result, unit: str) -> str:
+    if not result.reported:
+        return deck.say("phrases/not_reported")
     parts = [f"{deck.label('median')} {formatting.median(result, unit)}"] if (
         result.median is not None or result.median_not_reached) else []
     for landmark in result.landmarks:
@@ -160,11 +212,15 @@ def adverse_rows(deck: "Deck", study: Study) -> list[ResultRow]:
         rows.append(ResultRow(name, arms, effect_phrase(deck, study, key), deck.cite(event.source),
                               deck.short_ref(event.source), notes, "adverse_event", "lower",
                               extra={"serious": event.serious, "term": deck.plain(event.term),
-                                     "grade": formatting.grade(event.grade)}))
+                                     "grade": formatting.grade(event.grade), **unrounded_note(deck, study, key)}))
     return rows
 
 
 def chart_rows(rows: list[ResultRow]) -> list[ResultRow]:
-    """Rows a rate chart shows: summary binary outcomes where more is better, with a value to draw."""
+    """Rows a rate chart shows: summary binary outcomes where more is better, with a value to draw.
+
+    A responder-only outcome is drawn only as its all-analysed figure (never on the same axis as
+    intention-to-treat rates without saying so: its category name says "of all analysed").
+    """
     return [r for r in rows if r.kind == "binary" and r.favourable == "higher" and r.in_summary
-            and any(a.value is not None for a in r.arms)]
+            and not r.conditional and any(a.value is not None for a in r.arms)]

@@ -120,11 +120,23 @@ def dosing(deck: "Deck") -> None:
     below += [para(n, deck.numbers, bullet="•", space_before=0.3) for n in dosing_.notes]
     below.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(dosing_.source)}"), space_before=0.3,
                       colour=deck.colors["muted"], scale=0.85, floor=14))
+    rules = [{"topic": deck.plain(r.topic), "text": deck.plain(r.text), "source": deck.short_ref(r.source),
+              "source_note": deck.plain(r.source_note) if r.source_note else ""} for r in dosing_.rules]
     notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
-                     notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source))
+                     notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source), rules=rules)
     deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [2.6] + [1.0] * len(days) + [1.3, 1.3],
                       notes, deck.say("phrases/table_alt", what=deck.say("titles/dosing")), below=below,
                       largest=18, smallest=14)
+    if dosing_.rules:
+        # The rules of use (cycles before a transplant, stopping, premedication) get their own slide:
+        # each is a sentence with its source, too long for the space under the dosing table.
+        paragraphs = []
+        for rule in dosing_.rules:
+            paragraphs.append(Para(plain_spans(f"{deck.plain(rule.topic)}: ", bold=True)
+                                   + tuple(para(rule.text, deck.numbers).spans)
+                                   + plain_spans(f" {deck.cite(rule.source)}"), bullet="•", space_before=0.4))
+        deck.text_slides("dosing", "content", deck.say("titles/dosing_rules"), paragraphs, notes,
+                         largest=20, smallest=14)
 
 
 def regulatory(deck: "Deck") -> None:
@@ -132,6 +144,7 @@ def regulatory(deck: "Deck") -> None:
     if not events:
         return
     rows_notes = [{"date": formatting.long_date(e.date), "region": e.region, "event": deck.plain(e.event),
+                   "population": deck.plain(e.population) if e.population else "",
                    "detail": deck.plain(e.detail) if e.detail else "", "source": deck.short_ref(e.source)}
                   for e in events]
     notes = deck.say("notes/regulatory", events=rows_notes)
@@ -148,6 +161,8 @@ def regulatory(deck: "Deck") -> None:
     rows = []
     for e in events:
         event = [para(e.event, deck.numbers, bold=True)]
+        if e.population:
+            event.append(para(e.population, deck.numbers, space_before=0.2, scale=0.9))
         if e.detail:
             event.append(para(e.detail, deck.numbers, space_before=0.2, scale=0.9))
         rows.append([Cell((Para(plain_spans(formatting.long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),

@@ -11,6 +11,7 @@ from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, Box, Para, bullets, fit_size, labelled, para, plain_spans,
 )
+from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ def design(deck: "Deck", study: Study) -> None:
         if arm.regimen:
             spans += tuple(para(arm.regimen, n).spans)
         paragraphs.append(Para(spans, bullet="•", space_before=0.2))
+    same = extends_texts(deck, study)
+    paragraphs += [Para(plain_spans(text), space_before=0.4) for text in same]
     if study.cohorts:
         paragraphs.append(Para(plain_spans(deck.label("cohorts"), bold=True), space_before=0.4, keep_with_next=True))
         for cohort in study.cohorts:
@@ -70,12 +73,25 @@ def design(deck: "Deck", study: Study) -> None:
     flow = [{"stage": deck.plain(f.stage),
              "counts": [(arm_label(deck, study, k), f.counts[k]) for k in arm_keys(study, f.counts)],
              "source": deck.short_ref(f.source)} for f in study.flow]
-    notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow,
+    notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow, same=same,
                      limitations=[deck.plain(t) for t in study.limitations],
                      arms=[{"name": a.name, "n": a.n, "regimen": deck.plain(a.regimen) if a.regimen else ""}
                            for a in ordered_arms(study)])
     deck.text_slides("studies", "content", deck.say("titles/study_design", study=study), paragraphs, notes,
                      largest=22)
+
+
+def extends_texts(deck: "Deck", study: Study) -> list[str]:
+    """"Same patients: ..." for a study, or each arm, that follows another study's participants longer."""
+    out = []
+    for arm, link in [(None, study.extends)] + [(a, a.extends) for a in study.arms]:
+        if link is None:
+            continue
+        original = deck.evidence.study(link.study)
+        original_arm = next((a for a in original.arms if a.id == link.arm), None) if link.arm else None
+        out.append(deck.say("phrases/extends", arm=arm, original=original, original_arm=original_arm,
+                            note=deck.plain(link.note) if link.note else ""))
+    return out
 
 
 def rate_series(deck: "Deck", study: Study, rows: list[ResultRow]) -> tuple[list[str], list[Series]]:
@@ -85,7 +101,10 @@ def rate_series(deck: "Deck", study: Study, rows: list[ResultRow]) -> tuple[list
         found = [next((a for a in r.arms if a.key == key), None) for r in rows]
         series.append(Series(arm_label(deck, study, key), tuple(a.value if a else None for a in found),
                              tuple(a.bar_label if a else None for a in found), arm_colour(deck, study, key)))
-    return [r.name for r in rows], series
+    # A derived all-analysed figure says so on the axis, next to the rates as reported.
+    names = [f"{r.name} ({deck.say('phrases/all_in_base_short')})" if r.extra.get("all_in_base") else r.name
+             for r in rows]
+    return names, series
 
 
 def chart_alt(deck: "Deck", title: str, categories: list[str], series: list[Series]) -> str:
@@ -155,7 +174,8 @@ def results_table(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
                              space_before=0.15))
         cells = [Cell(tuple(name))]
         by_key = {a.key: a for a in row.arms}
-        cells += [Cell((Para(plain_spans(by_key[k].text if k in by_key else "–")),)) for k in keys]
+        cells += [Cell((Para(plain_spans(by_key[k].text if k in by_key else deck.say("phrases/not_in_summary"))),))
+                  for k in keys]
         if with_effect:
             cells.append(Cell((Para(plain_spans(row.effect[:1].upper() + row.effect[1:])),)))
         cells.append(Cell((Para(plain_spans(row.source)),)))
@@ -232,7 +252,7 @@ def cross_study(deck: "Deck") -> None:
         arms_text = []
         if outcome is not None:
             response.append(Para(plain_spans(deck.plain(outcome.name)), bold=True))
-            for key in arm_keys(study, outcome.arms):
+            for key in arm_keys(study, shown_once(deck.evidence, study, outcome.arms)):
                 arm = binary_arm(deck, study, outcome.id, key, outcome.arms[key])
                 response.append(Para(plain_spans(f"{arm.label}: {arm.text}"), space_before=0.15))
                 arms_text.append(f"{arm.label} {arm.text}")
@@ -245,7 +265,7 @@ def cross_study(deck: "Deck") -> None:
         surv: list[Para] = []
         if survival is not None:
             surv.append(Para(plain_spans(deck.plain(survival.name)), bold=True))
-            for key in arm_keys(study, survival.arms):
+            for key in arm_keys(study, shown_once(deck.evidence, study, survival.arms)):
                 surv.append(Para(plain_spans(f"{arm_label(deck, study, key)}: "
                                              f"{survival_text(deck, survival.arms[key], survival.unit)}"),
                                  space_before=0.15))
@@ -256,7 +276,11 @@ def cross_study(deck: "Deck") -> None:
         notes_rows.append({"study": study, "outcome": deck.plain(outcome.name) if outcome else "",
                            "arms": arms_text, "sources": sources(deck, study)})
     title = deck.say("titles/cross_study")
-    notes = deck.say("notes/cross_study", rows=notes_rows)
+    repeated = [{"study": r.study.short_name, "pooled": r.arm_id == POOLED, "original": r.original.short_name,
+                 "arm": next((a.short_name for a in r.study.arms if a.id == r.arm_id), None)}
+                for r in repeats(deck.evidence)]
+    repeat_text = deck.say("phrases/repeats", repeats=repeated) if repeated else ""
+    notes = deck.say("notes/cross_study", rows=notes_rows, repeats=repeat_text)
     deck.table_slides("cross_study", title, header, rows, [1.7, 2.6, 1.15, 2.9, 2.6, 0.95],
                       notes, deck.say("phrases/table_alt", what=title))
     if values:
@@ -265,7 +289,7 @@ def cross_study(deck: "Deck") -> None:
         series = [Series(deck.label("primary_response"), tuple(values), tuple(labels), deck.palette[0], tuple(colours))]
         native_chart(deck, handle, deck.content_area(handle), chart_title, categories, series,
                      deck.label("chart_axis"))
-        deck.finish(handle, deck.say("notes/cross_study_chart", rows=notes_rows))
+        deck.finish(handle, deck.say("notes/cross_study_chart", rows=notes_rows, repeats=repeat_text))
 
 
 # ------------------------------------------------------------------------------------------ forest
@@ -327,6 +351,9 @@ def boxed_warning(deck: "Deck") -> None:
     paragraphs += [para(p, deck.numbers, bullet="•", space_before=0.5) for p in warning.points]
     paragraphs.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(warning.source)}"),
                            colour=deck.colors["muted"], scale=0.8, floor=14, space_before=0.6))
+    if warning.source_note:
+        paragraphs.append(para(warning.source_note, deck.numbers, colour=deck.colors["muted"], scale=0.8,
+                               floor=14, space_before=0.2))
     inset = int(0.15 * EMU_PER_INCH)
     inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
     size = fit_size(deck.metrics, paragraphs, inner, 24, 14) or 14
@@ -338,7 +365,8 @@ def boxed_warning(deck: "Deck") -> None:
     text_box.text_frame.margin_left = text_box.text_frame.margin_right = inset
     text_box.text_frame.margin_top = text_box.text_frame.margin_bottom = inset
     deck.finish(handle, deck.say("notes/safety_warning", title=deck.plain(warning.title),
-                                 points=[deck.plain(p) for p in warning.points], source=deck.short_ref(warning.source)))
+                                 points=[deck.plain(p) for p in warning.points], source=deck.short_ref(warning.source),
+                                 source_note=deck.plain(warning.source_note) if warning.source_note else ""))
 
 
 def adverse_table(deck: "Deck") -> None:

@@ -224,59 +224,9 @@ def test_example_master_generator_is_reproducible():
     assert build_example_master() == committed
 
 
-# ------------------------------------------------------------------------------------------ compiled wording
-def _generated(monkeypatch) -> list[str]:
-    """Names of the templates Jinja compiles from source from now on (a cached one is loaded, not compiled)."""
-    from jinja2 import Environment
-
-    compiled: list[str] = []
-    real = Environment._generate
-
-    def counting(self, source, name, filename, defer_init=False):
-        compiled.append(name)
-        return real(self, source, name, filename, defer_init)
-
-    monkeypatch.setattr(Environment, "_generate", counting)
-    return compiled
-
-
-def test_compiled_wording_is_kept_and_reused(tmp_path, monkeypatch):
-    monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "cache"))
-    compiled = _generated(monkeypatch)
-    first = load_template("default").text("pdf/titles/bottom_line")
-    assert compiled == ["wording/pdf/titles/bottom_line.j2"]
-    assert list((tmp_path / "cache").glob("jinja-*/__jinja2_*.cache"))
-    assert load_template("default").text("pdf/titles/bottom_line") == first  # a new template: loaded from the cache
-    assert compiled == ["wording/pdf/titles/bottom_line.j2"]
-
-
-def test_an_edited_wording_file_is_compiled_again(tmp_path, monkeypatch):
-    monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "cache"))
+def test_an_edited_wording_file_is_read_again(tmp_path):
     wording = "wording/pdf/titles/bottom_line.j2"
     folder = make_template(tmp_path, "extends: default\n", {wording: "Before"})
     assert load_template(str(folder)).text("pdf/titles/bottom_line") == "Before"
     (folder / wording).write_text("After")
     assert load_template(str(folder)).text("pdf/titles/bottom_line") == "After"
-
-
-@pytest.mark.parametrize("setting", ["", "file", "shared"])
-def test_no_cache_when_turned_off_unusable_or_writable_by_others(tmp_path, monkeypatch, setting):
-    """Empty: turned off. A file where the folder should be: compile as usual. A folder others may write
-    to: not used, since what it holds would run in the build."""
-    from report_builder.compiled_wording import bytecode_cache
-
-    if setting == "file":
-        (tmp_path / "file").write_text("not a folder")
-        monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "file"))
-    elif setting == "shared":
-        (tmp_path / "shared").mkdir()
-        monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", str(tmp_path / "shared"))
-        bytecode_cache()
-        for folder in (tmp_path / "shared").glob("jinja-*"):
-            folder.chmod(0o777)
-    else:
-        monkeypatch.setenv("REPORT_BUILDER_CACHE_DIR", "")
-    assert bytecode_cache() is None
-    compiled = _generated(monkeypatch)
-    assert load_template("default").text("pdf/titles/bottom_line")
-    assert compiled == ["wording/pdf/titles/bottom_line.j2"]

@@ -115,9 +115,7 @@ class Template:
 
     @cached_property
     def environment(self):
-        from report_builder.compiled_wording import bytecode_cache
-
-        env = _sandbox(_SearchPathLoader(self.search_path), bytecode_cache())
+        env = _sandbox(_SearchPathLoader(self.search_path))
         from report_builder.analysis import formatting
 
         env.filters.update(
@@ -187,7 +185,7 @@ _MAX_REPEAT = 100_000  #: longest string or list a template may build with *
 _MAX_EXPONENT = 64
 
 
-def _sandbox(loader: BaseLoader | None, bytecode_cache: Any = None):
+def _sandbox(loader: BaseLoader | None):
     """Jinja's sandbox, narrowed: attribute access only on data types, and no runaway * or **."""
     import operator
     import types
@@ -218,7 +216,7 @@ def _sandbox(loader: BaseLoader | None, bytecode_cache: Any = None):
                 return operator.mul(left, right)
             return operator.pow(left, right)
 
-    return Sandbox(loader=loader, bytecode_cache=bytecode_cache, undefined=StrictUndefined, autoescape=False,
+    return Sandbox(loader=loader, undefined=StrictUndefined, autoescape=False,
                    trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=False)
 

@@ -177,19 +177,22 @@ def _build(args: argparse.Namespace) -> int:
     from report_builder.build import build_many
     from report_builder.parallel import tasks_for
 
+    jobs = args.jobs or os.cpu_count() or 1
+    # Files in parallel; a single file is built in this process, drawing its charts with the jobs.
+    chart_jobs = jobs if len(args.evidence) == 1 else 1
     reporter = _Reporter(total=len(args.evidence), quiet=args.quiet, debug=getattr(args, "debug", False))
-    with _stopped_by_sigterm(), tasks_for(args.jobs or os.cpu_count() or 1, len(args.evidence)) as tasks:
+    with _stopped_by_sigterm(), tasks_for(jobs, len(args.evidence)) as tasks:
         with reporter:
             summary = build_many(list(args.evidence), args.out, args.template, tasks=tasks, force=args.force,
-                                 on_result=reporter.result)
+                                 chart_jobs=chart_jobs, on_result=reporter.result)
         if len(args.evidence) > 1 and not args.quiet:
             print(summary.line())
         if args.watch:
-            return _watch(args, reporter, tasks)
+            return _watch(args, reporter, tasks, chart_jobs)
     return summary.exit_status
 
 
-def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
+def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks, chart_jobs: int) -> int:
     """Rebuild (with the same tasks, so the same warm workers) whenever an evidence or template file changes."""
     from watchfiles import watch
 
@@ -205,7 +208,8 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result)
+            build_many(list(args.evidence), args.out, args.template, tasks=tasks, chart_jobs=chart_jobs,
+                       on_result=reporter.result)
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -272,4 +276,4 @@ class _Reporter:
             if self.progress is not None:
                 self.progress.console.print(line, highlight=False, markup=False)
             else:
-                print(line)
+                print(line, flush=True)  # --watch runs for hours: each line as it happens, also into a log

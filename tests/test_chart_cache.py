@@ -84,3 +84,17 @@ def test_a_chart_file_changed_on_disk_is_drawn_again_not_reused(built, tmp_path)
 def test_the_manifest_records_each_chart_key(built, charts):
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["charts"] == {c.id: c.key for c in charts}
+
+
+def test_a_text_edit_rewrites_the_documents_and_leaves_the_chart_files_alone(built, tmp_path):
+    """A reused chart has the bytes already on disk: it is not written again (no copy, no rename)."""
+    from report_builder.build import build
+
+    out = previous_build(built, tmp_path)
+    folder = out / EXAMPLE.stem
+    before = {p: p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+    evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the analysis plan, not only")
+    result = build(evidence, out)
+    replaced = {p.relative_to(folder).as_posix() for p, inode in before.items() if p.stat().st_ino != inode}
+    assert replaced == {f"{EXAMPLE.stem}.pdf", f"{EXAMPLE.stem}.pptx", "manifest.json"}
+    assert set(result.outputs) == set(before)

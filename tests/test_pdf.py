@@ -163,6 +163,7 @@ def test_citations_link_to_their_reference_entries(reader):
 
 
 # ------------------------------------------------------------------------------------------ the document
+@pytest.mark.slow
 def test_three_to_eight_pages_each_rendered_and_not_blank(pdf_path, reader, tmp_path):
     from PIL import Image
 
@@ -390,6 +391,7 @@ def _blurred_difference(chart, replayed: Path) -> float:
     return float(np.abs(np.asarray(replay.filter(blur), float) - np.asarray(png.filter(blur), float)).mean())
 
 
+@pytest.mark.slow
 def test_charts_in_the_pdf_draw_what_matplotlib_draws(charts, template, tmp_path):
     """The PDF replays each chart's recorded operations (charts.record); they must show what the PNG shows."""
     import html

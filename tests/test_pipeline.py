@@ -142,6 +142,7 @@ def test_no_arguments_builds_the_bundled_example_into_build(tmp_path):
     assert (tmp_path / "build" / STEM / f"{STEM}.pptx").is_file()
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_example_and_the_default_template(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
                             capture_output=True, text=True)
@@ -155,6 +156,7 @@ def test_wheel_ships_the_example_and_the_default_template(tmp_path):
     assert "report_builder/_bundled/templates/default/master.pptx" in names
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_when_the_evidence_changes(tmp_path):
     import signal
     import time

@@ -204,7 +204,8 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks, chart_jobs: i
     print(f"watching {len(watched)} evidence file(s) and template '{args.template}'; press Ctrl-C to stop",
           file=sys.stderr)
     try:
-        for changes in watch(*sorted(roots), debounce=300, raise_interrupt=False):
+        # step: a save counts as done after 20 ms without another change (watchfiles waits 50 ms by default)
+        for changes in watch(*sorted(roots), debounce=300, step=20, raise_interrupt=False):
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence

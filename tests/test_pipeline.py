@@ -329,8 +329,18 @@ def test_sigterm_stops_a_parallel_build_with_its_workers_and_leaves_no_partial_f
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=120)
     assert process.returncode == 128 + signal.SIGTERM, output
-    for pid in workers:
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+    def running(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    # The workers have exited; multiprocessing's resource tracker follows once their pipes close.
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if running(pid)]
     assert output.count(": built ->") < len(paths)  # the files not yet started were never built
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     for folder in out.iterdir() if out.exists() else ():  # a folder is there only for a complete build

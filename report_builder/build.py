@@ -30,12 +30,10 @@ class BuildResult:
 
 
 # ------------------------------------------------------------------------------ one build
-def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False,
-          chart_jobs: int = 1) -> BuildResult:
+def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False) -> BuildResult:
     """Build the PDF, the deck and the charts of one evidence file into out_root/<stem>/.
 
     Raises ReportBuilderError for bad input; nothing is written unless every output rendered.
-    Charts to draw are drawn in up to chart_jobs processes (charts.draw.draw_charts).
     """
     from report_builder.inputs.limits import MAX_BYTES
     from report_builder.theme.search_path import search_path
@@ -63,7 +61,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     template = _template(template_spec, folders, template_hash)  # template errors first
     report = load_report(evidence_path)
     cache = {} if force else manifest.previous_charts(out_dir, previous)  # --force redraws every chart too
-    charts = draw_charts(report, template, cache, jobs=chart_jobs)
+    charts = draw_charts(report, template, cache)
     documents = {builder.extension: builder.build(report, charts, template) for builder in get_builders()}
 
     outputs = OutputSet()
@@ -89,11 +87,10 @@ def _template(spec: str, folders: tuple[Path, ...], template_hash: str) -> "Temp
     return load_template(spec)
 
 
-def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool,
-                 chart_jobs: int = 1) -> BuildResult:
+def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool) -> BuildResult:
     """A build whose failure becomes a result, so one bad file never stops the others."""
     try:
-        return build(evidence_path, out_root, template_spec, force, chart_jobs)
+        return build(evidence_path, out_root, template_spec, force)
     except Exception as exc:  # noqa: BLE001 - bad input or a bug, reported with the file it happened on
         return failed(evidence_path, out_root, exc)
 
@@ -131,12 +128,10 @@ class BuildSummary:
 
 
 def build_many(paths: list[Path], out_root: Path, template_spec: str, *, tasks: "SerialTasks | ParallelTasks",
-               force: bool = False, chart_jobs: int = 1,
-               on_result: Callable[[BuildResult], None] | None = None) -> BuildSummary:
+               force: bool = False, on_result: Callable[[BuildResult], None] | None = None) -> BuildSummary:
     """Build each evidence file as one task of `tasks` (parallel.tasks_for: in worker processes, or in
     this one); each result goes to on_result as soon as it is there."""
-    build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force,
-                                  chart_jobs=chart_jobs)
+    build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force)
     results = tasks.run(build_one, list(paths), on_result or (lambda result: None),
                         lambda path, exc: failed(path, out_root, exc))
     return BuildSummary(results)

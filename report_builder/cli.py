@@ -178,21 +178,19 @@ def _build(args: argparse.Namespace) -> int:
     from report_builder.parallel import tasks_for
 
     jobs = args.jobs or os.cpu_count() or 1
-    # Files in parallel; a single file is built in this process, drawing its charts with the jobs.
-    chart_jobs = jobs if len(args.evidence) == 1 else 1
     reporter = _Reporter(total=len(args.evidence), quiet=args.quiet, debug=getattr(args, "debug", False))
     with _stopped_by_sigterm(), tasks_for(jobs, len(args.evidence)) as tasks:
         with reporter:
             summary = build_many(list(args.evidence), args.out, args.template, tasks=tasks, force=args.force,
-                                 chart_jobs=chart_jobs, on_result=reporter.result)
+                                 on_result=reporter.result)
         if len(args.evidence) > 1 and not args.quiet:
             print(summary.line())
         if args.watch:
-            return _watch(args, reporter, tasks, chart_jobs)
+            return _watch(args, reporter, tasks)
     return summary.exit_status
 
 
-def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks, chart_jobs: int) -> int:
+def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
     """Rebuild (with the same tasks, so the same warm workers) whenever an evidence or template file changes."""
     from watchfiles import watch
 
@@ -209,8 +207,7 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks, chart_jobs: i
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in search_path(args.template)) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, tasks=tasks, chart_jobs=chart_jobs,
-                       on_result=reporter.result)
+            build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result)
     except KeyboardInterrupt:
         pass
     return EXIT_OK

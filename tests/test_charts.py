@@ -631,9 +631,3 @@ def test_a_chart_that_either_builder_cannot_read_fails_the_build_as_a_bug(monkey
     assert result.status == "failed" and result.internal, result.error
     assert not (tmp_path / EXAMPLE.stem).exists()
 
-
-def test_charts_drawn_in_worker_processes_are_the_charts_drawn_here(charts, report, template):
-    from report_builder.charts.draw import draw_charts
-
-    parallel = draw_charts(report, template, jobs=2)
-    assert [(c.id, c.key, c.svg, c.png, c.ops) for c in parallel] == [(c.id, c.key, c.svg, c.png, c.ops) for c in charts]

@@ -75,40 +75,21 @@ def chart_key(plan: ChartPlan) -> str:
     return hashlib.sha256(_canonical(drawn)).hexdigest()
 
 
-def draw_charts(report: "Report", template: "Template", cache: Cache | None = None, jobs: int = 1) -> ChartSet:
+def draw_charts(report: "Report", template: "Template", cache: Cache | None = None) -> ChartSet:
     """All charts of one build, each in every form (charts.FORMS); a chart whose key is in cache
-    (key -> (svg, png, ops)) is taken from it instead of drawn again.
-
-    The others are drawn in up to `jobs` worker processes (parallel.tasks_for), one chart per task;
-    with one job they are drawn in this process. The bytes are the same either way.
-    """
+    (key -> (svg, png, ops)) is taken from it instead of drawn again."""
     from report_builder.charts.style import DPI
-    from report_builder.parallel import tasks_for
 
-    cache = cache or {}
-    plans = [(plan, chart_key(plan)) for plan in plan_charts(report, template)]
-    missing = [plan for plan, key in plans if key not in cache]
-    with tasks_for(jobs, len(missing)) as tasks:
-        drawn = tasks.run(draw_chart, missing, on_result=lambda forms: None, on_error=_reraise)
-    forms = {plan.id: chart for plan, chart in zip(missing, drawn)}
     charts = []
-    for plan, key in plans:
-        svg, png, ops = cache[key] if key in cache else forms[plan.id]
+    for plan in plan_charts(report, template):
+        key = chart_key(plan)
+        svg, png, ops = cache[key] if cache is not None and key in cache else _renderer(plan.renderer)(plan)
         charts.append(Chart(
             id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text, svg=svg,
             png=png, ops=ops, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,
             data=plan.data, key=key,
         ))
     return ChartSet(tuple(charts))
-
-
-def draw_chart(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
-    """One chart's SVG, PNG and recorded operations (charts.style.render)."""
-    return _renderer(plan.renderer)(plan)
-
-
-def _reraise(plan: ChartPlan, exc: Exception) -> tuple[bytes, bytes, bytes]:
-    raise exc  # a chart that cannot be drawn is a bug: the build fails with it
 
 
 def _renderer(name: str) -> Callable[[ChartPlan], tuple[bytes, bytes, bytes]]:

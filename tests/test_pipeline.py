@@ -112,6 +112,7 @@ def test_failed_build_leaves_earlier_outputs_intact_and_no_temp_files(tmp_path):
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_many_files_one_failing_does_not_stop_the_others(tmp_path, capsys):
     good = [tmp_path / f"good{i}.yaml" for i in range(3)]
     for path in good:

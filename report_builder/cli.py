@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         # argparse lets the subcommand's default (False) overwrite a --debug given before the subcommand
         args.debug = debug
-        return _run(args)
+        status = _run(args)
+        sys.stdout.flush()  # a reader that has gone (below) shows here, not in Python's flush at exit
+        return status
     except ReportBuilderError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_status
@@ -100,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader of our output stopped reading (e.g. `build-report schema | head`)
+        # What Python's documentation advises (signal module, "Note on SIGPIPE"): whatever is still
+        # buffered goes to devnull, so the flush at exit cannot fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK

@@ -1,4 +1,5 @@
 """Allow ``python -m report_builder``."""
 from report_builder.cli import run
 
-run()
+if __name__ == "__main__":
+    run()

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from report_builder import __version__
-from report_builder.errors import ReportBuilderError, UsageError
+from report_builder.errors import ReportBuilderError, UsageError, internal_error
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
 
@@ -36,8 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="template name (see 'build-report templates') or a template folder path")
     build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
-                       help="use up to N processes: files in parallel, and with a process to spare, each file's "
-                            "PDF and deck side by side (default: the number of cores)")
+                       help="build up to N files at the same time, each in a process of its own "
+                            "(default: the number of cores; one file is built in this process)")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress display and no per-file lines")
     build.add_argument("--watch", action="store_true",
                        help="after building, rebuild whenever an evidence file or a template file changes")
@@ -77,32 +79,9 @@ def _positive(text: str) -> int:
     return value
 
 
-#: A build allocates millions of short-lived objects (figures, XML, text runs): looking for cycles among
-#: the young ones every 700 allocations, Python's default, costs about 5% of a build. Every 10,000, with
-#: the older generations as often as by default, costs about 10 MiB more at the peak (a ten-times-larger
-#: evidence file: 232 instead of 214 MiB; far rarer full collections let it reach 320 MiB).
-GC_THRESHOLDS = (10_000, 10, 10)
-
-
 def run() -> None:
-    """The console script (and ``python -m report_builder``): main() with fewer garbage collections, then
-    exit without Python's teardown.
-
-    Freeing the objects of Matplotlib, ReportLab and python-pptx one by one takes about a quarter of
-    a second after a build; the operating system reclaims the whole process at once. Every output is
-    already renamed into place by then, and the two streams are flushed here.
-    """
-    import gc
-    import os
-
-    gc.set_threshold(*GC_THRESHOLDS)
-    status = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # e.g. output piped into `head`, which has gone
-            pass
-    os._exit(status)
+    """The console script (and ``python -m report_builder``)."""
+    sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         # argparse lets the subcommand's default (False) overwrite a --debug given before the subcommand
         args.debug = debug
-        return _run(args)
+        status = _run(args)
+        sys.stdout.flush()  # a reader that has gone (below) shows here, not in Python's flush at exit
+        return status
     except ReportBuilderError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_status
@@ -121,14 +102,18 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader of our output stopped reading (e.g. `build-report schema | head`)
+        # What Python's documentation advises (signal module, "Note on SIGPIPE"): whatever is still
+        # buffered goes to devnull, so the flush at exit cannot fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
     except Exception as exc:  # an internal error: say so plainly; the traceback is for --debug
         if debug:
             raise
-        print(f"build-report: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in report_builder, not in your input; rerun with --debug for details.", file=sys.stderr)
+        print(internal_error(exc, "build-report"), file=sys.stderr)
         return EXIT_INTERNAL
 
 
@@ -197,23 +182,23 @@ def _build(args: argparse.Namespace) -> int:
     import os
 
     from report_builder.build import build_many
+    from report_builder.parallel import tasks_for
 
     jobs = args.jobs or os.cpu_count() or 1
     reporter = _Reporter(total=len(args.evidence), quiet=args.quiet, debug=getattr(args, "debug", False))
-    with reporter:
-        summary = build_many(list(args.evidence), args.out, args.template, jobs=jobs, force=args.force,
-                             on_result=reporter.result)
-    if len(args.evidence) > 1 and not args.quiet:
-        print(summary.line())
-    status = summary.exit_status
-    if args.watch:
-        return _watch(args, reporter, jobs)
-    return status
+    with _stopped_by_sigterm(), tasks_for(jobs, len(args.evidence)) as tasks:
+        with reporter:
+            summary = build_many(list(args.evidence), args.out, args.template, tasks=tasks, force=args.force,
+                                 on_result=reporter.result)
+        if len(args.evidence) > 1 and not args.quiet:
+            print(summary.line())
+        if args.watch:
+            return _watch(args, reporter, tasks)
+    return summary.exit_status
 
 
-def _watch(args: argparse.Namespace, reporter: "_Reporter", jobs: int) -> int:
-    import gc
-
+def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
+    """Rebuild (with the same tasks, so the same warm workers) whenever an evidence or template file changes."""
     from watchfiles import watch
 
     from report_builder.build import build_many
@@ -225,15 +210,36 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", jobs: int) -> int:
     print(f"watching {len(watched)} evidence file(s) and template '{args.template}'; press Ctrl-C to stop",
           file=sys.stderr)
     try:
-        for changes in watch(*sorted(roots), debounce=300, raise_interrupt=False):
+        # step: a save counts as done after 20 ms without another change (watchfiles waits 50 ms by default)
+        for changes in watch(*sorted(roots), debounce=300, step=20, raise_interrupt=False):
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in folders) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, jobs=jobs, on_result=reporter.result)
-            gc.collect()  # one process rebuilds for hours: free each build's cycles (see pipeline._collect_garbage)
+            build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result)
     except KeyboardInterrupt:
         pass
     return EXIT_OK
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM stops a build as Ctrl-C does: the exception unwinds (workers stop, nothing is half-written)
+    and the command exits with status 128 + 15."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Reporter:
@@ -276,4 +282,4 @@ class _Reporter:
             if self.progress is not None:
                 self.progress.console.print(line, highlight=False, markup=False)
             else:
-                print(line)
+                print(line, flush=True)  # --watch runs for hours: each line as it happens, also into a log

@@ -64,3 +64,9 @@ def summarise(problems: list[Problem], what: str) -> str:
     if warnings:
         parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
     return f"{what}: {', '.join(parts)}"
+
+
+def internal_error(exc: BaseException, where: object) -> str:
+    """The one message of a bug (exit status 1): what failed where, and that the input is not to blame."""
+    return (f"{where}: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in report_builder, not in your input; rerun with --debug for details.")

@@ -11,14 +11,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "inotuzumab-ozogamicin.yaml"
 
 
-def pytest_configure(config):
-    """Compiled wording templates (report_builder.compiled_wording) go to a folder of this test session, not
-    to the user's cache; builds in subprocesses inherit it."""
-    import tempfile
-
-    os.environ["REPORT_BUILDER_CACHE_DIR"] = tempfile.mkdtemp(prefix="report_builder-test-cache-")
-
-
 def require_tool(name: str) -> str:
     """The path of a command-line tool; in CI a missing tool fails the test instead of skipping it."""
     path = shutil.which(name)

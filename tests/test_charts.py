@@ -390,12 +390,6 @@ def test_redraw_in_a_fresh_process_is_byte_identical(charts):
     assert fresh == here
 
 
-def test_importing_the_charts_module_does_not_import_matplotlib():
-    script = "import sys, report_builder.charts.draw; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 def test_drawing_leaves_no_global_state(report, template):
     import matplotlib
     import matplotlib.pyplot as plt
@@ -480,20 +474,18 @@ def test_long_adverse_event_lists_are_cut_with_a_note(write_evidence, template):
 
 
 # ------------------------------------------------------------------------------------------- plans and keys
-def test_planning_imports_no_matplotlib_and_gives_the_keys_of_the_drawn_charts(charts):
+def test_planning_in_a_fresh_process_gives_the_keys_of_the_drawn_charts(charts):
     script = textwrap.dedent(f"""
         import json, sys
         from report_builder.charts.draw import chart_key, plan_charts
         from report_builder.analysis.report import load_report
         from report_builder.theme.template import load_template
         plans = plan_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
-        print(json.dumps({{"matplotlib": "matplotlib" in sys.modules,
-                           "plans": {{p.id: [chart_key(p), p.width_in, p.height_in] for p in plans}}}}))
+        print(json.dumps({{p.id: [chart_key(p), p.width_in, p.height_in] for p in plans}}))
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["matplotlib"] is False
-    assert result["plans"] == {c.id: [c.key, c.width_in, c.height_in] for c in charts}
+    plans = json.loads(out.stdout.strip().splitlines()[-1])
+    assert plans == {c.id: [c.key, c.width_in, c.height_in] for c in charts}
     assert len({c.key for c in charts}) == len(charts)
 
 
@@ -611,12 +603,68 @@ def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(
     assert chart.key != charts.get("response-rates").key
 
 
-def test_svg_and_operations_drawn_in_one_pass_are_what_separate_passes_draw(report, template, charts):
-    """The PDF's recording and the SVG come from one pass (charts.record.TeeRenderer): it must change neither."""
-    from report_builder.charts.draw import draw_charts
+def test_every_chart_comes_in_every_form(charts):
+    """SVG for readers, PNG for the deck, recorded operations for the PDF: whichever a builder embeds, it is there."""
+    from PIL import Image
 
-    svg_only = draw_charts(report, template, cache={}, formats=("svg",))
-    ops_only = draw_charts(report, template, cache={}, formats=("ops",))
-    for chart, svg, ops in zip(charts, svg_only, ops_only):
-        assert chart.svg == svg.svg and chart.ops == ops.ops, chart.id
-        assert not svg.png and not svg.ops and not ops.svg  # a form not asked for is not drawn
+    from report_builder.charts import FORMS
+
+    assert FORMS == ("svg", "png", "ops")
+    for chart in charts:
+        ET.fromstring(chart.svg)
+        with Image.open(io.BytesIO(chart.png)) as image:
+            assert image.format == "PNG"
+        recording = json.loads(chart.ops)
+        assert recording["width"] == pytest.approx(72 * chart.width_in), chart.id
+        assert recording["height"] == pytest.approx(72 * chart.height_in), chart.id
+        assert {op[0] for op in recording["ops"]} == {"path", "text"}, chart.id
+
+
+def test_a_new_kind_of_chart_needs_no_registration_with_the_builders(monkeypatch, report, template, tmp_path):
+    """A kind no builder has heard of is drawn in every form, and both builders can show it as they show any chart."""
+    from dataclasses import replace
+
+    from report_builder.builders.pdf.context import Context
+    from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.shapes import add_picture
+    from report_builder.charts import ChartSet, draw
+
+    def plan_new(report, template):
+        plan = next(p for p in real(report, template) if p.id == "response-rates")
+        return [replace(plan, id="dose-intensity", kind="dose_intensity")]
+
+    real = draw.plan_charts
+    monkeypatch.setattr(draw, "plan_charts", plan_new)
+    (chart,) = draw.draw_charts(report, template)
+    assert chart.kind == "dose_intensity" and chart.svg and chart.png and chart.ops
+    flowables = Context(report, ChartSet((chart,)), template).figure(chart)
+    assert flowables and flowables[0].wrap(500, 700)[1] > 0
+    deck = Deck(report, ChartSet((chart,)), template)
+    handle = deck.new_slide("studies", "title_only", "A new chart")
+    picture = add_picture(handle.slide, chart, deck.content_area(handle))
+    assert picture.image.blob == chart.png
+
+
+@pytest.mark.parametrize("form", ["svg", "png", "ops"])
+def test_a_chart_is_never_without_one_of_its_forms(charts, form):
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match=f"was not drawn as {form}"):
+        replace(charts.get("forest-inovate"), **{form: b""})
+
+
+@pytest.mark.parametrize("form", ["png", "ops"])
+def test_a_chart_that_either_builder_cannot_read_fails_the_build_as_a_bug(monkeypatch, tmp_path, form):
+    """The deck embeds the PNG, the PDF replays the recording: neither shows a caption without its figure."""
+    from dataclasses import replace
+
+    from report_builder.build import build_safely
+    from report_builder.charts import ChartSet, draw
+
+    real = draw.draw_charts
+    monkeypatch.setattr(draw, "draw_charts", lambda *a, **k: ChartSet(tuple(
+        replace(c, **{form: b"damaged"}) if c.id == "forest-inovate" else c for c in real(*a, **k))))
+    result = build_safely(EXAMPLE, tmp_path, "default", force=True)
+    assert result.status == "failed" and result.internal, result.error
+    assert not (tmp_path / EXAMPLE.stem).exists()
+

@@ -389,6 +389,7 @@ def words_below(pdf: Path, limit_in: float) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_libreoffice_renders_one_page_per_slide_without_overflow(deck_bytes, deck, tmp_path):
     from pypdf import PdfReader
 
@@ -399,6 +400,7 @@ def test_libreoffice_renders_one_page_per_slide_without_overflow(deck_bytes, dec
     assert words_below(pdf, 7.0) == []
 
 
+@pytest.mark.slow
 def test_long_text_continues_on_further_slides(report, charts, template, tmp_path):
     long = ("Relapsed disease after intensive therapy carries a poor prognosis, and every salvage regimen "
             "must be weighed against its toxicity, the chance of reaching transplant and the patient's wishes "

@@ -476,6 +476,7 @@ def _build_into(out: str) -> str:
     return build(BASE, Path(out), "default", force=True).status
 
 
+@pytest.mark.slow
 def test_concurrent_builds_into_one_folder_never_leave_a_mixed_or_partial_file(tmp_path):
     import multiprocessing
 

@@ -171,6 +171,7 @@ def test_citations_link_to_their_reference_entries(reader):
 
 
 # ------------------------------------------------------------------------------------------ the document
+@pytest.mark.slow
 def test_three_to_twelve_pages_each_rendered_and_not_blank(pdf_path, reader, tmp_path):
     """Issue 15 added the label's transplant rules, the comparator's VOD by grade and the 2024 approval;
     the page budget and an appendix are issue 16's (the handout redesign)."""
@@ -400,6 +401,7 @@ def _blurred_difference(chart, replayed: Path) -> float:
     return float(np.abs(np.asarray(replay.filter(blur), float) - np.asarray(png.filter(blur), float)).mean())
 
 
+@pytest.mark.slow
 def test_charts_in_the_pdf_draw_what_matplotlib_draws(charts, template, tmp_path):
     """The PDF replays each chart's recorded operations (charts.record); they must show what the PNG shows."""
     import html

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from report_builder.cli import main
 from report_builder.build import build
 
@@ -44,53 +46,7 @@ def test_two_builds_are_byte_identical(tmp_path, built):
     assert first == second
 
 
-def test_a_split_build_gives_the_same_bytes_as_one_process(tmp_path, built):
-    """--jobs 2 on one file draws the SVGs and the PDF in a forked process: nothing may differ."""
-    from report_builder.build import _can_fork
-
-    assert _can_fork()  # else the build below would not split and the test would prove nothing
-    split = build(EXAMPLE, tmp_path, "default", split=True).out_dir
-    first, second = tree_digest(built), tree_digest(split)
-    first.pop("manifest.json"), second.pop("manifest.json")
-    assert first == second
-
-
-def test_the_fingerprint_is_the_same_hashed_before_or_while_loading(tmp_path, built):
-    """A first build (or --force) hashes its inputs while they load in the forked loader, a rebuild hashes
-    them before deciding anything: both must record the same fingerprint, or rebuilds would never be up to date."""
-    def fingerprint(out_dir: Path) -> str:
-        return json.loads((out_dir / "manifest.json").read_text())["fingerprint"]
-
-    first = build(EXAMPLE, tmp_path, "default", split=True)
-    assert first.status == "built" and fingerprint(first.out_dir) == fingerprint(built)
-    assert build(EXAMPLE, tmp_path, "default", split=True).status == "up to date"
-    forced = build(EXAMPLE, tmp_path, "default", force=True, split=True)
-    assert forced.status == "built" and fingerprint(forced.out_dir) == fingerprint(built)
-
-
-def test_library_versions_are_the_installed_ones():
-    """Read from the dist-info folder names for speed; they must be what importlib.metadata says."""
-    from importlib.metadata import version
-
-    from report_builder import __version__
-    from report_builder.build import LIBRARIES, library_versions
-
-    assert library_versions() == {"report_builder": __version__, **{name: version(name) for name in LIBRARIES}}
-
-
-def test_one_file_with_two_jobs_is_split(tmp_path, monkeypatch):
-    from report_builder import build as pipeline
-
-    seen = []
-    real = pipeline.build
-    monkeypatch.setattr(pipeline, "build", lambda *a, **k: seen.append(k.get("split")) or real(*a, **k))
-    assert main(["build", str(EXAMPLE), "--out", str(tmp_path), "--jobs", "2", "--quiet"]) == 0
-    assert main(["build", str(EXAMPLE), "--out", str(tmp_path / "one"), "--jobs", "1", "--quiet"]) == 0
-    assert seen == [True, False]
-
-
-def test_bad_input_found_in_the_forked_half_is_reported_as_bad_input(tmp_path, monkeypatch):
-    """The PDF half runs in the child: its user error must reach the user unchanged, and nothing is written."""
+def test_bad_input_found_by_a_builder_is_reported_as_bad_input_and_nothing_is_written(tmp_path, monkeypatch):
     from report_builder.builders.pdf import PdfBuilder
     from report_builder.errors import TemplateError
 
@@ -98,11 +54,11 @@ def test_bad_input_found_in_the_forked_half_is_reported_as_bad_input(tmp_path, m
         raise TemplateError("wording/pdf/x.j2:3: 'nope' is undefined")
 
     monkeypatch.setattr(PdfBuilder, "build", fail)
-    assert main(["build", str(EXAMPLE), "--out", str(tmp_path), "--jobs", "2", "--quiet"]) == 2
+    assert main(["build", str(EXAMPLE), "--out", str(tmp_path), "--quiet"]) == 2
     assert not (tmp_path / STEM).exists()
 
 
-def test_a_bug_in_the_forked_half_is_an_internal_error_with_its_traceback(tmp_path, monkeypatch):
+def test_a_bug_in_a_builder_is_an_internal_error_with_its_traceback(tmp_path, monkeypatch, capsys):
     from report_builder import build as pipeline
     from report_builder.builders.pdf import PdfBuilder
 
@@ -110,36 +66,24 @@ def test_a_bug_in_the_forked_half_is_an_internal_error_with_its_traceback(tmp_pa
         raise ZeroDivisionError("deliberate")
 
     monkeypatch.setattr(PdfBuilder, "build", crash)
-    result = pipeline.build_safely(EXAMPLE, tmp_path, "default", force=True, split=True)
+    result = pipeline.build_safely(EXAMPLE, tmp_path, "default", force=True)
     assert result.status == "failed" and result.internal
-    assert "ZeroDivisionError: deliberate" in result.error
-    assert "forked half" in result.detail and "in crash" in result.detail
-
-
-def test_a_forked_half_that_dies_fails_the_build_cleanly(tmp_path, monkeypatch):
-    import os
-
-    from report_builder import build as pipeline
-    from report_builder.builders.pdf import PdfBuilder
-
-    monkeypatch.setattr(PdfBuilder, "build", lambda *a: os._exit(3))  # as if killed or out of memory
-    result = pipeline.build_safely(EXAMPLE, tmp_path, "default", force=True, split=True)
-    assert result.status == "failed" and result.internal and "exit code 3" in result.error
+    assert result.error.startswith(f"{EXAMPLE}: internal error: ZeroDivisionError: deliberate\n")
+    assert "This is a bug in report_builder" in result.error
+    assert "in crash" in result.detail
     assert not (tmp_path / STEM).exists()
+    # The command says the same, in the same words, and exits with status 1.
+    assert main(["build", str(EXAMPLE), "--out", str(tmp_path), "--quiet"]) == 1
+    assert result.error in capsys.readouterr().err
 
 
-def test_unchanged_rebuild_is_up_to_date_without_importing_renderers(tmp_path):
+def test_unchanged_rebuild_is_up_to_date(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["build", str(EXAMPLE), "--out", str(out), "--quiet"]) == 0
-    code = (
-        "import sys; from report_builder.cli import main; "
-        f"rc = main(['build', {str(EXAMPLE)!r}, '--out', {str(out)!r}]); "
-        "print('RC', rc, sorted(m for m in ('matplotlib', 'reportlab', 'pptx', 'scipy', 'pydantic') "
-        "if m in sys.modules), 'pydantic_core' in sys.modules)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert "up to date" in result.stdout
-    assert "RC 0 [] False" in result.stdout, result.stdout + result.stderr
+    before = tree_digest(out)
+    assert main(["build", str(EXAMPLE), "--out", str(out)]) == 0
+    assert ": up to date ->" in capsys.readouterr().out
+    assert tree_digest(out) == before
 
 
 def test_force_rebuilds(tmp_path, capsys):
@@ -168,6 +112,7 @@ def test_failed_build_leaves_earlier_outputs_intact_and_no_temp_files(tmp_path):
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_many_files_one_failing_does_not_stop_the_others(tmp_path, capsys):
     good = [tmp_path / f"good{i}.yaml" for i in range(3)]
     for path in good:
@@ -198,6 +143,7 @@ def test_no_arguments_builds_the_bundled_example_into_build(tmp_path):
     assert (tmp_path / "build" / STEM / f"{STEM}.pptx").is_file()
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_example_and_the_default_template(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
                             capture_output=True, text=True)
@@ -211,6 +157,7 @@ def test_wheel_ships_the_example_and_the_default_template(tmp_path):
     assert "report_builder/_bundled/templates/default/master.pptx" in names
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_when_the_evidence_changes(tmp_path):
     import signal
     import time
@@ -245,40 +192,27 @@ def test_watch_rebuilds_when_the_evidence_changes(tmp_path):
     assert manifest["evidence"]["sha256"] == hashlib.sha256(evidence.read_bytes()).hexdigest()  # the edited file
 
 
-def test_output_piped_into_a_reader_that_stops_is_not_an_error():
-    """`build-report schema | head` must not end in "internal error: BrokenPipeError"."""
+@pytest.mark.parametrize("reader_leaves", ["before the output", "after the output"])
+def test_output_piped_into_a_reader_that_stops_is_not_an_error(monkeypatch, capsys, reader_leaves):
+    """`build-report schema | head`: no "internal error: BrokenPipeError", and nothing left for Python to
+    flush at exit into the closed pipe (which would print "Exception ignored ... BrokenPipeError")."""
+    import io
     import os
 
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader has gone before the first write: every write fails with EPIPE
-    try:
-        result = subprocess.run([sys.executable, "-m", "report_builder", "schema"], stdout=write_end,
-                                stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    finally:
-        os.close(write_end)
-    assert "error" not in result.stderr
-    assert result.returncode == 0
+    read_end, write_end = os.pipe()  # the schema fits in the pipe: writing never waits for the reader
+    stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_end, "w")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    if reader_leaves == "before the output":
+        os.close(read_end)
+    assert main(["schema"]) == 0
+    if reader_leaves == "after the output":
+        os.close(read_end)
+    stdout.flush()  # what Python does at exit
+    stdout.close()
+    assert capsys.readouterr().err == ""
 
 
-def test_an_evidence_error_found_while_loading_in_the_other_process_is_the_same_error(tmp_path):
-    """With split, the report loads in a forked process: its errors must reach the user unchanged."""
-    import pytest
-
-    from report_builder.errors import EvidenceError
-
-    evidence = tmp_path / f"{STEM}.yaml"
-    evidence.write_text(EXAMPLE.read_text().replace("events: 88, total: 109", "events: 188, total: 109"))
-    messages = []
-    for split in (False, True):
-        with pytest.raises(EvidenceError) as caught:
-            build(evidence, tmp_path / "out", split=split)
-        messages.append((str(caught.value), caught.value.problems))
-    assert messages[0] == messages[1] and "188" in messages[0][0]
-    assert not (tmp_path / "out").exists()
-
-
-def test_a_template_error_found_while_loading_in_the_other_process_is_the_same_error(tmp_path):
-    """With split, the template loads in the forked loader too; its errors come first, as without."""
+def test_a_template_error_is_reported_before_an_evidence_error(tmp_path):
     import pytest
 
     from report_builder.errors import TemplateError
@@ -286,29 +220,134 @@ def test_a_template_error_found_while_loading_in_the_other_process_is_the_same_e
     evidence = tmp_path / f"{STEM}.yaml"
     evidence.write_text(EXAMPLE.read_text().replace("events: 88, total: 109", "events: 188, total: 109"))
     template = str(ROOT / "tests" / "corpus" / "templates" / "yaml-bad-colour")
-    messages = []
-    for split in (False, True):
-        with pytest.raises(TemplateError) as caught:
-            build(evidence, tmp_path / "out", template, split=split)
-        messages.append((str(caught.value), caught.value.problems))
-    assert messages[0] == messages[1] and "template.yaml" in messages[0][0]
+    with pytest.raises(TemplateError, match="template.yaml"):
+        build(evidence, tmp_path / "out", template)
     assert not (tmp_path / "out").exists()
 
 
-def test_the_deck_names_every_kind_of_chart_it_shows_as_a_picture(report, template, charts):
-    """A split build draws only the PNGs of PptxBuilder.chart_kinds for the deck: a kind missing there
-    would have no picture. Building the deck with only those PNGs must work and give the same bytes."""
-    import dataclasses
+# ------------------------------------------------------------------------------------------ many files, in parallel
+def copies(tmp_path: Path, count: int) -> list[Path]:
+    """The bundled file under `count` names, one with a different word, so the outputs are not all alike."""
+    paths = []
+    for i in range(count):
+        path = tmp_path / "inputs" / f"evidence-{i}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        text = EXAMPLE.read_text(encoding="utf-8")
+        path.write_text(text.replace("are not randomized comparisons.", "are not randomized contrasts.") if i == 1
+                        else text, encoding="utf-8")
+        paths.append(path)
+    return paths
 
-    from report_builder.builders.pptx import PptxBuilder
-    from report_builder.charts import ChartSet
 
-    builder = PptxBuilder()
-    shown_only = ChartSet(tuple(c if c.kind in builder.chart_kinds else dataclasses.replace(c, png=b"")
-                                for c in charts))
-    assert builder.build(report, shown_only, template) == builder.build(report, charts, template)
-    missing = ChartSet(tuple(dataclasses.replace(c, png=b"") if c.kind == "forest" else c for c in charts))
-    import pytest
+@pytest.mark.slow
+def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path, capsys):
+    paths = copies(tmp_path, 3)
+    for jobs in ("1", "2"):
+        assert main(["build", *map(str, paths), "--out", str(tmp_path / f"jobs{jobs}"), "--jobs", jobs]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": built ->") == 6 and out.count("3 built, 0 up to date, 0 failed") == 2
+    serial, parallel = tree_digest(tmp_path / "jobs1"), tree_digest(tmp_path / "jobs2")
+    for digests in (serial, parallel):  # the manifests name the output folder, which differs
+        for name in [n for n in digests if n.endswith("manifest.json")]:
+            digests.pop(name)
+    assert len(serial) == 3 * 29 and serial == parallel
+    assert serial["evidence-0/evidence-0.pdf"] != serial["evidence-1/evidence-1.pdf"]
 
-    with pytest.raises(RuntimeError, match="chart_kinds"):
-        builder.build(report, missing, template)
+
+def test_never_more_workers_than_files_and_one_file_builds_in_this_process():
+    from report_builder.parallel import ParallelTasks, SerialTasks, tasks_for
+
+    assert isinstance(tasks_for(jobs=2, count=1), SerialTasks)
+    assert isinstance(tasks_for(jobs=1, count=50), SerialTasks)
+    assert isinstance(tasks_for(jobs=4, count=3), ParallelTasks) and tasks_for(jobs=4, count=3).workers == 3
+
+
+def exit_in_a_worker(item: int) -> int:
+    import os
+
+    if item == 1:
+        os.kill(os.getpid(), 9)  # as if killed, or out of memory
+    return item * 10
+
+
+@pytest.mark.parametrize("tasks", ["serial", "parallel"])
+def test_both_task_runners_give_results_in_the_order_of_the_items(tasks):
+    from report_builder.parallel import ParallelTasks, SerialTasks
+
+    reported = []
+    with (SerialTasks() if tasks == "serial" else ParallelTasks(2)) as runner:
+        results = runner.run(abs, [-3, 1, -2, 4], reported.append, lambda item, exc: None)
+    assert results == [3, 1, 2, 4] and sorted(reported) == [1, 2, 3, 4]
+
+
+def test_a_worker_that_dies_fails_its_task_and_the_next_run_starts_new_workers():
+    from report_builder.parallel import ParallelTasks
+
+    with ParallelTasks(2) as runner:
+        results = runner.run(exit_in_a_worker, [0, 1, 2], lambda result: None,
+                             lambda item, exc: f"failed: {type(exc).__name__}")
+        assert results[1] == "failed: BrokenProcessPool"
+        assert runner.run(exit_in_a_worker, [3, 4], lambda result: None, lambda item, exc: "failed") == [30, 40]
+
+
+def test_an_edited_template_file_is_read_again_by_the_next_build_in_the_same_process(tmp_path):
+    """The template is loaded once per process (--watch, a worker's many files) until one of its files changes."""
+    folder = tmp_path / "local"
+    (folder / "wording" / "pdf" / "titles").mkdir(parents=True)
+    (folder / "template.yaml").write_text("extends: default\n", encoding="utf-8")
+    title = folder / "wording" / "pdf" / "titles" / "bottom_line.j2"
+    title.write_text("The answer first\n", encoding="utf-8")
+    first = build(EXAMPLE, tmp_path / "out", str(folder))
+    pdf = (first.out_dir / f"{STEM}.pdf").read_bytes()
+    assert build(EXAMPLE, tmp_path / "out", str(folder)).status == "up to date"
+    title.write_text("The answer, first of all\n", encoding="utf-8")
+    second = build(EXAMPLE, tmp_path / "out", str(folder))
+    assert second.status == "built" and (second.out_dir / f"{STEM}.pdf").read_bytes() != pdf
+    assert (second.charts_drawn, second.charts_reused) == (0, 9)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_parallel_build_with_its_workers_and_leaves_no_partial_files(tmp_path):
+    import signal
+    import time
+
+    paths = copies(tmp_path, 6)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "report_builder", "build", *map(str, paths), "--out", str(out),
+                                "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+
+    def children() -> set[int]:
+        found = set()
+        for entry in Path("/proc").iterdir():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == process.pid:
+                found.add(int(entry.name))
+        return found
+
+    deadline = time.monotonic() + 120
+    while len(children()) < 2:  # both workers started
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    workers = children()
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, output
+
+    def running(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    # The workers have exited; multiprocessing's resource tracker follows once their pipes close.
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if running(pid)]
+    assert output.count(": built ->") < len(paths)  # the files not yet started were never built
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    for folder in out.iterdir() if out.exists() else ():  # a folder is there only for a complete build
+        assert (folder / "manifest.json").is_file() and (folder / f"{folder.name}.pptx").is_file()

@@ -284,3 +284,11 @@ def test_example_master_generator_is_reproducible():
 
     committed = (ROOT / "templates" / "northbridge" / "northbridge-master.potx").read_bytes()
     assert build_example_master() == committed
+
+
+def test_an_edited_wording_file_is_read_again(tmp_path):
+    wording = "wording/pdf/titles/bottom_line.j2"
+    folder = make_template(tmp_path, "extends: default\n", {wording: "Before"})
+    assert load_template(str(folder)).text("pdf/titles/bottom_line") == "Before"
+    (folder / wording).write_text("After")
+    assert load_template(str(folder)).text("pdf/titles/bottom_line") == "After"

@@ -36,12 +36,13 @@ def child(evidence: Path, out: Path) -> None:
         return now
 
     t = start
-    from report_builder import pipeline
+    from report_builder.output import manifest
     from report_builder.output.writer import OutputSet, write_outputs
+    from report_builder.theme.search_path import search_path
 
     t = step("import pipeline", t)
     for n in range(2):
-        pipeline.input_fingerprint(evidence, "default")
+        manifest.input_fingerprint(evidence, manifest.template_digest(search_path("default")))
         t = step("fingerprint", t)
         from report_builder.theme.template import load_template
 

@@ -2,9 +2,8 @@
 
     .venv/bin/python benchmarks/experiments/profile_summary.py [EVIDENCE.yaml] [--keep PROFILE.json]
 
-Runs `pyinstrument -r json --show-all -m report_builder build EVIDENCE --jobs 1 --out <empty folder>`
-(one process: pyinstrument does not follow the forked half of a split build) and assigns each
-sampled frame's own time to the innermost category on its stack: an import of a library counts as
+Runs `pyinstrument -r json --show-all -m report_builder build EVIDENCE --out <empty folder>`
+(one file: one process) and assigns each sampled frame's own time to the innermost category on its stack: an import of a library counts as
 that import wherever it happens; Matplotlib's savefig, the PDF's chart replay and ReportLab's
 doc.build count as themselves inside the builders; the rest goes to the report_builder module the
 frame runs under. pyinstrument inflates call-heavy Python (python-pptx) more than C code (Agg,
@@ -33,9 +32,9 @@ IMPORTS = (
 )
 Frame = dict
 SPECIFIC: tuple[tuple[str, Callable[[Frame], bool]], ...] = (
-    ("charts: Matplotlib savefig (SVG + recording, PNG)",
+    ("charts: Matplotlib savefig (SVG, PNG, recording)",
      lambda f: f["function"] == "savefig" and "matplotlib/figure" in _path(f)),
-    ("PDF: charts replayed (pdf_chart)", lambda f: "report_builder/builders/pdf_chart" in _path(f)),
+    ("PDF: charts replayed (builders/pdf/chart.py)", lambda f: "report_builder/builders/pdf/chart" in _path(f)),
     ("PDF: ReportLab doc.build (layout + write)",
      lambda f: f["function"] == "build" and "reportlab/platypus/doctemplate" in _path(f)),
     ("fonts: TTF parsing (template check, registration)",
@@ -49,8 +48,8 @@ GENERIC = (
     ("charts: the rest of drawing", r"report_builder/charts/"),
     ("PDF: the rest of the builder (story, tables, text)", r"report_builder/builders/pdf"),
     ("deck: the rest of the builder (slides, tables, text fitting)", r"report_builder/builders/pptx"),
-    ("model: validation, checks, statistics", r"report_builder/(model|evidence|stats)"),
-    ("templates: loading, wording (Jinja)", r"report_builder/(templates|template_paths)"),
+    ("inputs and analysis: reading, validation, checks, statistics", r"report_builder/(inputs|analysis)/"),
+    ("theme: template loading, wording (Jinja)", r"report_builder/theme/"),
 )
 START = "other: CLI, pipeline"
 

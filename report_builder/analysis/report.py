@@ -79,12 +79,6 @@ class Report:
     def stem(self) -> str:
         return self.source.stem
 
-    def __reduce__(self) -> tuple:
-        """Picklable, for a build that loads the report in one process and uses it in another: the
-        read-only mappings travel as dicts and are made read-only again on arrival."""
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        return (_report_from, ({name: dict(v) if isinstance(v, MappingProxyType) else v for name, v in values.items()},))
-
     def proportion(self, study: Study | str, key: str, arm: str) -> Proportion | None:
         return self.proportions.get((_sid(study), key, arm))
 
@@ -124,11 +118,6 @@ class Report:
     def waivers_under(self, path_prefix: str) -> tuple[Waiver, ...]:
         """Waivers applied at or below a dotted path, for footnotes."""
         return tuple(w for w in self.waivers if w.path == path_prefix or w.path.startswith(path_prefix + "."))
-
-
-def _report_from(values: dict) -> Report:
-    read_only = {name: MappingProxyType(value) for name, value in values.items() if isinstance(value, dict)}
-    return Report(**{**values, **read_only})
 
 
 def ae_key(index: int) -> str:

@@ -12,8 +12,6 @@ if TYPE_CHECKING:
 class Builder(Protocol):
     name: str  #: short name, e.g. "pdf"
     extension: str  #: file extension of the output, e.g. ".pdf"
-    chart_format: str  #: the form of the charts it embeds: "ops" (recorded vectors, charts.record) or "png"
-    chart_kinds: frozenset[str] | None  #: the kinds of chart it shows (None: every chart)
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         """Return the finished document; builders never open files for writing."""

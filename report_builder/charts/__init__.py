@@ -9,9 +9,18 @@ if TYPE_CHECKING:
     from report_builder.charts.style import Look
 
 
+#: Every form of every chart, drawn together (charts.style.render): whichever form a builder embeds,
+#: every kind of chart has it, so a new kind needs no registration with the builders.
+FORMS = ("svg", "png", "ops")
+
+
 @dataclass(frozen=True)
 class Chart:
-    """One drawn chart. The PDF replays `ops` (vector), the deck embeds `png`; tests read `data`."""
+    """One drawn chart. The PDF replays `ops` (vector), the deck embeds `png`; tests read `data`.
+
+    A chart always has all of its FORMS: one without a form is a bug, never something a builder
+    works around (a handout whose caption describes a missing figure misleads its reader).
+    """
 
     id: str  #: file stem under charts/, e.g. "forest-inovate"
     kind: str  #: "response", "forest", "time_to_event", "adverse_events", "timeline", "flow"
@@ -27,6 +36,11 @@ class Chart:
     study_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)  #: what it draws: bars, points, values, CIs
     key: str = ""  #: hash of everything drawn (draw.chart_key): same key, same svg, png and ops
+
+    def __post_init__(self) -> None:
+        missing = [form for form in FORMS if not getattr(self, form)]
+        if missing:
+            raise ValueError(f"chart {self.id!r} was not drawn as {' or '.join(missing)}")
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,7 @@ def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
         for k, line in enumerate(lay["foot"]):
             fig.text(MARGIN / WIDTH, 1 - (HEAD + body + AXIS + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
-        return render(fig)
+        return render(fig, pen)
 
 
 def _row_height(lines: list) -> float:

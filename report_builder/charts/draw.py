@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,6 @@ RENDERERS = {
     "flow": "flow:render_flow",
 }
 Cache = Mapping[str, tuple[bytes, bytes, bytes]]  #: chart key -> (svg, png, ops) of a previous build
-FORMATS = ("svg", "png", "ops")  #: every form of a chart (see charts.style.render)
 
 
 def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
@@ -76,27 +75,15 @@ def chart_key(plan: ChartPlan) -> str:
     return hashlib.sha256(_canonical(drawn)).hexdigest()
 
 
-def draw_charts(report: "Report", template: "Template", cache: Cache | None = None,
-                formats: Sequence[str] | Callable[[ChartPlan], Sequence[str]] = FORMATS) -> ChartSet:
-    """All charts of one build; a chart whose key is in cache (key -> (svg, png, ops)) is taken from it.
-
-    Only the forms in `formats` (or formats(plan)) are drawn, the others are left empty, and a chart
-    with no form to draw is not drawn at all: see pipeline.render_documents, where the PDF's process
-    draws SVGs and operations while the deck's draws the PNGs it shows.
-    """
-    from report_builder.charts.style import DPI, drawing_formats
+def draw_charts(report: "Report", template: "Template", cache: Cache | None = None) -> ChartSet:
+    """All charts of one build, each in every form (charts.FORMS); a chart whose key is in cache
+    (key -> (svg, png, ops)) is taken from it instead of drawn again."""
+    from report_builder.charts.style import DPI
 
     charts = []
     for plan in plan_charts(report, template):
         key = chart_key(plan)
-        wanted = tuple(formats(plan) if callable(formats) else formats)
-        if cache is not None and key in cache:
-            svg, png, ops = cache[key]
-        elif wanted:
-            with drawing_formats(wanted, plan.look):
-                svg, png, ops = _renderer(plan.renderer)(plan)
-        else:
-            svg = png = ops = b""
+        svg, png, ops = cache[key] if cache is not None and key in cache else _renderer(plan.renderer)(plan)
         charts.append(Chart(
             id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text, svg=svg,
             png=png, ops=ops, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,

@@ -175,4 +175,4 @@ def render_flow(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                     end_y = y + h / 2
                     arrow([(edge, start_y), (route, start_y), (route, end_y), (edge, end_y)], pen.muted)
             y += h + ROW_GAP
-        return render(fig)
+        return render(fig, pen)

@@ -226,7 +226,7 @@ def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
         for k, line in enumerate(lay["foot"]):
             fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
-        return render(fig)
+        return render(fig, pen)
 
 
 def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:

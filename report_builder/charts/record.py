@@ -1,30 +1,19 @@
-"""A Matplotlib canvas that records a figure's drawing operations, for the PDF to replay as vectors.
-
-The PDF used to get its charts by converting each SVG with svglib, which is pure Python and took a
-quarter of a cold build. Matplotlib already knows every path and string it draws: this renderer
-writes them down (paths already transformed, colours, line styles, clips, text at its baseline with
-its font) as compact JSON, and report_builder.builders.pdf.chart replays them on the ReportLab
-canvas. Text stays text in the template's embedded font, as with the SVG.
-
-Registered as savefig format "ops"; the figure is drawn at 72 dpi, so one unit is one point.
-Imported only when a chart is drawn (it imports Matplotlib).
-"""
+"""A Matplotlib renderer that records a figure's drawing operations as JSON, for the PDF to replay as vectors."""
 from __future__ import annotations
 
-import io
 import json
 import os
 from typing import Any
 
 from matplotlib.backend_bases import FigureCanvasBase, RendererBase
-from matplotlib.backends.backend_mixed import MixedModeRenderer
-from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.path import Path as MplPath
+from matplotlib.textpath import TextToPath
 
 #: Coordinates are kept to a thousandth of a point: far below what print or screen can show.
 _PLACES = 3
 _CAPS = {"butt": 0, "round": 1, "projecting": 2}
 _JOINS = {"miter": 0, "round": 1, "bevel": 2}
+_TEXT = TextToPath()
 
 
 def _num(value: float) -> float:
@@ -39,7 +28,9 @@ def _rgba(rgb: Any, alpha: float) -> list[float] | None:
 
 
 class RecordingRenderer(RendererBase):
-    """Collects operations; text is measured exactly as the SVG renderer measures it."""
+    """Writes down what Matplotlib draws: paths already transformed, colours, line styles, clips, and
+    text at its baseline with its font key, which builders.pdf.chart replays on the ReportLab canvas
+    (text stays text in the template's embedded font, as in the SVG)."""
 
     def __init__(self, width: float, height: float, fonts: dict[str, str]):
         super().__init__()
@@ -58,8 +49,9 @@ class RecordingRenderer(RendererBase):
         return points
 
     def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
-        # As RendererSVG measures: the same layout whether or not the SVG is drawn in the same pass.
-        return self._text2path.get_text_width_height_descent(s, prop, ismath)
+        # Measured as the SVG backend measures (unhinted outlines, matplotlib.textpath), so the PDF lays
+        # out every label exactly where the SVG has it.
+        return _TEXT.get_text_width_height_descent(s, prop, ismath)
 
     # ------------------------------------------------------------------------------------- state
     def _state(self, gc: Any) -> list[Any]:
@@ -136,73 +128,20 @@ class RecordingRenderer(RendererBase):
         raise NotImplementedError("charts draw no raster images; the PDF replays vectors only")
 
 
-class TeeRenderer(RendererSVG):
-    """Matplotlib's SVG renderer that hands every operation to a RecordingRenderer too.
-
-    One pass over the figure (artists, transforms, text layout) gives both the SVG and the
-    recording, byte for byte what two separate savefig calls would give (tests/test_charts.py).
-    The SVG renderer's y runs downwards: text positions are turned back for the recording.
-    """
-
-    def __init__(self, width: float, height: float, svgwriter: Any, recorder: RecordingRenderer, **kwargs: Any):
-        super().__init__(width, height, svgwriter, **kwargs)
-        self.recorder = recorder
-        self._inside = 0  # > 0 while an SVG method draws through draw_path itself: record once, not twice
-
-    def draw_path(self, gc: Any, path: MplPath, transform: Any, rgbFace: Any = None) -> None:
-        super().draw_path(gc, path, transform, rgbFace)
-        if not self._inside:
-            self.recorder.draw_path(gc, path, transform, rgbFace)
-
-    def draw_markers(self, *args: Any, **kwargs: Any) -> None:
-        self._both("draw_markers", *args, **kwargs)
-
-    def draw_path_collection(self, *args: Any, **kwargs: Any) -> None:
-        self._both("draw_path_collection", *args, **kwargs)
-
-    def _both(self, method: str, *args: Any, **kwargs: Any) -> None:
-        """The SVG renderer's own version (with <use> definitions), then the recorder's, which draws path by path."""
-        self._inside += 1
-        try:
-            getattr(super(), method)(*args, **kwargs)
-        finally:
-            self._inside -= 1
-        getattr(self.recorder, method)(*args, **kwargs)
-
-    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
-                  mtext: Any = None) -> None:
-        super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        self.recorder.draw_text(gc, x, self.height - y, s, prop, angle, ismath, mtext)
-
-    def draw_image(self, gc: Any, x: float, y: float, im: Any, transform: Any = None) -> None:
-        self.recorder.draw_image(gc, x, y, im, transform)
-
-
 class FigureCanvasOps(FigureCanvasBase):
-    """savefig(file, format="ops", fonts={path: key}) writes the recording as JSON bytes; with svg=a
-    binary file it writes the figure's SVG there in the same pass (as format="svg" would)."""
+    """The canvas behind savefig(file, format="ops", dpi=72, fonts={path: key}): the recording as JSON bytes.
+
+    Registered with matplotlib.backend_bases.register_backend, the documented way to add a savefig
+    format; savefig sets the figure's dpi (72: one unit, one point) and its face colour, as for any format.
+    """
 
     filetypes = {"ops": "Drawing operations (report_builder)"}
 
-    def print_ops(self, filename_or_obj: Any, *, fonts: dict[str, str] | None = None, svg: Any = None,
-                  metadata: dict[str, Any] | None = None, bbox_inches_restore: Any = None, **kwargs: Any) -> None:
-        figure = self.figure
-        dpi = figure.dpi
-        figure.dpi = 72  # one unit, one point (savefig restores the figure's own dpi afterwards)
-        width, height = figure.get_size_inches()
-        recorder = RecordingRenderer(width * 72, height * 72, fonts or {})
-        if svg is None:
-            figure.draw(recorder)
-        else:  # as FigureCanvasSVG.print_svg does it, with the tee in place of its RendererSVG
-            text = io.StringIO()
-            renderer = MixedModeRenderer(figure, width, height, dpi,
-                                         TeeRenderer(width * 72, height * 72, text, recorder, image_dpi=dpi,
-                                                     metadata=metadata),
-                                         bbox_inches_restore=bbox_inches_restore)
-            figure.draw(renderer)
-            renderer.finalize()
-            svg.write(text.getvalue().encode("utf-8"))
-        document = {"width": _num(width * 72), "height": _num(height * 72), "ops": recorder.ops}
+    def print_ops(self, filename_or_obj: Any, *, fonts: dict[str, str] | None = None, **kwargs: Any) -> None:
+        width, height = self.figure.get_size_inches() * self.figure.dpi
+        recorder = RecordingRenderer(width, height, fonts or {})
+        self.figure.draw(recorder)
+        document = {"width": _num(width), "height": _num(height), "ops": recorder.ops}
         filename_or_obj.write(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
 
 

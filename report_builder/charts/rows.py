@@ -110,7 +110,7 @@ def render_panels(plan: "ChartPlan") -> tuple[bytes, bytes, bytes]:
         for k, line in enumerate(layout.foot_lines):
             fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / layout.height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
-        return render(fig)
+        return render(fig, pen)
 
 
 def _fitted(look: Look, panel: Panel) -> Panel:

@@ -5,7 +5,6 @@ import hashlib
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -308,31 +307,19 @@ def inch_x(fig: Any, ax: Any) -> Any:
     return blended_transform_factory(fig.dpi_scale_trans, ax.transData)
 
 
-FORMATS = ("svg", "png", "ops")
 SVG_METADATA = {"Date": None}  #: no build clock in the file
-#: The forms render() draws in this build step (a process that builds only the PDF draws no PNG),
-#: and the font files of the chart's look by key, which the recorded operations name.
-_formats: ContextVar[tuple[tuple[str, ...], Mapping[str, str]]] = ContextVar("chart_formats", default=(FORMATS, {}))
+OPS_DPI = 72  #: the recording is drawn at 72 dpi: one unit, one point, as the PDF measures
 
 
-@contextmanager
-def drawing_formats(formats: Sequence[str], look: Look | None = None) -> Iterator[None]:
+def render(fig: Any, pen: Pen) -> tuple[bytes, bytes, bytes]:
+    """Every form of a chart, each byte-identical for identical input: the SVG (vector, text as text),
+    the PNG at DPI, and the recorded drawing operations the PDF replays (charts.record).
+
+    Called inside figure(): the rc settings of the look apply to every form.
+    """
     import os
 
-    fonts = {os.path.realpath(f.path): key for key, f in look.fonts.items()} if look is not None else {}
-    token = _formats.set((tuple(formats), fonts))
-    try:
-        yield
-    finally:
-        _formats.reset(token)
-
-
-def render(fig: Any) -> tuple[bytes, bytes, bytes]:
-    """SVG (vector, text as text), PNG at DPI and the recorded drawing operations (charts.record, for
-    the PDF), all byte-identical for identical input.
-
-    A form not asked for (see drawing_formats) comes back empty.
-    """
+    from matplotlib.backend_bases import register_backend
     from matplotlib.text import Text
 
     from report_builder.inputs.markup import clean
@@ -342,15 +329,10 @@ def render(fig: Any) -> tuple[bytes, bytes, bytes]:
         raw = text.get_text()
         if raw and clean(raw) != raw:
             text.set_text(clean(raw))
-    formats, fonts = _formats.get()
+    register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
+    fonts = {os.path.realpath(f.path): key for key, f in pen.fonts.items()}  #: which template font each text uses
     svg, png, ops = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    if "ops" in formats:  # with the SVG in the same pass when both are wanted (charts.record.TeeRenderer)
-        from matplotlib.backend_bases import register_backend
-
-        register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
-        fig.savefig(ops, format="ops", fonts=fonts, **({"svg": svg, "metadata": SVG_METADATA} if "svg" in formats else {}))
-    elif "svg" in formats:
-        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
-    if "png" in formats:
-        fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    fig.savefig(ops, format="ops", dpi=OPS_DPI, fonts=fonts)
     return svg.getvalue(), png.getvalue(), ops.getvalue()

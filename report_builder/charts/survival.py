@@ -220,4 +220,4 @@ def render_curve(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                            color=arm["colour"])
                 for (t, _), (_, n) in zip(arm["at_risk"], arm["at_risk_text"]):
                     table.text(t, y, n, ha="center", va="center", fontsize=SMALL)
-        return render(fig)
+        return render(fig, pen)

@@ -156,4 +156,4 @@ def render_timeline(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
         if lay["note"]:
             fig.text(MARGIN / WIDTH, legend_y - 0.2 / height, lay["note"], fontsize=TINY, color=pen.muted, ha="left",
                      va="center")
-        return render(fig)
+        return render(fig, pen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,12 +39,16 @@ def write_atomic(path: Path, content: bytes) -> None:
         raise
 
 
-def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None) -> list[Path]:
+def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None,
+                  prune: Mapping[str, tuple[str, ...]] | None = None) -> list[Path]:
     """Write every output; `last` (the manifest) goes last, so it only ever describes complete files.
 
     Every file is first written in full to a temporary file next to its target; only when all of
     them are on disk are they renamed into place. A failure while writing (disk full, --out naming
-    a file) therefore replaces nothing and leaves no temporary file behind.
+    a file) therefore replaces nothing and leaves no temporary file behind. A file that already
+    holds exactly these bytes (a chart reused from the last build) is left as it is. Then, in each
+    folder of `prune` (folder -> suffixes), a file with one of those suffixes that this build did
+    not write is removed: an earlier build's output that no longer has a source.
     """
     from report_builder.errors import ReportBuilderError
 
@@ -52,7 +57,8 @@ def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None) ->
     try:
         for name in names:
             target = out_dir / name
-            staged.append((_stage(target, outputs.files[name]), target))
+            if not _holds(target, outputs.files[name]):
+                staged.append((_stage(target, outputs.files[name]), target))
         for index, (temp, target) in enumerate(staged):
             os.replace(temp, target)
             staged[index] = (target, target)
@@ -64,7 +70,21 @@ def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None) ->
     except BaseException:
         _discard([temp for temp, target in staged if temp != target])
         raise
-    return [target for _, target in staged]
+    for folder, suffixes in (prune or {}).items():
+        if (out_dir / folder).is_dir():
+            for path in (out_dir / folder).iterdir():
+                if path.suffix in suffixes and f"{folder}/{path.name}" not in outputs.files:
+                    path.unlink(missing_ok=True)  # a concurrent build into the same folder may have removed it
+    return [out_dir / name for name in names]
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    """The file is there, a regular file, with exactly this content."""
+    try:
+        return path.is_file() and not path.is_symlink() and path.stat().st_size == len(content) \
+            and path.read_bytes() == content
+    except OSError:
+        return False
 
 
 def _stage(path: Path, content: bytes) -> Path:

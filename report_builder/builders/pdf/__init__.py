@@ -26,8 +26,6 @@ class PdfBuilder:
 
     name = "pdf"
     extension = ".pdf"
-    chart_format = "ops"  # vectors, sharp in print, with text as text (pdf_chart replays charts.record)
-    chart_kinds = None  # every chart, in its section
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io

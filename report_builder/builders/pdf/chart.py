@@ -29,15 +29,15 @@ class RecordedChart(Flowable):
         self.hAlign = "CENTER"
 
     @classmethod
-    def of(cls, chart: Chart, fonts: Fonts) -> RecordedChart | None:
-        """None when the chart has no usable recording: the caption still says what it showed."""
+    def of(cls, chart: Chart, fonts: Fonts) -> RecordedChart:
+        """The chart's recording; one that cannot be read is a bug (see charts.Chart), as in the deck."""
         try:
             document = json.loads(chart.ops)
             width, height, ops = float(document["width"]), float(document["height"]), document["ops"]
-        except (ValueError, KeyError, TypeError):
-            return None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"chart {chart.id!r}: its recorded drawing cannot be read ({exc})") from None
         if width <= 0 or height <= 0:
-            return None
+            raise ValueError(f"chart {chart.id!r}: its recorded drawing has no size ({width} x {height})")
         return cls(ops, width, height, fonts)
 
     def scale(self, factor: float) -> RecordedChart:

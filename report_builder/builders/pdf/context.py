@@ -116,8 +116,6 @@ class Context:
         drawing = RecordedChart.of(chart, self.fonts)
         self.figure_count += 1
         caption = self.para(self.words("chart/caption", chart=chart, number=self.figure_count), self.styles.caption)
-        if drawing is None:
-            return [caption]
         fit_height = self.frame_height * 0.8 / drawing.height
         scale = min(FIGURE_SCALE, self.width / drawing.width, max(MIN_FIGURE_SCALE, CHART_MAX_HEIGHT / drawing.height),
                     fit_height)

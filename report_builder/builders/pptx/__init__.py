@@ -14,10 +14,6 @@ class PptxBuilder:
 
     name = "pptx"
     extension = ".pptx"
-    chart_format = "png"  # what every PowerPoint version and LibreOffice shows
-    #: Rates and adverse events are native, editable PowerPoint charts instead (pptx_studies); a
-    #: picture of a kind missing here would have no PNG in a split build (pipeline.render_documents).
-    chart_kinds = frozenset({"forest", "time_to_event", "flow", "timeline"})
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         from report_builder.builders.pptx import package

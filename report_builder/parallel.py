@@ -1,0 +1,100 @@
+"""Independent tasks in worker processes or one after another in this one, with the same results (as Sphinx's util/parallel)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def tasks_for(jobs: int, count: int) -> SerialTasks | ParallelTasks:
+    """Never more workers than tasks; one task (or one job) runs in this process."""
+    workers = max(1, min(jobs, count))
+    return SerialTasks() if workers == 1 else ParallelTasks(workers)
+
+
+class SerialTasks:
+    """Runs each task in this process, in order: the twin of ParallelTasks for one job."""
+
+    def __enter__(self) -> SerialTasks:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def run(self, function: Callable[[Item], Result], items: Sequence[Item], on_result: Callable[[Result], None],
+            on_error: Callable[[Item, Exception], Result]) -> list[Result]:
+        """function(item) for every item; each result goes to on_result as soon as it is there, and the
+        list comes back in the order of items. A task that raises gives on_error(item, exception)."""
+        results = []
+        for item in items:
+            try:
+                result = function(item)
+            except Exception as exc:  # noqa: BLE001 - handled as the parallel twin handles a failed task
+                result = on_error(item, exc)
+            results.append(result)
+            on_result(result)
+        return results
+
+
+class ParallelTasks:
+    """Runs tasks in a ProcessPoolExecutor of `workers` processes, kept for the life of the `with` block
+    (--watch rebuilds in the same workers, whose imports and loaded templates stay warm).
+
+    Leaving the block because of an exception (Ctrl-C, or SIGTERM, which the command turns into
+    SystemExit) cancels the tasks not yet started and waits for the running ones, so every worker has
+    exited when the block is left. Workers ignore Ctrl-C, which the terminal sends to them too: the
+    parent alone decides. Not covered: a parent killed with SIGKILL cannot stop its workers; each
+    finishes its current task (its outputs are written whole or not at all) and then waits for work
+    that never comes, until it is killed too.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = None
+
+    def __enter__(self) -> ParallelTasks:
+        self._pool = self._start()
+        return self
+
+    def __exit__(self, exc_type: Any, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+
+    def _start(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: a fresh interpreter per worker, which inherits nothing of this process (its threads,
+        # such as the progress display's, its signal handlers, its open files).
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_interrupts)
+
+    def run(self, function: Callable[[Item], Result], items: Sequence[Item], on_result: Callable[[Result], None],
+            on_error: Callable[[Item, Exception], Result]) -> list[Result]:
+        """As SerialTasks.run; function and items must pickle (a module-level function, plain values)."""
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            futures = {self._pool.submit(function, item): index for index, item in enumerate(items)}
+        except BrokenProcessPool:  # a worker died in an earlier run (killed, out of memory): start afresh
+            self._pool.shutdown(wait=True)
+            self._pool = self._start()
+            futures = {self._pool.submit(function, item): index for index, item in enumerate(items)}
+        results: list[Any] = [None] * len(items)
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool: a worker died during the task
+                result = on_error(items[index], exc)
+            results[index] = result
+            on_result(result)
+        return results
+
+
+def _ignore_interrupts() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -57,22 +57,27 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     # Imported only now: an up-to-date check needs none of them.
     from report_builder.analysis.report import load_report
     from report_builder.builders import get_builders
+    from report_builder.charts import MEDIA
     from report_builder.charts.draw import draw_charts
 
     template = _template(chain, template_hash)  # template errors first
     report = load_report(evidence_path)
     cache = {} if force else manifest.previous_charts(out_dir, previous)  # --force redraws every chart too
-    charts = draw_charts(report, template, cache)
-    documents = {builder.extension: builder.build(report, charts, template) for builder in get_builders()}
+    builders = get_builders()
+    charts = draw_charts(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
+    documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
 
     outputs = OutputSet()
+    chart_files = {}
     for chart in charts:
-        for name, data in zip(manifest.chart_files(chart.id), (chart.svg, chart.png, chart.ops)):
-            outputs.add(name, data)
+        files = manifest.chart_files(chart.id, chart.medium.forms)
+        for form, name in files.items():
+            outputs.add(name, getattr(chart, form))
+        chart_files[f"{chart.medium.name}/{chart.id}"] = {"key": chart.key, "files": files}
     for extension, document in documents.items():
         outputs.add(f"{report.stem}{extension}", document)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
-                                                           {chart.id: chart.key for chart in charts}))
+                                                           chart_files))
     written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, prune=manifest.CHART_FOLDERS)
     reused = sum(chart.key in cache for chart in charts)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings),

@@ -36,7 +36,7 @@ def test_a_text_edit_redraws_no_chart(built, tmp_path):
     evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the statistical analysis plan, not only")
     result = build(evidence, out)
     charts = json.loads((built / "manifest.json").read_text(encoding="utf-8"))["charts"]
-    assert len(charts) == 9
+    assert len(charts) == 2 * 9  # nine charts, each for print and for slides
     assert (result.status, result.charts_drawn, result.charts_reused) == ("built", 0, len(charts))
     warm = files(out / EXAMPLE.stem)
     assert warm[f"{EXAMPLE.stem}.pdf"] != (built / f"{EXAMPLE.stem}.pdf").read_bytes()  # the edit is in the handout
@@ -57,13 +57,15 @@ def test_editing_a_drawn_figure_redraws_exactly_the_charts_that_show_it(built, t
     evidence = edited_copy(tmp_path, "soc: {events: 10, total: 143, percent: 7.0}", "soc: {events: 11, total: 143}")
     result = build(evidence, out)
     after = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))["charts"]
-    assert {k for k in after if after[k] != before[k]} == {"adverse-events-inovate"}
-    assert (result.charts_drawn, result.charts_reused) == (1, len(before) - 1)
+    assert {k for k in after if after[k] != before[k]} == {"print/adverse-events-inovate", "slide/adverse-events-inovate"}
+    assert (result.charts_drawn, result.charts_reused) == (2, len(before) - 2)
     fresh = draw_charts(load_report(evidence), template)  # no cache: every chart drawn
-    for chart in fresh:
+    for chart in fresh.for_medium("print"):
         assert (out / EXAMPLE.stem / "charts" / f"{chart.id}.svg").read_bytes() == chart.svg, chart.id
+    for chart in fresh.for_medium("slide"):
         assert (out / EXAMPLE.stem / "charts" / f"{chart.id}.png").read_bytes() == chart.png, chart.id
-    assert (built / "charts" / "adverse-events-inovate.png").read_bytes() != fresh.get("adverse-events-inovate").png
+    redrawn = fresh.for_medium("slide").get("adverse-events-inovate").png
+    assert (built / "charts" / "adverse-events-inovate.png").read_bytes() != redrawn
 
 
 def test_a_chart_file_changed_on_disk_is_drawn_again_not_reused(built, tmp_path):
@@ -74,16 +76,18 @@ def test_a_chart_file_changed_on_disk_is_drawn_again_not_reused(built, tmp_path)
     png.write_bytes(png.read_bytes() + b"tampered")
     evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the analysis plan, not only")
     result = build(evidence, out)
-    assert (result.charts_drawn, result.charts_reused) == (1, 8)
+    assert (result.charts_drawn, result.charts_reused) == (1, 17)  # the slide timeline; its print twin is intact
     assert png.read_bytes() == (built / "charts" / "timeline.png").read_bytes()
     # --force redraws everything, cache or not.
     forced = build(evidence, out, force=True)
-    assert (forced.charts_drawn, forced.charts_reused) == (9, 0)
+    assert (forced.charts_drawn, forced.charts_reused) == (18, 0)
 
 
 def test_the_manifest_records_each_chart_key(built, charts):
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["charts"] == {c.id: c.key for c in charts}
+    assert manifest["charts"] == {f"{c.medium.name}/{c.id}": {"key": c.key, "files": {
+        form: (f".cache/{c.id}.ops.json" if form == "ops" else f"charts/{c.id}.{form}") for form in c.medium.forms}}
+        for c in charts}
 
 
 def test_a_text_edit_rewrites_the_documents_and_leaves_the_chart_files_alone(built, tmp_path):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from report_builder.charts import PRINT, SLIDE
+
 from conftest import EXAMPLE, ROOT
 
 EXPECTED = {
@@ -98,7 +100,7 @@ def test_synthetic_curve_is_drawn_with_numbers_at_risk(write_evidence, template)
     from report_builder.analysis.report import load_report
 
     report = load_report(write_evidence(SYNTHETIC_CURVE, "synthetic-curve.yaml"))
-    charts = draw_charts(report, template)
+    charts = draw_charts(report, template).for_medium("print")
     assert sorted(c.id for c in charts) == ["forest-trial", "km-trial-os"]
     curve = charts.get("km-trial-os")
     assert curve.kind == "time_to_event" and curve.study_id == "trial"
@@ -280,7 +282,7 @@ def test_an_arm_the_source_does_not_report_says_not_reported(write_evidence, tem
         "          ino: {events: 18, total: 79, percent: 23}\n          soc: {reported: false}\n", 1)
     report = load_report(write_evidence(text))
     study = report.evidence.study("inovate")
-    [plan] = plan_adverse_events(report, study, make_style(template, report))
+    [plan] = plan_adverse_events(report, study, make_style(template, report, PRINT))
     assert "VOD/SOS in patients who went on to HSCT, any grade: InO 18/79 (23%) vs SoC not reported" in plan.alt_text
 
 
@@ -318,16 +320,27 @@ def test_every_chart_has_alt_text_caption_and_sources(charts, report):
         json.dumps(chart.data)  # plain data: tests and builders can read it without Matplotlib objects
 
 
-def test_png_at_200_dpi_of_the_drawn_size(charts):
+def test_slide_png_at_200_dpi_of_the_shown_size(charts):
     from PIL import Image
 
-    for chart in charts:
+    slides = charts.for_medium("slide")
+    assert len(slides) == len(charts.for_medium("print")) > 0
+    for chart in slides:
         assert chart.dpi >= 200
         with Image.open(io.BytesIO(chart.png)) as image:
             assert image.format == "PNG"
             assert round(image.info["dpi"][0]) >= 200, chart.id
-            assert image.size == (round(chart.width_in * chart.dpi), round(chart.height_in * chart.dpi)), chart.id
-        assert 6 <= chart.width_in <= 7 and 1 <= chart.height_in <= 6, chart.id
+            expected = (chart.width_in * chart.dpi, chart.height_in * chart.dpi)
+            assert all(abs(got - want) <= 1 for got, want in zip(image.size, expected)), (chart.id, image.size)
+        # Shown 1.8 times the print size: 16 pt chart text where a 16:9 slide projects it.
+        assert chart.width_in == pytest.approx(SLIDE.shown_width_in) and chart.width_in <= 13.333, chart.id
+        assert chart.width_in == pytest.approx(charts.get(chart.id).width_in * SLIDE.scale), chart.id
+
+
+def test_print_charts_fill_the_text_column_at_their_drawn_size(charts):
+    for chart in charts.for_medium("print"):
+        assert chart.width_in == PRINT.width_in == 6.5 and 1 <= chart.height_in <= 6, chart.id
+        assert json.loads(chart.ops)["width"] == pytest.approx(72 * chart.width_in), chart.id
 
 
 def font_family_of(path) -> str:
@@ -341,7 +354,7 @@ def test_svg_is_well_formed_vector_with_text_in_the_template_fonts(charts, templ
     import re
 
     families = {font_family_of(p) for p in template.theme.fonts.values()}
-    for chart in charts:
+    for chart in charts.for_medium("print"):
         root = ET.fromstring(chart.svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg", chart.id
         assert b"<image" not in chart.svg, chart.id  # vector only
@@ -381,12 +394,12 @@ def test_redraw_in_a_fresh_process_is_byte_identical(charts):
         from report_builder.analysis.report import load_report
         from report_builder.theme.template import load_template
         charts = draw_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
-        print(json.dumps({{c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest(), c.key]
+        print(json.dumps({{c.medium.name + "/" + c.id: [hashlib.sha256(c.svg + c.png).hexdigest(), c.key]
                            for c in charts}}))
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     fresh = json.loads(out.stdout.strip().splitlines()[-1])
-    here = {c.id: [hashlib.sha256(c.svg).hexdigest(), hashlib.sha256(c.png).hexdigest(), c.key] for c in charts}
+    here = {c.medium.name + "/" + c.id: [hashlib.sha256(c.svg + c.png).hexdigest(), c.key] for c in charts}
     assert fresh == here
 
 
@@ -420,8 +433,8 @@ def test_template_wording_overrides_chart_text(tmp_path, report, template):
     assert {r["ci_text"] for r in rows} == {"percentage only (no counts)"}
     # The axis label is drawn, not data: the override still changes the picture and its key.
     mine, default = charts.get("response-rates"), draw_charts(report, template).get("response-rates")
-    assert mine.key != default.key and mine.png != default.png
-    assert next(p for p in plan_charts(report, local) if p.id == "response-rates").draw["panels"][0].xlabel == (
+    assert mine.key != default.key and mine.svg != default.svg
+    assert next(p for p in plan_charts(report, local, PRINT) if p.id == "response-rates").draw["panels"][0].xlabel == (
         "Responders, % (exact 95% CI)")
 
 
@@ -442,7 +455,7 @@ def test_hostile_evidence_text_gives_valid_svg_and_clean_text(template):
     from report_builder.analysis.report import load_report
 
     report = load_report(ROOT / "tests" / "corpus" / "valid" / "hostile-text.yaml")
-    charts = draw_charts(report, template)
+    charts = draw_charts(report, template).for_medium("print")
     assert {c.kind for c in charts} >= {"response", "forest", "adverse_events", "flow"}
     control = [chr(i) for i in range(32) if chr(i) not in "\t\n\r"] + ["\x7f"]
     for chart in charts:
@@ -480,13 +493,14 @@ def test_planning_in_a_fresh_process_gives_the_keys_of_the_drawn_charts(charts):
         from report_builder.charts.draw import chart_key, plan_charts
         from report_builder.analysis.report import load_report
         from report_builder.theme.template import load_template
-        plans = plan_charts(load_report({str(EXAMPLE)!r}), load_template("default"))
+        from report_builder.charts import PRINT
+        plans = plan_charts(load_report({str(EXAMPLE)!r}), load_template("default"), PRINT)
         print(json.dumps({{p.id: [chart_key(p), p.width_in, p.height_in] for p in plans}}))
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     plans = json.loads(out.stdout.strip().splitlines()[-1])
-    assert plans == {c.id: [c.key, c.width_in, c.height_in] for c in charts}
-    assert len({c.key for c in charts}) == len(charts)
+    assert plans == {c.id: [c.key, c.width_in, c.height_in] for c in charts.for_medium("print")}
+    assert len({c.key for c in charts}) == len(charts)  # each chart and medium has a key of its own
 
 
 def test_the_key_changes_with_what_is_drawn_and_only_with_that(report, template):
@@ -494,7 +508,7 @@ def test_the_key_changes_with_what_is_drawn_and_only_with_that(report, template)
 
     from report_builder.charts.draw import chart_key, plan_charts
 
-    plan = next(p for p in plan_charts(report, template) if p.id == "forest-inovate")
+    plan = next(p for p in plan_charts(report, template, PRINT) if p.id == "forest-inovate")
     key = chart_key(plan)
     # Title, caption and alt text sit outside the picture (PDF caption, slide alt text).
     assert chart_key(replace(plan, title="x", caption="y", alt_text="z", id="other")) == key
@@ -505,6 +519,7 @@ def test_the_key_changes_with_what_is_drawn_and_only_with_that(report, template)
     assert chart_key(replace(plan, height_in=plan.height_in + 0.01)) != key
     look = plan.look
     assert chart_key(replace(plan, look=replace(look, palette=look.palette[::-1]))) != key
+    assert chart_key(replace(plan, look=replace(look, medium=SLIDE))) != key
     font = replace(look.fonts["regular"], sha256="0" * 64)  # another font file, even at the same path
     assert chart_key(replace(plan, look=replace(look, fonts={**look.fonts, "regular": font}))) != key
 
@@ -513,15 +528,16 @@ def test_charts_in_the_cache_are_taken_from_it_not_drawn(charts, report, templat
     from report_builder.charts.draw import draw_charts
 
     skip = "timeline"
-    cache = {c.key: (b"<svg/>", b"png of " + c.id.encode(), b"{}") for c in charts if c.id != skip}
+    cache = {c.key: {"svg": b"<svg/>", "png": b"png of " + c.id.encode(), "ops": b"{}"} for c in charts
+             if c.id != skip}
     again = draw_charts(report, template, cache=cache)
-    assert [(c.id, c.key) for c in again] == [(c.id, c.key) for c in charts]
+    assert [(c.id, c.medium, c.key) for c in again] == [(c.id, c.medium, c.key) for c in charts]
+    fresh = {(c.id, c.medium.name): c for c in charts}
     for chart in again:
         if chart.id == skip:
-            fresh = charts.get(skip)
-            assert (chart.svg, chart.png, chart.ops) == (fresh.svg, fresh.png, fresh.ops)  # drawn afresh
+            assert chart.forms() == fresh[skip, chart.medium.name].forms()  # drawn afresh
         else:
-            assert (chart.svg, chart.png, chart.ops) == (b"<svg/>", b"png of " + chart.id.encode(), b"{}")
+            assert chart.forms() == {form: cache[chart.key][form] for form in chart.medium.forms}
 
 
 # ------------------------------------------------------------------------------------------- long and odd files
@@ -550,14 +566,14 @@ def test_twenty_times_longer_texts_are_cut_not_crashing_or_growing(write_evidenc
     from report_builder.analysis.report import load_report
 
     report = load_report(write_evidence(twenty_times_longer(EXAMPLE.read_text(encoding="utf-8")), "long.yaml"))
-    long = draw_charts(report, template)
-    assert [c.id for c in long] == [c.id for c in charts]
+    long = draw_charts(report, template).for_medium("print")
+    assert [c.id for c in long] == [c.id for c in charts.for_medium("print")]
     for chart in long:
         ET.fromstring(chart.svg)
         # Labels wrap to a few lines and then end in "…": a chart grows by a few lines per group at most.
         assert 1 <= chart.height_in <= min(6.5, charts.get(chart.id).height_in + 1.6), chart.id
         assert chart.width_in == charts.get(chart.id).width_in
-    plans = {p.id: p for p in plan_charts(report, template)}
+    plans = {p.id: p for p in plan_charts(report, template, PRINT)}
     # The conclusion of a footnote survives a long outcome name; the name is what gets shortened.
     boundary = next(n for n in plans["forest-inovate"].draw["notes"] if n.startswith("†"))
     assert "Overall survival Overall survival" in boundary and "…" in boundary
@@ -603,21 +619,27 @@ def test_charts_are_drawn_with_the_template_font_file_not_another_of_its_family(
     assert chart.key != charts.get("response-rates").key
 
 
-def test_every_chart_comes_in_every_form(charts):
-    """SVG for readers, PNG for the deck, recorded operations for the PDF: whichever a builder embeds, it is there."""
+def test_every_chart_comes_in_every_form_its_medium_embeds(charts):
+    """Print: SVG for readers and recorded operations for the PDF; slide: the PNG the deck embeds.
+    Whichever a builder embeds, every chart has it, and a medium draws nothing it does not embed."""
     from PIL import Image
 
-    from report_builder.charts import FORMS
+    from report_builder.charts import FORMS, MEDIA
 
-    assert FORMS == ("svg", "png", "ops")
-    for chart in charts:
+    assert FORMS == ("svg", "png", "ops") and set(MEDIA) == {"print", "slide"}
+    assert PRINT.forms == ("svg", "ops") and SLIDE.forms == ("png",)
+    assert {c.id for c in charts.for_medium("print")} == {c.id for c in charts.for_medium("slide")}
+    for chart in charts.for_medium("print"):
         ET.fromstring(chart.svg)
-        with Image.open(io.BytesIO(chart.png)) as image:
-            assert image.format == "PNG"
+        assert not chart.png
         recording = json.loads(chart.ops)
         assert recording["width"] == pytest.approx(72 * chart.width_in), chart.id
         assert recording["height"] == pytest.approx(72 * chart.height_in), chart.id
         assert {op[0] for op in recording["ops"]} == {"path", "text"}, chart.id
+    for chart in charts.for_medium("slide"):
+        assert not chart.svg and not chart.ops
+        with Image.open(io.BytesIO(chart.png)) as image:
+            assert image.format == "PNG"
 
 
 def test_a_new_kind_of_chart_needs_no_registration_with_the_builders(monkeypatch, report, template, tmp_path):
@@ -629,28 +651,28 @@ def test_a_new_kind_of_chart_needs_no_registration_with_the_builders(monkeypatch
     from report_builder.builders.pptx.shapes import add_picture
     from report_builder.charts import ChartSet, draw
 
-    def plan_new(report, template):
-        plan = next(p for p in real(report, template) if p.id == "response-rates")
+    def plan_new(report, template, medium):
+        plan = next(p for p in real(report, template, medium) if p.id == "response-rates")
         return [replace(plan, id="dose-intensity", kind="dose_intensity")]
 
     real = draw.plan_charts
     monkeypatch.setattr(draw, "plan_charts", plan_new)
-    (chart,) = draw.draw_charts(report, template)
-    assert chart.kind == "dose_intensity" and chart.svg and chart.png and chart.ops
-    flowables = Context(report, ChartSet((chart,)), template).figure(chart)
+    printed, shown = draw.draw_charts(report, template)
+    assert printed.kind == shown.kind == "dose_intensity" and printed.svg and printed.ops and shown.png
+    flowables = Context(report, ChartSet((printed,)), template).figure(printed)
     assert flowables and flowables[0].wrap(500, 700)[1] > 0
-    deck = Deck(report, ChartSet((chart,)), template)
+    deck = Deck(report, ChartSet((shown,)), template)
     handle = deck.new_slide("studies", "title_only", "A new chart")
-    picture = add_picture(handle.slide, chart, deck.content_area(handle))
-    assert picture.image.blob == chart.png
+    picture = add_picture(handle.slide, shown, deck.content_area(handle))
+    assert picture.image.blob == shown.png
 
 
-@pytest.mark.parametrize("form", ["svg", "png", "ops"])
-def test_a_chart_is_never_without_one_of_its_forms(charts, form):
+@pytest.mark.parametrize(("medium", "form"), [("print", "svg"), ("print", "ops"), ("slide", "png")])
+def test_a_chart_is_never_without_one_of_its_forms(charts, medium, form):
     from dataclasses import replace
 
-    with pytest.raises(ValueError, match=f"was not drawn as {form}"):
-        replace(charts.get("forest-inovate"), **{form: b""})
+    with pytest.raises(ValueError, match=f"was not drawn as {form} for {medium}"):
+        replace(charts.for_medium(medium).get("forest-inovate"), **{form: b""})
 
 
 @pytest.mark.parametrize("form", ["png", "ops"])

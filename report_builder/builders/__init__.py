@@ -12,9 +12,11 @@ if TYPE_CHECKING:
 class Builder(Protocol):
     name: str  #: short name, e.g. "pdf"
     extension: str  #: file extension of the output, e.g. ".pdf"
+    medium: str  #: which charts it embeds (charts.MEDIA): "print" or "slide"
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
-        """Return the finished document; builders never open files for writing."""
+        """Return the finished document, embedding the charts drawn for its medium; builders never open
+        files for writing."""
 
 
 def get_builders() -> list[Builder]:

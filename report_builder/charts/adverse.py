@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
-    SIZE, SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
+    SIZE, SMALL, TINY, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
 from report_builder.inputs.evidence_schema import Study
 from report_builder.analysis.report import ae_key
@@ -110,7 +110,7 @@ def _plan(study: Study, data: dict[str, Any], chart_id: str, style: Style) -> Ch
         caption=style.say("ae_caption", experimental=exp, reference=ref, sources=style.cite(sources)),
         alt_text=(style.say("ae_alt", study=style.plain(study.short_name), experimental=exp, reference=ref)
                   + " " + "; ".join(parts) + "."),
-        width_in=WIDTH, height_in=layout["height"], study_id=study.id, data=data, renderer="adverse_events",
+        width_in=style.width, height_in=layout["height"], study_id=study.id, data=data, renderer="adverse_events",
         look=style.look(), draw=draw,
     )
 
@@ -125,10 +125,10 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     unreported = look.fit(draw["unreported"], 1.4, SMALL, italic=True)
     val_w = max([look.measure(missing, SMALL, italic=True), look.measure(unreported, SMALL, italic=True)] +
                 [look.measure(r[s]["text"], SMALL) for r in rows for s in ("experimental", "reference") if r[s]])
-    plot_w = (WIDTH - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
+    plot_w = (look.width - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
     exp_left = MARGIN + LABEL_W + 2 * PAD + val_w + PAD
     ref_left = exp_left + plot_w + 0.12
-    foot = [line for note in draw["notes"] for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=6)]
+    foot = [line for note in draw["notes"] for line in look.wrap(note, look.width - 2 * MARGIN, TINY, max_lines=6)]
     height = HEAD + body + AXIS + (len(foot) * 0.15 + 0.05 if foot else 0.05)
     top_pct = max(r[s]["percent"] for r in rows for s in ("experimental", "reference") if r[s])
     # At most three labelled ticks a side: the halves are narrow and "0" repeats at the centre.
@@ -139,16 +139,16 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "plot_w": plot_w,
             "exp_left": exp_left, "ref_left": ref_left, "foot": foot, "height": height, "limit": limit,
             "ticks": list(range(0, int(limit) + 1, step)), "arms": arms,
-            "axis": look.fit(draw["axis"], WIDTH - 2 * MARGIN, SMALL)}
+            "axis": look.fit(draw["axis"], look.width - 2 * MARGIN, SMALL)}
 
 
-def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
+def render_adverse_events(plan: ChartPlan) -> dict[str, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
     rows, body, height, plot_w = data["rows"], lay["body"], lay["height"], lay["plot_w"]
     exp_left, ref_left, limit, ticks, missing = lay["exp_left"], lay["ref_left"], lay["limit"], lay["ticks"], lay["missing"]
-    with figure(pen, WIDTH, height) as fig:
+    with figure(pen, pen.width, height) as fig:
         axes = {}
         for side, left in (("experimental", exp_left), ("reference", ref_left)):
             ax = axes_at(fig, left, HEAD, plot_w, body)
@@ -191,10 +191,10 @@ def render_adverse_events(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                     ax.barh(cy, value["percent"], height=0.17, color="white", edgecolor=colour, linewidth=1.2)
                 ax.text(x, cy, value["text"], transform=at, ha=ha, va="center", fontsize=SMALL)
             y += h
-        fig.text((exp_left + ref_left + plot_w) / 2 / WIDTH, 1 - (HEAD + body + 0.38) / height,
+        fig.text((exp_left + ref_left + plot_w) / 2 / pen.width, 1 - (HEAD + body + 0.38) / height,
                  lay["axis"], ha="center", va="center", fontsize=SMALL)
         for k, line in enumerate(lay["foot"]):
-            fig.text(MARGIN / WIDTH, 1 - (HEAD + body + AXIS + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
+            fig.text(MARGIN / pen.width, 1 - (HEAD + body + AXIS + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
         return render(fig, pen)
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from report_builder.charts import Chart, ChartPlan, ChartSet
+from report_builder.charts import MEDIA, Chart, ChartPlan, ChartSet, Medium
 
 if TYPE_CHECKING:
     from report_builder.analysis.report import Report
@@ -27,11 +27,12 @@ RENDERERS = {
     "timeline": "timeline:render_timeline",
     "flow": "flow:render_flow",
 }
-Cache = Mapping[str, tuple[bytes, bytes, bytes]]  #: chart key -> (svg, png, ops) of a previous build
+Cache = Mapping[str, Mapping[str, bytes]]  #: chart key -> its forms ("svg", "png", "ops") from a previous build
 
 
-def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
-    """Every chart of one build, in reading order, with all it will draw; Matplotlib is not imported."""
+def plan_charts(report: "Report", template: "Template", medium: Medium) -> list[ChartPlan]:
+    """Every chart of one build for one medium, in reading order, with all it will draw; Matplotlib is
+    not imported."""
     from report_builder.charts.adverse import plan_adverse_events
     from report_builder.charts.flow import plan_flow
     from report_builder.charts.forest import plan_forest
@@ -41,7 +42,7 @@ def plan_charts(report: "Report", template: "Template") -> list[ChartPlan]:
     from report_builder.charts.timeline import plan_timeline
     from report_builder.inputs.evidence_schema import TimeToEventOutcome
 
-    style = make_style(template, report)
+    style = make_style(template, report, medium)
     plans: list[ChartPlan | None] = [plan_response(report, style)]
     for study in report.evidence.studies:
         plans.append(plan_forest(report, study, style))
@@ -75,24 +76,29 @@ def chart_key(plan: ChartPlan) -> str:
     return hashlib.sha256(_canonical(drawn)).hexdigest()
 
 
-def draw_charts(report: "Report", template: "Template", cache: Cache | None = None) -> ChartSet:
-    """All charts of one build, each in every form (charts.FORMS); a chart whose key is in cache
-    (key -> (svg, png, ops)) is taken from it instead of drawn again."""
+def draw_charts(report: "Report", template: "Template", cache: Cache | None = None,
+                media: tuple[Medium, ...] = tuple(MEDIA.values())) -> ChartSet:
+    """All charts of one build, once per medium in the forms that medium embeds; a chart whose key is
+    in cache (key -> forms) is taken from it instead of drawn again."""
     from report_builder.charts.style import DPI
 
     charts = []
-    for plan in plan_charts(report, template):
-        key = chart_key(plan)
-        svg, png, ops = cache[key] if cache is not None and key in cache else _renderer(plan.renderer)(plan)
-        charts.append(Chart(
-            id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text, svg=svg,
-            png=png, ops=ops, width_in=plan.width_in, height_in=plan.height_in, dpi=DPI, study_id=plan.study_id,
-            data=plan.data, key=key,
-        ))
+    for medium in media:
+        for plan in plan_charts(report, template, medium):
+            key = chart_key(plan)
+            reused = cache.get(key) if cache is not None else None
+            forms = reused if reused is not None and set(medium.forms) <= set(reused) else \
+                _renderer(plan.renderer)(plan)
+            charts.append(Chart(
+                id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text,
+                medium=medium, width_in=plan.width_in * medium.scale, height_in=plan.height_in * medium.scale,
+                dpi=DPI, study_id=plan.study_id, data=plan.data, key=key,
+                **{form: forms[form] for form in medium.forms},
+            ))
     return ChartSet(tuple(charts))
 
 
-def _renderer(name: str) -> Callable[[ChartPlan], tuple[bytes, bytes, bytes]]:
+def _renderer(name: str) -> Callable[[ChartPlan], dict[str, bytes]]:
     import importlib
 
     module, function = RENDERERS[name].split(":")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from report_builder.analysis.arms import arm_keys
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
-    SIZE, SMALL, TINY, WIDTH, Look, Style, figure, make_pen, render,
+    SIZE, SMALL, TINY, Look, Style, figure, make_pen, render,
 )
 from report_builder.inputs.evidence_schema import Study
 
@@ -75,7 +75,7 @@ def plan_flow(report: "Report", study: Study, style: Style) -> ChartPlan | None:
         id=f"flow-{study.id}", kind="flow", title=style.say("flow_title", study=data["study_name"]),
         caption=style.say("flow_caption", study=style.plain(study.short_name), sources=style.cite(sources)),
         alt_text=style.say("flow_alt", study=style.plain(study.short_name), top=top_text) + " " + " ".join(parts),
-        width_in=WIDTH, height_in=layout["height"], study_id=study.id, data=data, renderer="flow",
+        width_in=style.width, height_in=layout["height"], study_id=study.id, data=data, renderer="flow",
         look=style.look(), draw=draw,
     )
 
@@ -84,9 +84,9 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     """Box sizes and wrapped stage texts in inches, from measured text only: plan and render share it."""
     cols = data["columns"]
     n = len(cols)
-    box_w = min(MAX_BOX_W, (WIDTH - 2 * SIDE - (n - 1) * COL_GAP) / n)
+    box_w = min(MAX_BOX_W, (look.width - 2 * SIDE - (n - 1) * COL_GAP) / n)
     total_w = n * box_w + (n - 1) * COL_GAP
-    x0 = (WIDTH - total_w) / 2
+    x0 = (look.width - total_w) / 2
     top_text = look.fit(draw["top"], total_w - 2 * PAD - 0.2, SIZE, bold=True)
     boxes = []
     for stage in data["stages"]:
@@ -102,7 +102,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "labels": {c["arm"]: look.fit(c["label"], box_w, SIZE, bold=True) for c in cols}}
 
 
-def render_flow(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
+def render_flow(plan: ChartPlan) -> dict[str, bytes]:
     from matplotlib.patches import FancyBboxPatch
 
     data = plan.data
@@ -111,9 +111,9 @@ def render_flow(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     cols, box_w, top_w, top_h, boxes, centres = (data["columns"], lay["box_w"], lay["top_w"], lay["top_h"],
                                                  lay["boxes"], lay["centres"])
     height = lay["height"]
-    with figure(pen, WIDTH, height) as fig:
+    with figure(pen, pen.width, height) as fig:
         ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, WIDTH)
+        ax.set_xlim(0, pen.width)
         ax.set_ylim(height, 0)
         ax.axis("off")
 
@@ -128,7 +128,7 @@ def render_flow(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                         arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.0, "shrinkA": 0, "shrinkB": 0,
                                     "mutation_scale": 9})
 
-        cx_all = WIDTH / 2
+        cx_all = pen.width / 2
         box(cx_all, TOP, top_w, top_h, pen.primary, pen.light)
         ax.text(cx_all, TOP + top_h / 2, lay["top_text"], ha="center", va="center", fontsize=SIZE, color=pen.primary,
                 **pen.bold())
@@ -168,7 +168,7 @@ def render_flow(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                     arrow([(cx, prev_bottom), (cx, y)], pen.muted)
                 elif isinstance(parent, int):
                     # Bypass the stages in between on the outside of the column.
-                    outer = -1 if cx <= WIDTH / 2 else 1
+                    outer = -1 if cx <= pen.width / 2 else 1
                     edge = cx + outer * box_w / 2
                     route = edge + outer * (SIDE - 0.1 if key in (cols[0]["arm"], cols[-1]["arm"]) else COL_GAP / 2)
                     start_y = tops[parent] + boxes[parent][2] / 2

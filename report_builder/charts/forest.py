@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
-    SIZE, SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
+    SIZE, SMALL, TINY, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
 from report_builder.inputs.evidence_schema import Arm, BinaryOutcome, Study, TimeToEventOutcome
 
@@ -137,7 +137,7 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
     return ChartPlan(
         id=f"forest-{study.id}", kind="forest", title=style.say("forest_title", study=data["study_name"]),
         caption=style.say("forest_caption", sources=style.cite(sources)), alt_text=alt,
-        width_in=WIDTH, height_in=layout["height"], study_id=study.id, data=data, renderer="forest",
+        width_in=style.width, height_in=layout["height"], study_id=study.id, data=data, renderer="forest",
         look=style.look(), draw=draw,
     )
 
@@ -151,17 +151,17 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     est_w = max(look.measure(r["estimate_text"], SMALL) for r in rows)
     ci_w = max(look.measure(r["ci_text"] + r["marks"], SMALL) for r in rows)
     ci_w = max(ci_w, look.measure(ci, SMALL, bold=True))
-    col_ci = WIDTH - MARGIN - ci_w
+    col_ci = look.width - MARGIN - ci_w
     col_est = col_ci - COL_GAP - max(est_w, look.measure(estimate, SMALL, bold=True))
     left = MARGIN + LABEL_W + 0.12
     right = max(col_est - 0.2, left + 1.2)
     lo, hi = _limits(rows)
     middle = left + (right - left) * math.log(1 / lo) / math.log(hi / lo)  # where the line of no effect is
     favours = [("← " + look.fit(below, middle - MARGIN - 0.25, SMALL),
-                look.fit(above, WIDTH - MARGIN - middle - 0.25, SMALL) + " →") for below, above in draw["favours"]]
+                look.fit(above, look.width - MARGIN - middle - 0.25, SMALL) + " →") for below, above in draw["favours"]]
     row_h = [max(0.28, len(lines) * LINE + 0.1) for lines in label_lines]
     bodies = [sum(row_h[i] for i in p["rows"]) for p in data["panels"]]
-    foot = [line for note in draw["notes"] for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY, max_lines=6)]
+    foot = [line for note in draw["notes"] for line in look.wrap(note, look.width - 2 * MARGIN, TINY, max_lines=6)]
     # Long arm names wrap the panel title rather than run into the column headers.
     titles = [look.wrap(t, col_est - MARGIN - 0.15, SIZE, bold=True, max_lines=2) for t in draw["titles"]]
     heads = [PANEL_HEAD + (len(t) - 1) * LINE for t in titles]
@@ -172,12 +172,12 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "height": height}
 
 
-def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
+def render_forest(plan: ChartPlan) -> dict[str, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
     left, right, col_est, col_ci, height = lay["left"], lay["right"], lay["col_est"], lay["col_ci"], lay["height"]
-    with figure(pen, WIDTH, height) as fig:
+    with figure(pen, pen.width, height) as fig:
         top = 0.0
         for panel, body, title, head, (below, above) in zip(data["panels"], lay["bodies"], lay["titles"],
                                                              lay["heads"], lay["favours"]):
@@ -224,7 +224,7 @@ def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                         ha="left", va="center", fontsize=SMALL, color=pen.muted, annotation_clip=False)
             top += head + body + AXIS
         for k, line in enumerate(lay["foot"]):
-            fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
+            fig.text(MARGIN / pen.width, 1 - (top + 0.05 + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
         return render(fig, pen)
 

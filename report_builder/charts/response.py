@@ -8,7 +8,7 @@ from report_builder.analysis.arms import arm_keys
 from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
-from report_builder.charts.style import TINY, WIDTH, Style
+from report_builder.charts.style import TINY, Style
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     return ChartPlan(
         id=CHART_ID, kind="response", title=style.say("response_title"),
         caption=style.say("response_caption", sources=style.cite(sources)), alt_text=alt,
-        width_in=WIDTH, height_in=layout.height, study_id=None, data=data,
+        width_in=style.width, height_in=layout.height, study_id=None, data=data,
         renderer="panels", look=style.look(), draw={"panels": [panel], "footnotes": notes},
     )
 

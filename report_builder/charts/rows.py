@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from report_builder.charts.style import (
-    SIZE, SLOT, SMALL, TINY, WIDTH, Look, axes_at, figure, inch_x, make_pen, render,
+    SIZE, SLOT, SMALL, TINY, Look, axes_at, figure, inch_x, make_pen, render,
 )
 
 if TYPE_CHECKING:
@@ -81,17 +81,17 @@ def layout_panels(look: Look, panels: Sequence[Panel], footnotes: Sequence[str] 
                 for i, cell in enumerate(row.cells):
                     widths[i] = max(widths[i], look.measure(cell, SMALL, italic=i in row.quiet))
     columns: list[float] = []
-    x = WIDTH - MARGIN
+    x = look.width - MARGIN
     for w in reversed(widths):
         x -= w
         columns.insert(0, x)
         x -= COL_GAP
-    title_w = (columns[0] if columns else WIDTH - MARGIN) - MARGIN - 0.15
+    title_w = (columns[0] if columns else look.width - MARGIN) - MARGIN - 0.15
     panels = [replace(p, title=look.fit(p.title, title_w, SIZE, bold=True)) for p in panels]
     arm_w = max((look.measure(r.label, SMALL) for p in panels for g in p.groups for r in g.rows), default=0.5)
     axes_left = MARGIN + 0.18 + arm_w + 0.06
-    axes_right = max((columns[0] if columns else WIDTH - MARGIN) - 0.2, axes_left + MIN_PLOT)
-    foot_lines = tuple(line for note in footnotes for line in look.wrap(note, WIDTH - 2 * MARGIN, TINY,
+    axes_right = max((columns[0] if columns else look.width - MARGIN) - 0.2, axes_left + MIN_PLOT)
+    foot_lines = tuple(line for note in footnotes for line in look.wrap(note, look.width - 2 * MARGIN, TINY,
                                                                         max_lines=FOOT_LINES))
     headers = tuple(tuple(tuple(_header_lines(look, g)) for g in p.groups) for p in panels)
     heights = tuple(PANEL_HEAD + _body(p, h) + AXIS for p, h in zip(panels, headers))
@@ -99,16 +99,16 @@ def layout_panels(look: Look, panels: Sequence[Panel], footnotes: Sequence[str] 
     return Layout(tuple(panels), headers, tuple(columns), axes_left, axes_right, heights, foot_lines, height)
 
 
-def render_panels(plan: "ChartPlan") -> tuple[bytes, bytes, bytes]:
+def render_panels(plan: "ChartPlan") -> dict[str, bytes]:
     pen = make_pen(plan.look)
     layout = layout_panels(pen, plan.draw["panels"], plan.draw["footnotes"])
-    with figure(pen, WIDTH, layout.height) as fig:
+    with figure(pen, pen.width, layout.height) as fig:
         top = 0.0
         for panel, headers, h in zip(layout.panels, layout.headers, layout.heights):
             _draw_panel(fig, pen, panel, headers, top, layout)
             top += h
         for k, line in enumerate(layout.foot_lines):
-            fig.text(MARGIN / WIDTH, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / layout.height, line, fontsize=TINY,
+            fig.text(MARGIN / pen.width, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / layout.height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
         return render(fig, pen)
 
@@ -124,12 +124,12 @@ def _fitted(look: Look, panel: Panel) -> Panel:
         groups.append(replace(group, rows=rows))
     return replace(panel, groups=tuple(groups), headers=tuple(look.fit(h, CELL_W, SMALL, bold=True)
                                                               for h in panel.headers),
-                   xlabel=look.fit(panel.xlabel, WIDTH - 2 * MARGIN, SMALL))
+                   xlabel=look.fit(panel.xlabel, look.width - 2 * MARGIN, SMALL))
 
 
 def _header_lines(look: Look, group: Group) -> list[tuple[str, str]]:
     """[(title, subtitle)] on one line if it fits the width, else the title then the wrapped subtitle."""
-    width = WIDTH - 2 * MARGIN
+    width = look.width - 2 * MARGIN
     title = look.fit(group.title, width, SIZE, bold=True)
     if not group.subtitle or look.measure(f"{title} {group.subtitle}", SIZE, bold=True) <= width:
         return [(title, group.subtitle)]
@@ -170,7 +170,7 @@ def _draw_panel(fig, pen, panel: Panel, headers, top: float, layout: Layout) -> 
     for index, (group, lines) in enumerate(zip(panel.groups, headers)):
         if index:
             y += 0.06
-            ax.plot([MARGIN, WIDTH - MARGIN], [y - 0.03, y - 0.03], transform=at, color=pen.light, linewidth=0.8,
+            ax.plot([MARGIN, pen.width - MARGIN], [y - 0.03, y - 0.03], transform=at, color=pen.light, linewidth=0.8,
                     clip_on=False)
         for k, (title, subtitle) in enumerate(lines):
             hy = y + HEADER / 2 + 0.01 + k * 0.16

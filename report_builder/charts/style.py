@@ -5,11 +5,12 @@ import hashlib
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import arms
+from report_builder.charts.media import Medium
 from report_builder.charts.metrics import font_metrics
 
 if TYPE_CHECKING:
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
 
-WIDTH = 6.5  #: inches: an A4 text column, and half a 16:9 slide at a readable scale
-DPI = 200  #: the PNG for the deck; the SVG is vector
+DPI = 200  #: pixels per shown inch of the PNG for the deck; the SVG is vector
 SIZE = 9.0  #: body text, pt
 SMALL = 8.0  #: value columns and ticks
 TINY = 7.5  #: footnotes
@@ -43,6 +43,12 @@ class Look:
     palette: tuple[str, ...]
     colors: Mapping[str, str]
     fonts: Mapping[str, FontFile]  #: "regular", "bold" and, if the template has one, "italic"
+    medium: Medium  #: where the chart is shown: its layout width and the scale it is shown at
+
+    @property
+    def width(self) -> float:
+        """Layout width in inches: every chart fills it."""
+        return self.medium.width_in
 
     @property
     def text(self) -> str:
@@ -66,12 +72,13 @@ class Look:
 
     def look(self) -> "Look":
         """Just the look, without what a subclass adds (wording, Matplotlib family names)."""
-        return Look(self.palette, self.colors, self.fonts)
+        return Look(self.palette, self.colors, self.fonts, self.medium)
 
     def identity(self) -> dict[str, Any]:
         """What of the look reaches the pixels, for the chart key: font bytes by hash, never by path."""
         return {"palette": list(self.palette), "colors": dict(sorted(self.colors.items())),
-                "fonts": {k: f.sha256 for k, f in sorted(self.fonts.items())}}
+                "fonts": {k: f.sha256 for k, f in sorted(self.fonts.items())},
+                "medium": asdict(self.medium)}
 
     def measure(self, text: str, size: float = SIZE, bold: bool = False, italic: bool = False) -> float:
         """Width in inches of one line as Matplotlib lays it out (same advances and kerning, from the TTF)."""
@@ -170,8 +177,9 @@ class Style(Look):
         return arms.arm_label(study, key, self.say("pooled_arm"), self.plain)
 
 
-def make_style(template: "Template", report: "Report") -> Style:
-    """The template's palette, colours and font files (hashed: the chart key names fonts by their bytes)."""
+def make_style(template: "Template", report: "Report", medium: Medium) -> Style:
+    """The template's palette, colours and font files (hashed: the chart key names fonts by their bytes),
+    for charts shown in one medium."""
     fonts = {}
     for key in ("regular", "bold", "italic"):
         path = template.theme.fonts.get(key)
@@ -179,7 +187,7 @@ def make_style(template: "Template", report: "Report") -> Style:
             fonts[key] = FontFile(str(path), _file_hash(str(path)))
     fonts.setdefault("bold", fonts["regular"])
     return Style(palette=tuple(template.theme.chart_palette), colors=dict(template.theme.colors), fonts=fonts,
-                 template=template, numbers=report.reference_numbers, palette_slots=report.palette_slots)
+                 medium=medium, template=template, numbers=report.reference_numbers, palette_slots=report.palette_slots)
 
 
 def _file_hash(path: str) -> str:
@@ -311,9 +319,10 @@ SVG_METADATA = {"Date": None}  #: no build clock in the file
 OPS_DPI = 72  #: the recording is drawn at 72 dpi: one unit, one point, as the PDF measures
 
 
-def render(fig: Any, pen: Pen) -> tuple[bytes, bytes, bytes]:
-    """Every form of a chart, each byte-identical for identical input: the SVG (vector, text as text),
-    the PNG at DPI, and the recorded drawing operations the PDF replays (charts.record).
+def render(fig: Any, pen: Pen) -> dict[str, bytes]:
+    """The forms the pen's medium embeds, each byte-identical for identical input: the SVG (vector, text
+    as text), the PNG at DPI per shown inch, and the recorded drawing operations the PDF replays
+    (charts.record) at one unit per layout point.
 
     Called inside figure(): the rc settings of the look apply to every form.
     """
@@ -331,8 +340,15 @@ def render(fig: Any, pen: Pen) -> tuple[bytes, bytes, bytes]:
             text.set_text(clean(raw))
     register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
     fonts = {os.path.realpath(f.path): key for key, f in pen.fonts.items()}  #: which template font each text uses
-    svg, png, ops = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    fig.savefig(svg, format="svg", metadata=SVG_METADATA)
-    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-    fig.savefig(ops, format="ops", dpi=OPS_DPI, fonts=fonts)
-    return svg.getvalue(), png.getvalue(), ops.getvalue()
+    options = {
+        "svg": {"format": "svg", "metadata": SVG_METADATA},
+        "png": {"format": "png", "dpi": DPI * pen.medium.scale, "metadata": {"Software": None},
+                "pil_kwargs": {"compress_level": 3}},
+        "ops": {"format": "ops", "dpi": OPS_DPI, "fonts": fonts},
+    }
+    forms = {}
+    for form in pen.medium.forms:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, **options[form])
+        forms[form] = buffer.getvalue()
+    return forms

@@ -8,7 +8,7 @@ from report_builder.analysis.arms import arm_keys
 from report_builder.charts import ChartPlan
 from report_builder.charts.rows import Group, Panel, Row, layout_panels
 from report_builder.charts.style import (
-    SMALL, WIDTH, Style, axes_at, figure, inch_x, make_pen, nice_ticks, render,
+    SMALL, Style, axes_at, figure, inch_x, make_pen, nice_ticks, render,
 )
 from report_builder.inputs.evidence_schema import Study, TimeToEventOutcome
 
@@ -126,7 +126,7 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
         # The § note goes in the caption: the chart keeps its height, and the caption sits beside it.
         caption=" ".join([style.say("tte_caption", sources=style.cite(sources)), *data["notes"]]),
         alt_text=" ".join([style.say("tte_alt", study=style.plain(study.short_name)), *parts, *data["notes"]]),
-        width_in=WIDTH, height_in=layout.height, study_id=study.id, data=data,
+        width_in=style.width, height_in=layout.height, study_id=study.id, data=data,
         renderer="panels", look=style.look(), draw={"panels": panels, "footnotes": []},
     )
 
@@ -162,7 +162,7 @@ def plan_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, styl
     draw = {
         "ticks": nice_ticks(t_max),
         "labels": [style.fit(a["label"], ARM_W, SMALL) for a in data["arms"]],
-        "x_label": style.fit(style.say("curve_x", unit=data["unit"]), WIDTH - 1.2, SMALL),
+        "x_label": style.fit(style.say("curve_x", unit=data["unit"]), style.width - 1.2, SMALL),
         "y_label": style.fit(style.say("curve_y", outcome=data["outcome_name"]), CURVE_H, SMALL),
         "at_risk": style.fit(style.say("at_risk"), ARM_W + 0.5, SMALL, bold=True),
     }
@@ -177,12 +177,12 @@ def plan_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, styl
         caption=style.say("curve_caption", sources=style.cite([outcome.source])),
         alt_text=(style.say("curve_alt", study=style.plain(study.short_name), outcome=data["outcome_name"])
                   + " " + " ".join(parts)),
-        width_in=WIDTH, height_in=height, study_id=study.id, data=data, renderer="curve", look=style.look(),
+        width_in=style.width, height_in=height, study_id=study.id, data=data, renderer="curve", look=style.look(),
         draw=draw,
     )
 
 
-def render_curve(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
+def render_curve(plan: ChartPlan) -> dict[str, bytes]:
     data, draw = plan.data, plan.draw
     pen = make_pen(plan.look)
     labels = dict(zip((a["arm"] for a in data["arms"]), draw["labels"]))
@@ -192,8 +192,8 @@ def render_curve(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
     table_h = (0.3 + 0.2 * len(at_risk_arms)) if at_risk_arms else 0.0
     ticks = draw["ticks"]
     t_max = max(t for a in data["arms"] for t, _ in a["points"] + a["at_risk"])
-    with figure(pen, WIDTH, plan.height_in) as fig:
-        ax = axes_at(fig, left, CURVE_TOP, WIDTH - left - right, CURVE_H)
+    with figure(pen, pen.width, plan.height_in) as fig:
+        ax = axes_at(fig, left, CURVE_TOP, pen.width - left - right, CURVE_H)
         ax.set_xlim(0, max(t_max, ticks[-1]) * 1.02)
         ax.set_ylim(0, 100)
         ax.set_xticks(list(ticks), labels=[f"{t:g}" for t in ticks])
@@ -207,7 +207,7 @@ def render_curve(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
             ax.step(times, values, where="post", color=arm["colour"], linewidth=1.8, label=labels[arm["arm"]])
         ax.legend(loc="upper right", frameon=False, fontsize=SMALL)
         if at_risk_arms:
-            table = axes_at(fig, left, CURVE_TOP + CURVE_H + CURVE_AXIS, WIDTH - left - right, table_h)
+            table = axes_at(fig, left, CURVE_TOP + CURVE_H + CURVE_AXIS, pen.width - left - right, table_h)
             table.set_xlim(ax.get_xlim())
             table.set_ylim(table_h, 0)
             table.axis("off")

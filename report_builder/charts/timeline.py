@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
-    SMALL, TINY, WIDTH, Look, Style, axes_at, figure, inch_x, make_pen, render,
+    SMALL, TINY, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def plan_timeline(report: "Report", style: Style) -> ChartPlan | None:
     return ChartPlan(
         id="timeline", kind="timeline", title=style.say("timeline_title", drug=style.plain(report.evidence.drug.name)),
         caption=style.say("timeline_caption", sources=style.cite(sources)), alt_text=alt,
-        width_in=WIDTH, height_in=layout["height"], study_id=None, data=data, renderer="timeline",
+        width_in=style.width, height_in=layout["height"], study_id=None, data=data, renderer="timeline",
         look=style.look(), draw=draw,
     )
 
@@ -107,17 +107,17 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     return {"items": items, "when": when, "lines": lines, "text_x": text_x, "axes_left": text_x + text_w + 0.25,
             "heights": heights, "body": body, "height": height, "lo": lo, "hi": hi,
             "regulatory": look.fit("◆ " + draw["regulatory"], 2.1, TINY),
-            "publication": look.fit("▬ " + draw["publication"], WIDTH - 2 * MARGIN - 2.2, TINY),
-            "note": look.fit(draw["note"], WIDTH - 2 * MARGIN, TINY)}
+            "publication": look.fit("▬ " + draw["publication"], look.width - 2 * MARGIN - 2.2, TINY),
+            "note": look.fit(draw["note"], look.width - 2 * MARGIN, TINY)}
 
 
-def render_timeline(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
+def render_timeline(plan: ChartPlan) -> dict[str, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
     body, height, lo, hi, axes_left = lay["body"], lay["height"], lay["lo"], lay["hi"], lay["axes_left"]
-    with figure(pen, WIDTH, height) as fig:
-        ax = axes_at(fig, axes_left, 0.12, WIDTH - MARGIN - axes_left, body)
+    with figure(pen, pen.width, height) as fig:
+        ax = axes_at(fig, axes_left, 0.12, pen.width - MARGIN - axes_left, body)
         ax.set_xlim(lo, hi)
         ax.set_ylim(body, 0)
         ax.set_yticks([])
@@ -148,12 +148,12 @@ def render_timeline(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                 ax.plot(item["x"], cy, "D" if regulatory else "o", color=colour, markersize=5.5, zorder=3)
             y += h
         legend_y = 1 - (0.12 + body + 0.32 + LEGEND_H / 2) / height
-        fig.text(MARGIN / WIDTH, legend_y, lay["regulatory"], color=pen.primary, fontsize=TINY, ha="left",
+        fig.text(MARGIN / pen.width, legend_y, lay["regulatory"], color=pen.primary, fontsize=TINY, ha="left",
                  va="center")
         if data["publications"]:
-            fig.text((MARGIN + 2.2) / WIDTH, legend_y, lay["publication"], color=pen.secondary, fontsize=TINY,
+            fig.text((MARGIN + 2.2) / pen.width, legend_y, lay["publication"], color=pen.secondary, fontsize=TINY,
                      ha="left", va="center")
         if lay["note"]:
-            fig.text(MARGIN / WIDTH, legend_y - 0.2 / height, lay["note"], fontsize=TINY, color=pen.muted, ha="left",
+            fig.text(MARGIN / pen.width, legend_y - 0.2 / height, lay["note"], fontsize=TINY, color=pen.muted, ha="left",
                      va="center")
         return render(fig, pen)

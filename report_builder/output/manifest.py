@@ -22,7 +22,7 @@ CHART_FOLDERS = {CHART_DIR: (".svg", ".png"), CACHE_DIR: (".json",)}
 LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-ChartCache = dict[str, tuple[bytes, bytes, bytes]]  #: chart key -> (svg, png, ops) of the previous build
+ChartCache = dict[str, dict[str, bytes]]  #: chart key -> its forms ("svg", "png", "ops") from the previous build
 
 
 # ------------------------------------------------------------------------------ is anything to do?
@@ -81,41 +81,48 @@ def is_up_to_date(out_dir: Path, fingerprint: str, manifest: dict) -> bool:
 
 
 # ------------------------------------------------------------------------------ charts of the last build
-def chart_files(chart_id: str) -> tuple[str, str, str]:
-    """Where a chart's SVG, PNG and recorded operations go; the operations are a cache for the next
-    build's PDF (a chart reused from the cache is never drawn again), not a file for readers."""
-    return f"{CHART_DIR}/{chart_id}.svg", f"{CHART_DIR}/{chart_id}.png", f"{CACHE_DIR}/{chart_id}.ops.json"
+def chart_files(chart_id: str, forms: tuple[str, ...]) -> dict[str, str]:
+    """Where each form of a chart goes: the print SVG and the slide PNG under charts/ for readers to
+    reuse; the PDF's recorded operations are a cache for the next build (a chart reused from the cache
+    is never drawn again), not a file for readers."""
+    places = {"svg": f"{CHART_DIR}/{chart_id}.svg", "png": f"{CHART_DIR}/{chart_id}.png",
+              "ops": f"{CACHE_DIR}/{chart_id}.ops.json"}
+    return {form: places[form] for form in forms}
 
 
 def previous_charts(out_dir: Path, manifest: dict) -> ChartCache:
-    """The previous build's charts by key, if every file is still exactly as that build wrote it.
+    """The previous build's charts by key (the manifest's "charts": "medium/id" -> {"key", "files": {form:
+    file}}), each only if every file of it is still exactly as that build wrote it.
 
     A chart whose key is unchanged draws the same bytes, so it is reused instead of redrawn.
     """
-    keys, digests = manifest.get("charts"), manifest.get("outputs")
-    if not isinstance(keys, dict) or not isinstance(digests, dict):
+    charts, digests = manifest.get("charts"), manifest.get("outputs")
+    if not isinstance(charts, dict) or not isinstance(digests, dict):
         return {}
     cache: ChartCache = {}
-    for chart_id, key in keys.items():
-        if not isinstance(key, str) or not isinstance(chart_id, str) or Path(chart_id).name != chart_id:
+    for entry in charts.values():
+        key, files = (entry.get("key"), entry.get("files")) if isinstance(entry, dict) else (None, None)
+        if not isinstance(key, str) or not isinstance(files, dict):
             continue
-        files = []
-        for name in chart_files(chart_id):
+        forms = {}
+        for form, name in files.items():
+            if not isinstance(name, str) or name not in digests:
+                break  # only files this build wrote, by the names it recorded
             try:
                 data = (out_dir / name).read_bytes()
             except OSError:
                 break
-            if hashlib.sha256(data).hexdigest() != digests.get(name):
+            if hashlib.sha256(data).hexdigest() != digests[name]:
                 break  # edited or half-written since: draw it again
-            files.append(data)
-        if len(files) == 3:
-            cache[key] = (files[0], files[1], files[2])
+            forms[form] = data
+        else:
+            cache[key] = forms
     return cache
 
 
 # ------------------------------------------------------------------------------ the manifest itself
 def manifest_bytes(evidence_path: Path, template: "Template", outputs: "OutputSet", fingerprint: str,
-                   charts: dict[str, str]) -> bytes:
+                   charts: dict[str, dict]) -> bytes:
     def digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -124,7 +131,8 @@ def manifest_bytes(evidence_path: Path, template: "Template", outputs: "OutputSe
         "evidence": {"path": str(evidence_path), "sha256": digest(evidence_path)},
         "template": {"name": template.name, "files": {str(p): digest(p) for p in template.files()}},
         "outputs": outputs.digests(),
-        "charts": charts,  # chart id -> key (charts.draw.chart_key): what the next build may reuse
+        # "medium/chart id" -> {"key": charts.draw.chart_key, "files": {form: file}}: what the next build may reuse
+        "charts": charts,
         "versions": library_versions(),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()

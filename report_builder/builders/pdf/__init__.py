@@ -26,6 +26,7 @@ class PdfBuilder:
 
     name = "pdf"
     extension = ".pdf"
+    medium = "print"
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io
@@ -37,7 +38,7 @@ class PdfBuilder:
         from report_builder.builders.pdf.style import Furniture, OutlinedDoc, canvas_class, color
 
         renderers = section_renderers(template)  # a bad section name fails before any work
-        ctx = Context(report, charts, template)
+        ctx = Context(report, charts.for_medium(self.medium), template)
         story: list[Any] = []
         for name in template.pdf_sections:
             story += renderers[name](ctx)

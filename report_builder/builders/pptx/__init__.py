@@ -14,13 +14,14 @@ class PptxBuilder:
 
     name = "pptx"
     extension = ".pptx"
+    medium = "slide"
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         from report_builder.builders.pptx import package
         from report_builder.builders.pptx.deck import Deck
         from report_builder.builders.pptx.slides import local, register
 
-        deck = Deck(report, charts, template)
+        deck = Deck(report, charts.for_medium(self.medium), template)
         built_in = register()
         for kind in template.deck_slides:
             if kind in built_in:

@@ -403,15 +403,20 @@ def _blurred_difference(chart, replayed: Path) -> float:
 
 
 @pytest.mark.slow
-def test_charts_in_the_pdf_draw_what_matplotlib_draws(charts, template, tmp_path):
-    """The PDF replays each chart's recorded operations (charts.record); they must show what the PNG shows."""
+def test_charts_in_the_pdf_draw_what_matplotlib_draws(report, template, tmp_path):
+    """The PDF replays each chart's recorded operations (charts.record); they must show what Matplotlib's
+    own PNG of the same print chart shows."""
     import html
     import json
+    from dataclasses import replace
 
     from report_builder.builders.pdf.style import register_fonts
+    from report_builder.charts import FORMS, PRINT
+    from report_builder.charts.draw import draw_charts
 
     require_tool("pdftoppm")
     fonts = register_fonts(template.theme)
+    charts = draw_charts(report, template, media=(replace(PRINT, forms=FORMS),))  # the print charts, with a PNG
     for chart in charts:
         ops = json.loads(chart.ops)["ops"]
         # Every string of the SVG (text kept as text) is in the recording, in the template's fonts.

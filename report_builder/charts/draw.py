@@ -80,8 +80,6 @@ def draw_charts(report: "Report", template: "Template", cache: Cache | None = No
                 media: tuple[Medium, ...] = tuple(MEDIA.values())) -> ChartSet:
     """All charts of one build, once per medium in the forms that medium embeds; a chart whose key is
     in cache (key -> forms) is taken from it instead of drawn again."""
-    from report_builder.charts.style import DPI
-
     charts = []
     for medium in media:
         for plan in plan_charts(report, template, medium):
@@ -92,7 +90,7 @@ def draw_charts(report: "Report", template: "Template", cache: Cache | None = No
             charts.append(Chart(
                 id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text,
                 medium=medium, width_in=plan.width_in * medium.scale, height_in=plan.height_in * medium.scale,
-                dpi=DPI, study_id=plan.study_id, data=plan.data, key=key,
+                dpi=medium.dpi, study_id=plan.study_id, data=plan.data, key=key,
                 **{form: forms[form] for form in medium.forms},
             ))
     return ChartSet(tuple(charts))

@@ -17,6 +17,7 @@ class Medium:
     width_in: float  #: layout width in inches, at the base text sizes (charts.style.SIZE ...)
     scale: float  #: shown size / layout size
     forms: tuple[str, ...]
+    dpi: int = 200  #: pixels per shown inch of a PNG
 
     @property
     def shown_width_in(self) -> float:
@@ -27,6 +28,7 @@ class Medium:
 #: the same drawing for readers who reuse a chart in print.
 PRINT = Medium("print", width_in=6.5, scale=1.0, forms=("svg", "ops"))
 #: A 16:9 slide: laid out narrower and shown 1.8 times larger (a 6.5-inch layout fills 11.7 of the
-#: slide's 13.3 inches), so chart text is 16/14/13.5 pt where it is projected; the deck embeds the PNG.
-SLIDE = Medium("slide", width_in=6.5, scale=1.8, forms=("png",))
+#: slide's 13.3 inches), so chart text is 16/14/13.5 pt where it is projected; the deck embeds the PNG,
+#: at 150 pixels per shown inch: more than a 1920-pixel projector shows of a 13.3-inch slide (144).
+SLIDE = Medium("slide", width_in=6.5, scale=1.8, forms=("png",), dpi=150)
 MEDIA = {medium.name: medium for medium in (PRINT, SLIDE)}

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
 
-DPI = 200  #: pixels per shown inch of the PNG for the deck; the SVG is vector
 SIZE = 9.0  #: body text, pt
 SMALL = 8.0  #: value columns and ticks
 TINY = 7.5  #: footnotes
@@ -321,7 +320,7 @@ OPS_DPI = 72  #: the recording is drawn at 72 dpi: one unit, one point, as the P
 
 def render(fig: Any, pen: Pen) -> dict[str, bytes]:
     """The forms the pen's medium embeds, each byte-identical for identical input: the SVG (vector, text
-    as text), the PNG at DPI per shown inch, and the recorded drawing operations the PDF replays
+    as text), the PNG at the medium's dpi per shown inch, and the recorded drawing operations the PDF replays
     (charts.record) at one unit per layout point.
 
     Called inside figure(): the rc settings of the look apply to every form.
@@ -342,8 +341,9 @@ def render(fig: Any, pen: Pen) -> dict[str, bytes]:
     fonts = {os.path.realpath(f.path): key for key, f in pen.fonts.items()}  #: which template font each text uses
     options = {
         "svg": {"format": "svg", "metadata": SVG_METADATA},
-        "png": {"format": "png", "dpi": DPI * pen.medium.scale, "metadata": {"Software": None},
-                "pil_kwargs": {"compress_level": 3}},
+        # Drawn at the layout size times the scale; the file says its shown size (pixels per shown inch).
+        "png": {"format": "png", "dpi": pen.medium.dpi * pen.medium.scale, "metadata": {"Software": None},
+                "pil_kwargs": {"compress_level": 3, "dpi": (pen.medium.dpi, pen.medium.dpi)}},
         "ops": {"format": "ops", "dpi": OPS_DPI, "fonts": fonts},
     }
     forms = {}

@@ -468,10 +468,16 @@ class Evidence(Model):
     discussion_questions: tuple[Text, ...] = ()
     quiz: tuple[QuizItem, ...] = ()
     abbreviations: dict[Text, Text] = {}
-    references: tuple[Reference, ...] = Field(min_length=1)
+    references_file: Annotated[str, StringConstraints(pattern=r"^[^/\\].*\.(json|bib)$", max_length=300)] | None = None
+    """A CSL-JSON (.json) or BibTeX (.bib) export of a reference manager (Zotero, Better BibTeX), relative to this
+    file; its entries join the inline `references:` and are cited by their ids (citation keys)."""
+    references: tuple[Reference, ...] = ()
+    """The sources, numbered in this order (inline first, then those of references_file); every figure cites one."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Evidence":
+        if not self.references:
+            raise ValueError("no references: list them under `references:` or name a `references_file:`")
         for what, ids in (("study", [s.id for s in self.studies]), ("reference", [r.id for r in self.references])):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:

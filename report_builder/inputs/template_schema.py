@@ -42,6 +42,9 @@ class Theme(Model):
     header: str | None = None
     footer: str | None = None
     disclaimer: Text | None = None
+    citation_style: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
+    """The reference list's CSL style: csl/<name>.csl, looked up like wording (this template first, then its
+    parents). Bundled: "vancouver" (the default) and "ama"; add another by copying its .csl into csl/."""
 
 
 class PdfSettings(Model):

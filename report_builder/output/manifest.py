@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ CACHE_DIR = ".cache"  #: what the next build reuses and nobody reads: the charts
 #: no longer supports must not linger next to the new ones (output.writer removes it).
 CHART_FOLDERS = {CHART_DIR: (".svg", ".png"), CACHE_DIR: (".json",)}
 #: The libraries whose versions the fingerprint and the manifest record: the code that draws.
-LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy")
+LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy", "citeproc-py")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 ChartCache = dict[str, tuple[bytes, bytes, bytes]]  #: chart key -> (svg, png, ops) of the previous build
@@ -44,7 +45,12 @@ def input_fingerprint(evidence_path: Path, template_hash: str) -> str:
     versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
     """
     digest = hashlib.sha256()
-    _add(digest, "evidence", evidence_path.read_bytes())
+    evidence = evidence_path.read_bytes()
+    _add(digest, "evidence", evidence)
+    # The references_file is an input too; found with a line match, since this check parses no YAML.
+    named = re.search(rb"^references_file:[ \t]*['\"]?([^'\"\s#]+)", evidence, re.MULTILINE)
+    if named and (evidence_path.parent / named[1].decode("utf-8", "replace")).is_file():
+        _add(digest, "references", (evidence_path.parent / named[1].decode("utf-8", "replace")).read_bytes())
     _add(digest, "template", template_hash.encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         _add(digest, f"code:{path.relative_to(_PACKAGE_DIR)}", path.read_bytes())

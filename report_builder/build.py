@@ -57,6 +57,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     # Imported only now: an up-to-date check needs none of them.
     from report_builder.analysis.report import load_report
     from report_builder.builders import get_builders
+    from report_builder.builders.exports import exports
     from report_builder.charts.draw import draw_charts
 
     template = _template(chain, template_hash)  # template errors first
@@ -71,6 +72,8 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
             outputs.add(name, data)
     for extension, document in documents.items():
         outputs.add(f"{report.stem}{extension}", document)
+    for name, data in exports(report).items():  # evidence JSON, Summary of findings CSV, references CSL-JSON
+        outputs.add(name, data)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
                                                            {chart.id: chart.key for chart in charts}))
     written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, prune=manifest.CHART_FOLDERS)

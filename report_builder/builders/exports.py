@@ -17,7 +17,7 @@ from report_builder.inputs.references import to_csl
 if TYPE_CHECKING:
     from report_builder.analysis.report import Report
 
-EXPORT_SCHEMA_ID = "https://report-builder.invalid/schema/evidence-export-v1.json"
+EXPORT_SCHEMA_ID = "urn:report-builder:schema:evidence-export:1"
 
 
 # ------------------------------------------------------------------------------ the evidence JSON's models

@@ -38,13 +38,15 @@ def template_digest(folders: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
-def input_fingerprint(evidence_path: Path, template_hash: str) -> str:
+def input_fingerprint(evidence_path: Path, template_hash: str, formats: tuple[str, ...] | None = None) -> str:
     """A hash of everything that affects the outputs, computed without importing any renderer.
 
-    The evidence bytes, the template's files (template_digest), report_builder's own code and the
-    versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
+    The evidence bytes (and its references_file), the template's files (template_digest), the formats
+    asked for (--to), report_builder's own code and the versions of the libraries that draw, plus
+    SOURCE_DATE_EPOCH.
     """
     digest = hashlib.sha256()
+    _add(digest, "formats", ",".join(sorted(formats)).encode() if formats else b"all")
     evidence = evidence_path.read_bytes()
     _add(digest, "evidence", evidence)
     # The references_file is an input too; found with a line match, since this check parses no YAML.

@@ -55,7 +55,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     # Nothing to do when the inputs are those of the last build and its outputs are untouched.
     chain = template_chain(template_spec)  # walked once: hashed here, loaded below
     template_hash = manifest.template_digest(tuple(link.folder for link in chain))
-    fingerprint = manifest.input_fingerprint(evidence_path, template_hash, formats)
+    fingerprint = manifest.input_fingerprint(evidence_path, template_hash, formats, strict)
     previous = manifest.read_manifest(out_dir)
     if not force and manifest.is_up_to_date(out_dir, fingerprint, previous):
         return BuildResult(evidence_path, out_dir, "up to date")

@@ -205,7 +205,7 @@ def _schema(kind: str) -> int:
 
         print(json.dumps(export_schema(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    from report_builder.schemas import schema_text
+    from report_builder.inputs.schemas import schema_text
 
     print(schema_text(kind), end="")
     return EXIT_OK
@@ -215,7 +215,7 @@ def _new(file: Path) -> int:
     """A starter evidence file (one real result, copied with its source from the bundled example) and the
     editor schema beside it; never overwrites."""
     from report_builder.resources import starter_evidence
-    from report_builder.schemas import schema_text
+    from report_builder.inputs.schemas import schema_text
 
     if file.suffix.lower() not in (".yaml", ".yml"):
         raise UsageError(f"{file}: name the new evidence file with .yaml, e.g. build-report new my-drug.yaml")

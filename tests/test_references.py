@@ -29,12 +29,15 @@ def without_inline_references(tmp_path: Path, references_file: str) -> Path:
 
 def zotero_like(item: dict) -> dict:
     """What Zotero's CSL-JSON export holds for an article: full given names, the full journal title and its
-    abbreviation, the full date."""
+    abbreviation, the full date, and the PMID in the note (Zotero keeps it in "Extra")."""
     given = {"Kantarjian": "Hagop M.", "DeAngelo": "Daniel J.", "Stelljes": "Matthias"}
     authors = [{"family": a["family"], "given": given.get(a["family"], a["given"])} if "family" in a else a
                for a in item["author"]]
-    return {**item, "author": authors, "container-title": "New England Journal of Medicine",
-            "container-title-short": item["container-title"], "issued": {"date-parts": [[2016, 8, 25]]}}
+    zotero = {**item, "author": authors, "container-title": "New England Journal of Medicine",
+              "container-title-short": item["container-title"], "issued": {"date-parts": [[2016, 8, 25]]},
+              "note": f"PMID: {item['PMID']}"}  # Zotero's "Extra" field
+    del zotero["PMID"]
+    return zotero
 
 
 def test_a_zotero_csl_json_export_gives_the_same_references_as_the_inline_ones(tmp_path):
@@ -134,3 +137,15 @@ def test_reference_types_map_to_csl_types():
     ev = load_evidence(EXAMPLE).evidence
     assert csl_type(ev.reference("kantarjian2016")) == "article-journal"
     assert {csl_type(r) for r in ev.references} <= {"article-journal", "document", "webpage"}
+
+
+def test_an_edited_reference_file_makes_the_build_out_of_date(tmp_path):
+    from report_builder.output.manifest import input_fingerprint
+
+    inline = load_evidence(EXAMPLE).evidence
+    library = tmp_path / "library.json"
+    library.write_text(json.dumps([to_csl(ref) for ref in inline.references]), encoding="utf-8")
+    evidence = without_inline_references(tmp_path, "library.json")
+    before = input_fingerprint(evidence, "t")
+    library.write_text(json.dumps([to_csl(ref) for ref in inline.references], indent=1), encoding="utf-8")
+    assert input_fingerprint(evidence, "t") != before

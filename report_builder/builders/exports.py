@@ -29,17 +29,24 @@ class DerivedProportion(_Export):
     """events/total of one arm with its exact (Clopper-Pearson) 95% confidence interval, derived by report_builder."""
 
     study: str
+    """Study id."""
     outcome: str
     """The outcome id, "ae:N" for the study's N-th adverse event (from 0), "<outcome>:all" for a responder-only
     outcome re-expressed over everyone its base outcome analysed."""
     arm: str
+    """Arm id, or "all" for a pooled result."""
     events: int
+    """Events, as reported."""
     total: int
+    """Total, as reported (or the base outcome's for "<outcome>:all")."""
     proportion: float
     """events / total, as a fraction of 1."""
     ci_low: float
+    """Lower bound of the exact CI, as a fraction of 1."""
     ci_high: float
+    """Upper bound of the exact CI, as a fraction of 1."""
     ci_level: float
+    """Confidence level of the CI, as a fraction of 1."""
 
 
 class DerivedEffect(_Export):
@@ -47,34 +54,49 @@ class DerivedEffect(_Export):
     (Newcombe hybrid score interval), and NNT/NNH rounded up (Altman's interval), all at 95%."""
 
     study: str
+    """Study id."""
     outcome: str
+    """Outcome id, "ae:N" or "<outcome>:all" (as in proportions)."""
     experimental_arm: str
+    """Arm id of the experimental arm."""
     reference_arm: str
+    """Arm id of the reference arm."""
     favourable: Literal["higher", "lower"]
+    """"higher" when more events is good, "lower" when bad."""
     risk_ratio: float | None
+    """Experimental over reference; None when not estimable."""
     risk_ratio_ci: tuple[float, float] | None
+    """95% CI of the risk ratio, [lower, upper]."""
     risk_ratio_continuity_corrected: bool
     """0.5 was added to every cell for the risk ratio only, because a cell is zero."""
     risk_difference: float
     """Experimental minus reference, as a fraction of 1."""
     risk_difference_ci: tuple[float, float]
+    """95% CI of the risk difference, [lower, upper], as fractions of 1."""
     number_needed: int | None
     """1/|risk difference| rounded up; None when the risk difference is 0."""
     number_needed_label: Literal["NNT", "NNH"]
+    """NNT when the experimental arm does better, NNH when it does worse."""
 
 
 class Significance(_Export):
     """Whether a P value fell below its prespecified boundary (converted to the P value's sidedness)."""
 
     study: str
+    """Study id."""
     outcome: str
+    """Outcome id."""
     below_boundary: bool | None
+    """True when P fell below the boundary; None when it cannot be told."""
 
 
 class Derived(_Export):
     proportions: tuple[DerivedProportion, ...]
+    """Each arm's events/total with its exact CI."""
     effects: tuple[DerivedEffect, ...]
+    """Each two-arm comparison of a binary outcome or adverse event."""
     significance: tuple[Significance, ...]
+    """Each P value compared with its prespecified boundary."""
 
 
 class EvidenceExport(_Export):
@@ -83,11 +105,15 @@ class EvidenceExport(_Export):
     model_config = ConfigDict(title="report_builder evidence export", json_schema_extra={"$id": EXPORT_SCHEMA_ID})
 
     format: Literal["report_builder evidence export"] = "report_builder evidence export"
+    """What this file is."""
     version: Literal[1] = 1
+    """Version of this export's layout."""
     generator: str
     """report_builder and its version."""
     evidence: Evidence
+    """The evidence file as validated (the evidence schema), references_file entries included."""
     derived: Derived
+    """Every statistic report_builder derived from the reported counts."""
 
 
 def export_schema() -> dict:

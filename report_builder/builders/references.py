@@ -38,22 +38,21 @@ def _formatted(references: tuple[Any, ...], style: Path) -> tuple[tuple[Piece, .
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
 
-    # The year only: the outputs have always printed it alone, and citeproc-py runs a full date's parts together
-    items = [{**{k: v for k, v in to_csl(ref).items() if k not in _OURS}, "issued": {"date-parts": [[ref.year]]}}
-             for ref in references]
+    # citeproc-py lower-cases ids, so it gets positions ("r0", "r1"...) rather than ours (which may differ in case
+    # only). The year only: the outputs have always printed it alone, and citeproc-py runs a full date together.
+    items = [{**{k: v for k, v in to_csl(ref).items() if k not in _OURS}, "id": f"r{n}",
+              "issued": {"date-parts": [[ref.year]]}} for n, ref in enumerate(references)]
     bibliography = CitationStylesBibliography(CitationStylesStyle(str(style), validate=False), CiteProcJSON(items),
                                               formatter.html)
     for item in items:  # cited in evidence order, so a citation-sequence style numbers them as we do
         bibliography.register(Citation([CitationItem(item["id"])]))
-    entries = [str(entry) for entry in bibliography.bibliography()]
-    order = {ref.id.lower(): n for n, ref in enumerate(references)}  # citeproc-py lower-cases item ids
-    by_id = dict(zip((str(key) for key in bibliography.keys), entries))
-    return tuple(_pieces(by_id[ref.id.lower()]) + _identifiers(ref) for ref in references if ref.id.lower() in order)
+    by_id = {str(key): str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography())}
+    return tuple(_pieces(by_id[f"r{n}"]) + _identifiers(ref) for n, ref in enumerate(references))
 
 
 def _pieces(html: str) -> tuple[Piece, ...]:
     parser = _Runs()
-    parser.feed(re.sub(r"^\s*\[?\d+\]?\.?\s*", "", html))  # the style's own citation number: ours is the list's
+    parser.feed(re.sub(r"^\s*(\[\d+\]|\d+\.)\s*", "", html))  # the style's own citation number: ours is the list's
     parser.close()
     text = tuple(p for p in parser.pieces if p.text)
     return text if not text or text[-1].text.endswith((".", "?", "!")) else text + (Piece("."),)

@@ -65,10 +65,26 @@ def from_csl(item: dict[str, Any]) -> dict[str, Any]:
         entry["year"] = _whole(parts[0][0])
         if len(parts[0]) == 3:
             entry["published"] = "{:04d}-{:02d}-{:02d}".format(*(_whole(p) for p in parts[0]))
+    item = _from_note(item)
     for csl_key, field in _FIELDS.items():
         if item.get(csl_key) not in (None, ""):
             entry[field] = _whole(item[csl_key]) if field == "pmid" else str(item[csl_key])
     return entry
+
+
+_NOTE_ID = re.compile(r"\s*(PMID|PMCID|DOI)\s*:\s*(\S+)\s*", re.IGNORECASE)
+
+
+def _from_note(item: dict[str, Any]) -> dict[str, Any]:
+    """Zotero keeps identifiers it has no field for in "Extra" ("PMID: 27292104" lines), which its exports
+    may leave in `note`: those lines become the identifiers, the rest stays the note."""
+    lines = str(item.get("note") or "").splitlines()
+    matches = [_NOTE_ID.fullmatch(line) for line in lines]
+    found = {m[1].upper(): m[2] for m in matches if m}
+    if not found:
+        return item
+    rest = "\n".join(line for line, m in zip(lines, matches) if not m).strip()
+    return {**item, **{k: v for k, v in found.items() if not item.get(k)}, "note": rest or None}
 
 
 def _name_text(name: dict[str, Any]) -> str:

@@ -38,21 +38,25 @@ def template_digest(folders: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
-def input_fingerprint(evidence_path: Path, template_hash: str, formats: tuple[str, ...] | None = None) -> str:
+def input_fingerprint(evidence_path: Path, template_hash: str, formats: tuple[str, ...] | None = None,
+                      strict: bool = False) -> str:
     """A hash of everything that affects the outputs, computed without importing any renderer.
 
     The evidence bytes (and its references_file), the template's files (template_digest), the formats
-    asked for (--to), report_builder's own code and the versions of the libraries that draw, plus
-    SOURCE_DATE_EPOCH.
+    asked for (--to) and --strict (a build that passed with warnings is not up to date for --strict),
+    report_builder's own code and the versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
     """
     digest = hashlib.sha256()
-    _add(digest, "formats", ",".join(sorted(formats)).encode() if formats else b"all")
+    _add(digest, "options", f"to={','.join(sorted(formats)) if formats else 'all'};strict={strict}".encode())
     evidence = evidence_path.read_bytes()
     _add(digest, "evidence", evidence)
     # The references_file is an input too; found with a line match, since this check parses no YAML.
     named = re.search(rb"^references_file:[ \t]*['\"]?([^'\"\s#]+)", evidence, re.MULTILINE)
-    if named and (evidence_path.parent / named[1].decode("utf-8", "replace")).is_file():
-        _add(digest, "references", (evidence_path.parent / named[1].decode("utf-8", "replace")).read_bytes())
+    if named:
+        folder = evidence_path.parent.resolve()
+        references = (folder / named[1].decode("utf-8", "replace")).resolve()
+        if references.is_relative_to(folder) and references.is_file():  # the loader refuses any other
+            _add(digest, "references", references.read_bytes())
     _add(digest, "template", template_hash.encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         _add(digest, f"code:{path.relative_to(_PACKAGE_DIR)}", path.read_bytes())

@@ -100,23 +100,26 @@ def test_check_format_json_gives_located_problems_for_editors(write_evidence, ca
     assert main(["check", str(path), "--format", "json"]) == 2
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False
-    problem = report["files"][1]["problems"][0]
+    problem = next(p for p in report["files"][1]["problems"] if "abreviation" in p["message"])
     assert problem["file"] == str(path) and problem["line"] > 1 and problem["severity"] == "error"
-    assert "did you mean 'abbreviation'?" in problem["message"]
+    assert problem["path"] == "drug.abreviation" and "did you mean 'abbreviation'?" in problem["message"]
 
 
 def test_strict_makes_warnings_fail(write_evidence, capsys):
-    # a reported percentage that disagrees with its counts by a rounding step is a warning, not an error
-    from report_builder.analysis.report import load_report
-
+    # a waiver the figure does not need is a warning, not an error
     text = EXAMPLE.read_text(encoding="utf-8").replace(
-        "ino: {events: 88, total: 109, percent: 80.7, ci: [72.1, 87.7]}",
-        "ino: {events: 88, total: 109, percent: 80.6, ci: [72.1, 87.7]}")
+        "soc: {events: 32, total: 109, percent: 29.4, ci: [21.0, 38.8]}",
+        "soc: {events: 32, total: 109, percent: 29.4, ci: [21.0, 38.8], waive: {exact-ci: not needed}}", 1)
     path = write_evidence(text)
-    if not load_report(path).warnings:
-        pytest.skip("this change is not a warning any more")
     assert main(["check", str(path)]) == 0
+    assert "is not needed" in capsys.readouterr().err
     assert main(["check", str(path), "--strict"]) == 2
+    capsys.readouterr()
+    out = path.parent / "out"
+    assert main(["build", str(path), "--out", str(out), "--strict", "--format", "json"]) == 2
+    result = json.loads(capsys.readouterr().out)["files"][0]
+    assert result["status"] == "failed" and "is not needed" in result["problems"][0]["message"]
+    assert not (out / path.stem).exists()  # nothing written
 
 
 # ------------------------------------------------------------------------------ suggestions, warnings

@@ -14,29 +14,39 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        self.option_names: set[str] = set()  #: every option string, for suggestions (argparse keeps them private)
+        self.commands: dict[str, "_Parser"] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *names, **kwargs):
+        self.option_names.update(name for name in names if isinstance(name, str) and name.startswith("-"))
+        return super().add_argument(*names, **kwargs)
+
+    def add_subparsers(self, **kwargs):
+        commands = super().add_subparsers(**kwargs)
+        self.commands = commands.choices  # name -> its parser, filled as commands are added
+        return commands
+
     def error(self, message: str):  # argparse's own usage errors also exit 2, via our one path
         raise UsageError(f"{self.prog}: {message}{self._suggestion(message)}\n{self.format_usage().strip()}")
 
     def _suggestion(self, message: str) -> str:
-        """"did you mean ...?" for a mistyped command or option, from the names this parser knows."""
+        """"did you mean ...?" for a mistyped command, choice or option, from the names argparse lists or
+        the options this parser and its commands know (the top parser reports every unknown option)."""
         import difflib
         import re
 
-        choice = re.search(r"invalid choice: '([^']*)'", message)
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if choice:
-            known = [name for action in self._actions if isinstance(action, argparse._SubParsersAction)
-                     for name in action.choices] or [c for a in self._actions for c in (a.choices or ())]
-            wrong = choice[1]
+            wrong, known = choice[1], re.findall(r"'([^']*)'", choice[2])
         else:
             unknown = re.search(r"unrecognized arguments: (\S+)", message)
             if not unknown:
                 return ""
             wrong = unknown[1].split("=")[0]
-            parsers = [self] + [sub for action in self._actions if isinstance(action, argparse._SubParsersAction)
-                                for sub in action.choices.values()]  # extras are reported by the top parser
-            known = sorted({option for parser in parsers for action in parser._actions
-                            for option in action.option_strings})
-        close = difflib.get_close_matches(wrong, [str(k) for k in known], n=1, cutoff=0.6)
+            known = sorted(self.option_names.union(*(command.option_names for command in self.commands.values())))
+        close = difflib.get_close_matches(wrong, known, n=1, cutoff=0.6)
         return f"; did you mean '{close[0]}'?" if close else ""
 
 

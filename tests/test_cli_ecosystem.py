@@ -125,7 +125,8 @@ def test_strict_makes_warnings_fail(write_evidence, capsys):
 # ------------------------------------------------------------------------------ suggestions, warnings
 @pytest.mark.parametrize("argv,suggestion", [(["biuld"], "did you mean 'build'?"),
                                              (["build", "x.yaml", "--forse"], "did you mean '--force'?"),
-                                             (["chekc", "x.yaml"], "did you mean 'check'?")])
+                                             (["chekc", "x.yaml"], "did you mean 'check'?"),
+                                             (["build", "x.yaml", "--to", "pfd"], "did you mean 'pdf'?")])
 def test_a_mistyped_command_or_option_gets_a_suggestion(argv, suggestion, capsys):
     assert main(argv) == 2
     assert suggestion in capsys.readouterr().err

@@ -62,8 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    build = commands.add_parser("build", help="build the PDF, deck and charts of evidence files",
-                                description="Build OUT/<stem>/<stem>.pdf, OUT/<stem>/<stem>.pptx and OUT/<stem>/charts/.")
+    build = commands.add_parser("build", help="build the PDF, deck, exports and charts of evidence files",
+                                description="Build OUT/<stem>/<stem>.pdf, OUT/<stem>/<stem>.pptx, the exports "
+                                            "(<stem>.evidence.json, <stem>.summary-of-findings.csv, "
+                                            "<stem>.references.json) and OUT/<stem>/charts/.")
     build.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE.yaml")
     build.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: ./build)")
     build.add_argument("--template", default="default", metavar="NAME|DIR",

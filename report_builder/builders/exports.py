@@ -1,4 +1,4 @@
-"""Exports beside the PDF and deck for other programs: the evidence with its derived statistics (JSON), the Summary of findings (CSV), the references (CSL-JSON)."""
+"""Exports for other programs: evidence and derived statistics (JSON), Summary of findings (CSV), references (CSL)."""
 from __future__ import annotations
 
 import csv
@@ -147,7 +147,8 @@ def evidence_json(report: "Report") -> bytes:
             risk_ratio_continuity_corrected=stats.continuity_corrected,
             risk_difference=float(stats.risk_difference), risk_difference_ci=(stats.rd_low, stats.rd_high),
             number_needed=stats.number_needed, number_needed_label=effect.number_needed_label))
-    significance = [Significance(study=s, outcome=o, below_boundary=v) for (s, o), v in sorted(report.significance.items())]
+    significance = [Significance(study=s, outcome=o, below_boundary=v)
+                    for (s, o), v in sorted(report.significance.items())]
     export = EvidenceExport(generator=f"report_builder {__version__}", evidence=report.evidence,
                             derived=Derived(proportions=tuple(proportions), effects=tuple(effects),
                                             significance=tuple(significance)))
@@ -196,7 +197,8 @@ def summary_of_findings_csv(report: "Report") -> bytes:
                         needed = _number_needed(fmt.number_needed_values(effect.nnt, effect.number_needed_label))
                     participants = sum(totals) if None not in totals else _sum(arm_n[exp], arm_n[ref])
                 else:
-                    results = [fmt.median(outcome.arms[a], outcome.unit) if a in outcome.arms else "" for a in (exp, ref)]
+                    results = [fmt.median(outcome.arms[a], outcome.unit) if a in outcome.arms else ""
+                               for a in (exp, ref)]
                     hr = outcome.hazard_ratio
                     compared = report.ratio_comparison(study, outcome.id)
                     if hr is not None and compared is not None and set(compared.arm_ids) == {exp, ref}:

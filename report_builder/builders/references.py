@@ -1,4 +1,4 @@
-"""The one reference-list formatter of every output: the template's CSL style (citeproc-py), then the identifiers as links."""
+"""The one reference-list formatter of every output: the template's CSL style (citeproc-py), identifiers as links."""
 from __future__ import annotations
 
 import re

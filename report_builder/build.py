@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from report_builder.errors import Problem
 from report_builder.output import manifest
 from report_builder.output.writer import OutputSet, write_outputs
 
@@ -28,12 +30,16 @@ class BuildResult:
     detail: str = ""  #: traceback of an internal error, shown with --debug only
     charts_drawn: int = 0
     charts_reused: int = 0
+    problems: tuple[Problem, ...] = ()  #: the error's and the warnings' located problems (--format json)
+    seconds: float = 0.0  #: how long this file took
 
 
 # ------------------------------------------------------------------------------ one build
-def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False) -> BuildResult:
-    """Build the PDF, the deck and the charts of one evidence file into out_root/<stem>/.
+def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False,
+          formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+    """Build the PDF, the deck, the exports and the charts of one evidence file into out_root/<stem>/.
 
+    formats: builder names ("pdf", "pptx") to build, all by default. strict: any warning fails the build.
     Raises ReportBuilderError for bad input; nothing is written unless every output rendered.
     """
     from report_builder.inputs.limits import MAX_BYTES
@@ -49,7 +55,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     # Nothing to do when the inputs are those of the last build and its outputs are untouched.
     chain = template_chain(template_spec)  # walked once: hashed here, loaded below
     template_hash = manifest.template_digest(tuple(link.folder for link in chain))
-    fingerprint = manifest.input_fingerprint(evidence_path, template_hash)
+    fingerprint = manifest.input_fingerprint(evidence_path, template_hash, formats, strict)
     previous = manifest.read_manifest(out_dir)
     if not force and manifest.is_up_to_date(out_dir, fingerprint, previous):
         return BuildResult(evidence_path, out_dir, "up to date")
@@ -57,15 +63,24 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     # Imported only now: an up-to-date check needs none of them.
     from report_builder.analysis.report import load_report
     from report_builder.builders import get_builders
+    from report_builder.builders.exports import exports
     from report_builder.charts import MEDIA
     from report_builder.charts.draw import draw_charts
 
     template = _template(chain, template_hash)  # template errors first
     report = load_report(evidence_path)
     cache = {} if force else manifest.previous_charts(out_dir, previous)  # --force redraws every chart too
-    builders = get_builders()
-    charts = draw_charts(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
-    documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
+    builders = [builder for builder in get_builders() if formats is None or builder.name in formats]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts = draw_charts(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
+        documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
+    found = (*report.warnings, *library_warnings(evidence_path, caught))
+    if strict and found:
+        from report_builder.errors import EvidenceError, summarise
+
+        raise EvidenceError(summarise(list(found), str(evidence_path)) + " (--strict: warnings fail the build)",
+                            [Problem(p.file, p.line, p.column, p.path, p.message) for p in found])
 
     outputs = OutputSet()
     chart_files = {}
@@ -76,12 +91,22 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         chart_files[f"{chart.medium.name}/{chart.id}"] = {"key": chart.key, "files": files}
     for extension, document in documents.items():
         outputs.add(f"{report.stem}{extension}", document)
+    for name, data in exports(report).items():  # evidence JSON, Summary of findings CSV, references CSL-JSON
+        outputs.add(name, data)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
                                                            chart_files))
     written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, prune=manifest.CHART_FOLDERS)
     reused = sum(chart.key in cache for chart in charts)
-    return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings),
-                       charts_drawn=len(charts) - reused, charts_reused=reused)
+    return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in found),
+                       charts_drawn=len(charts) - reused, charts_reused=reused, problems=tuple(found))
+
+
+def library_warnings(evidence_path: Path, caught: list[warnings.WarningMessage]) -> tuple[Problem, ...]:
+    """What a library warned about while drawing and building (a glyph missing from the template's font), as
+    warnings about the evidence file: the message only, never the library's file and line; each once."""
+    messages = dict.fromkeys(f"{w.category.__name__}: {w.message}" if w.category is not UserWarning else str(w.message)
+                             for w in caught)
+    return tuple(Problem(evidence_path, None, None, "", message, severity="warning") for message in messages)
 
 
 _loaded: dict[tuple, "Template"] = {}  #: the last template this process loaded, by its folders and their files' hash
@@ -99,12 +124,18 @@ def _template(chain: tuple["TemplateFolder", ...], template_hash: str) -> "Templ
     return _loaded[key]
 
 
-def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool) -> BuildResult:
-    """A build whose failure becomes a result, so one bad file never stops the others."""
+def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool,
+                 formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+    """A build whose failure becomes a result, so one bad file never stops the others; timed."""
+    import dataclasses
+    import time
+
+    start = time.perf_counter()
     try:
-        return build(evidence_path, out_root, template_spec, force)
+        result = build(evidence_path, out_root, template_spec, force, formats, strict)
     except Exception as exc:  # noqa: BLE001 - bad input or a bug, reported with the file it happened on
-        return failed(evidence_path, out_root, exc)
+        result = failed(evidence_path, out_root, exc)
+    return dataclasses.replace(result, seconds=time.perf_counter() - start)
 
 
 def failed(evidence_path: Path, out_root: Path, exc: Exception) -> BuildResult:
@@ -115,7 +146,8 @@ def failed(evidence_path: Path, out_root: Path, exc: Exception) -> BuildResult:
 
     out_dir = Path(out_root) / Path(evidence_path).stem
     if isinstance(exc, ReportBuilderError):
-        return BuildResult(Path(evidence_path), out_dir, "failed", error=str(exc))
+        problems = exc.problems or (Problem(Path(evidence_path), None, None, "", exc.message),)
+        return BuildResult(Path(evidence_path), out_dir, "failed", error=str(exc), problems=problems)
     return BuildResult(Path(evidence_path), out_dir, "failed", error=internal_error(exc, evidence_path),
                        internal=True, detail="".join(traceback.format_exception(exc)))
 
@@ -140,10 +172,12 @@ class BuildSummary:
 
 
 def build_many(paths: list[Path], out_root: Path, template_spec: str, *, tasks: "SerialTasks | ParallelTasks",
-               force: bool = False, on_result: Callable[[BuildResult], None] | None = None) -> BuildSummary:
+               force: bool = False, on_result: Callable[[BuildResult], None] | None = None,
+               formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildSummary:
     """Build each evidence file as one task of `tasks` (parallel.tasks_for: in worker processes, or in
     this one); each result goes to on_result as soon as it is there."""
-    build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force)
+    build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force,
+                                  formats=formats, strict=strict)
     results = tasks.run(build_one, list(paths), on_result or (lambda result: None),
                         lambda path, exc: failed(path, out_root, exc))
     return BuildSummary(results)

@@ -14,8 +14,40 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        self.option_names: set[str] = set()  #: every option string, for suggestions (argparse keeps them private)
+        self.commands: dict[str, "_Parser"] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *names, **kwargs):
+        self.option_names.update(name for name in names if isinstance(name, str) and name.startswith("-"))
+        return super().add_argument(*names, **kwargs)
+
+    def add_subparsers(self, **kwargs):
+        commands = super().add_subparsers(**kwargs)
+        self.commands = commands.choices  # name -> its parser, filled as commands are added
+        return commands
+
     def error(self, message: str):  # argparse's own usage errors also exit 2, via our one path
-        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+        raise UsageError(f"{self.prog}: {message}{self._suggestion(message)}\n{self.format_usage().strip()}")
+
+    def _suggestion(self, message: str) -> str:
+        """"did you mean ...?" for a mistyped command, choice or option, from the names argparse lists or
+        the options this parser and its commands know (the top parser reports every unknown option)."""
+        import difflib
+        import re
+
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            wrong, known = choice[1], re.findall(r"'([^']*)'", choice[2])
+        else:
+            unknown = re.search(r"unrecognized arguments: (\S+)", message)
+            if not unknown:
+                return ""
+            wrong = unknown[1].split("=")[0]
+            known = sorted(self.option_names.union(*(command.option_names for command in self.commands.values())))
+        close = difflib.get_close_matches(wrong, known, n=1, cutoff=0.6)
+        return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,8 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    build = commands.add_parser("build", help="build the PDF, deck and charts of evidence files",
-                                description="Build OUT/<stem>/<stem>.pdf, OUT/<stem>/<stem>.pptx and OUT/<stem>/charts/.")
+    build = commands.add_parser("build", help="build the PDF, deck, exports and charts of evidence files",
+                                description="Build OUT/<stem>/<stem>.pdf, OUT/<stem>/<stem>.pptx, the exports "
+                                            "(<stem>.evidence.json, <stem>.summary-of-findings.csv, "
+                                            "<stem>.references.json) and OUT/<stem>/charts/.")
     build.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE.yaml")
     build.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: ./build)")
     build.add_argument("--template", default="default", metavar="NAME|DIR",
@@ -43,15 +77,35 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", "-q", action="store_true", help="no progress display and no per-file lines")
     build.add_argument("--watch", action="store_true",
                        help="after building, rebuild whenever an evidence file or a template file changes")
-    build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    build.add_argument("--to", action="append", choices=FORMATS, metavar="pdf|pptx",
+                       help="build only this format (repeat for both; default: both). The exports "
+                            "(evidence JSON, Summary of findings CSV, references CSL-JSON) are always written")
+    _checking_options(build)
+
+    new_file = commands.add_parser("new", help="start an evidence file: a commented starter that builds as is",
+                                   description="Write FILE.yaml, a commented starter evidence file that validates "
+                                               "and builds, and evidence.schema.json beside it for editors.")
+    new_file.add_argument("file", type=Path, metavar="FILE.yaml")
+    new_file.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    check = commands.add_parser("check", help="check evidence files and the template together, without building",
+                                description="Check the template (its settings, files, wording and master layouts) "
+                                            "and each evidence file (schema and clinical consistency checks).")
+    check.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE.yaml")
+    check.add_argument("--template", default="default", metavar="NAME|DIR",
+                       help="template name or folder to check with (default: default)")
+    _checking_options(check)
 
     validate = commands.add_parser("validate", help="check evidence files without building",
                                    description="Validate evidence files: schema, then clinical consistency checks.")
     validate.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE.yaml")
-    validate.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    _checking_options(validate)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of the evidence format",
-                                 description="Print the JSON Schema of the evidence format, for editor autocomplete.")
+    schema = commands.add_parser("schema", help="print a JSON Schema (evidence file, template.yaml, export)",
+                                 description="Print the JSON Schema of the evidence format (for editors), of "
+                                             "template.yaml, or of the <stem>.evidence.json export.")
+    schema.add_argument("kind", nargs="?", choices=("evidence", "template", "export"), default="evidence",
+                        help="which schema (default: evidence)")
     schema.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     listing = commands.add_parser("templates", help="list the available templates and their parents",
@@ -67,6 +121,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="where to create the folder (default: the current folder)")
     new.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+FORMATS = ("pdf", "pptx")
+
+
+def _checking_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--strict", action="store_true", help="warnings fail too (exit status 2)")
+    command.add_argument("--format", choices=("text", "json"), default="text", dest="output_format",
+                         help="json: one JSON document of every file's status and located problems on standard "
+                              "output, for editors and CI")
+    command.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
 
 def _positive(text: str) -> int:
@@ -122,9 +187,14 @@ def _run(args: argparse.Namespace) -> int:
         from report_builder.resources import example_evidence
 
         args = argparse.Namespace(command="build", evidence=[example_evidence()], out=Path("build"), template="default",
-                                  force=False, jobs=None, quiet=False, watch=False)
+                                  force=False, jobs=None, quiet=False, watch=False, to=None, strict=False,
+                                  output_format="text")
     if args.command == "schema":
-        return _schema()
+        return _schema(args.kind)
+    if args.command == "new":
+        return _new(args.file)
+    if args.command == "check":
+        return _check(args)
     if args.command == "templates":
         return _templates()
     if args.command == "new-template":
@@ -135,38 +205,104 @@ def _run(args: argparse.Namespace) -> int:
         print(f"created {folder}; build with: build-report build EVIDENCE.yaml --template {shown}")
         return EXIT_OK
     if args.command == "validate":
-        return _validate(args.evidence)
+        return _check(args, template=None)
     return _build(args)
 
 
-def _schema() -> int:
-    import json
+def _schema(kind: str) -> int:
+    if kind == "export":
+        import json
 
-    from report_builder.inputs.evidence_schema import Evidence
+        from report_builder.builders.exports import export_schema
 
-    schema = Evidence.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    print(json.dumps(schema, indent=2, ensure_ascii=False))
+        print(json.dumps(export_schema(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from report_builder.inputs.schemas import schema_text
+
+    print(schema_text(kind), end="")
     return EXIT_OK
 
 
-def _validate(paths: list[Path]) -> int:
-    from report_builder.analysis.report import load_report
+def _new(file: Path) -> int:
+    """A starter evidence file (one real result, copied with its source from the bundled example) and the
+    editor schema beside it; never overwrites."""
+    from report_builder.resources import starter_evidence
+    from report_builder.inputs.schemas import schema_text
 
-    failed = 0
-    for path in paths:
+    if file.suffix.lower() not in (".yaml", ".yml"):
+        raise UsageError(f"{file}: name the new evidence file with .yaml, e.g. build-report new my-drug.yaml")
+    if file.exists():
+        raise UsageError(f"{file}: already exists; choose another name (nothing was written)")
+    if not file.parent.is_dir():
+        raise UsageError(f"{file.parent}: no such folder (nothing was written)")
+    schema = file.parent / "evidence.schema.json"
+    file.write_bytes(starter_evidence().read_bytes())
+    if not schema.exists() or schema.read_text(encoding="utf-8") != schema_text("evidence"):
+        schema.write_text(schema_text("evidence"), encoding="utf-8")
+    print(f"created {file} and {schema} (for editors). Next:\n"
+          f"  build-report check {file}\n  build-report build {file}")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, template: str | None = "") -> int:
+    """check (template and evidence) and validate (evidence only): every problem, then one line per file."""
+    from report_builder.analysis.report import load_report
+    from report_builder.errors import Problem
+
+    template = args.template if template == "" else template
+    entries: list[dict] = []
+    if template is not None:
+        problems: tuple[Problem, ...] = ()
+        try:
+            from report_builder.builders.pptx.package import check_layouts
+            from report_builder.theme.template import load_template
+
+            problems = tuple(check_layouts(load_template(template)))
+        except ReportBuilderError as exc:
+            problems = exc.problems or (Problem(template, None, None, "", exc.message),)
+        entries.append(_entry(f"template {template}", problems, args.strict, "template"))
+    for path in args.evidence:
         try:
             report = load_report(path)
+            entries.append(_entry(str(path), report.warnings, args.strict, "evidence",
+                                  detail=f"{len(report.evidence.studies)} studies, "
+                                         f"{len(report.evidence.references)} references"
+                                         + (f", {len(report.waivers)} waived check(s)" if report.waivers else "")))
         except ReportBuilderError as exc:
-            print(str(exc), file=sys.stderr)
-            failed += 1
-            continue
-        for warning in report.warnings:
-            print(str(warning), file=sys.stderr)
-        waived = f", {len(report.waivers)} waived check(s)" if report.waivers else ""
-        print(f"{path}: valid ({len(report.evidence.studies)} studies, {len(report.evidence.references)} references"
-              f"{waived})")
+            entries.append(_entry(str(path), exc.problems or (Problem(path, None, None, "", exc.message),),
+                                  args.strict, "evidence", message=exc.message))
+    failed = any(e["status"] == "failed" for e in entries)
+    if args.output_format == "json":
+        _print_json(entries)
+    else:
+        for e in entries:
+            for problem in e["_problems"]:
+                print(str(problem), file=sys.stderr)
+            if e["status"] == "failed" and e.get("_message"):
+                print(e["_message"], file=sys.stderr)
+            print(f"{e['file']}: {e['status']}" + (f" ({e['_detail']})" if e.get("_detail") else ""))
     return EXIT_USER if failed else EXIT_OK
+
+
+def _entry(name: str, problems, strict: bool, kind: str, detail: str = "", message: str = "") -> dict:
+    errors = [p for p in problems if p.severity == "error"]
+    failed = bool(errors) or bool(message) or (strict and bool(problems))
+    status = "failed" if failed else ("valid with warnings" if problems else "valid")
+    return {"file": name, "kind": kind, "status": status, "problems": [_problem_json(p) for p in problems],
+            "_problems": tuple(problems), "_detail": detail, "_message": message}
+
+
+def _problem_json(problem) -> dict:
+    return {"file": str(problem.file), "line": problem.line, "column": problem.column, "path": problem.path,
+            "severity": problem.severity, "message": problem.message}
+
+
+def _print_json(entries: list[dict]) -> None:
+    import json
+
+    shown = [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries]
+    print(json.dumps({"version": 1, "ok": all(e["status"] != "failed" for e in entries), "files": shown},
+                     indent=2, ensure_ascii=False))
 
 
 def _templates() -> int:
@@ -185,12 +321,19 @@ def _build(args: argparse.Namespace) -> int:
     from report_builder.parallel import tasks_for
 
     jobs = args.jobs or os.cpu_count() or 1
-    reporter = _Reporter(total=len(args.evidence), quiet=args.quiet, debug=getattr(args, "debug", False))
+    as_json = args.output_format == "json"
+    formats = tuple(args.to) if args.to else None
+    reporter = _Reporter(total=len(args.evidence), quiet=args.quiet or as_json, debug=getattr(args, "debug", False),
+                         silent=as_json)
     with _stopped_by_sigterm(), tasks_for(jobs, len(args.evidence)) as tasks:
         with reporter:
             summary = build_many(list(args.evidence), args.out, args.template, tasks=tasks, force=args.force,
-                                 on_result=reporter.result)
-        if len(args.evidence) > 1 and not args.quiet:
+                                 on_result=reporter.result, formats=formats, strict=args.strict)
+        if as_json:
+            _print_json([{"file": str(r.source), "kind": "evidence", "status": r.status, "out_dir": str(r.out_dir),
+                          "outputs": [str(p) for p in r.outputs], "seconds": round(r.seconds, 3),
+                          "problems": [_problem_json(p) for p in r.problems]} for r in summary.results])
+        elif len(args.evidence) > 1 and not args.quiet:
             print(summary.line())
         if args.watch:
             return _watch(args, reporter, tasks)
@@ -215,7 +358,8 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
             changed = {Path(path).resolve() for _, path in changes}
             if not any(p in watched or any(p.is_relative_to(r) for r in folders) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result)
+            build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result,
+                       formats=tuple(args.to) if args.to else None, strict=args.strict)
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -245,10 +389,11 @@ def _stopped_by_sigterm() -> Iterator[None]:
 class _Reporter:
     """Per-file lines and, on a terminal, a progress bar (rich); silent with --quiet or when piped."""
 
-    def __init__(self, total: int, quiet: bool, debug: bool = False):
+    def __init__(self, total: int, quiet: bool, debug: bool = False, silent: bool = False):
         self.total = total
         self.debug = debug
         self.quiet = quiet
+        self.silent = silent  #: --format json: the JSON document says everything
         self.progress = None
         self.task = None
 
@@ -270,6 +415,8 @@ class _Reporter:
     def result(self, result) -> None:
         if self.progress is not None:
             self.progress.advance(self.task)
+        if self.silent:
+            return
         if result.status == "failed":
             if self.debug and result.detail:
                 print(result.detail, file=sys.stderr)
@@ -278,8 +425,33 @@ class _Reporter:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
         if not self.quiet:
-            line = f"{result.source}: {result.status} -> {result.out_dir}"
+            line = f"{_shown(result.source)}: {result.status} -> {_shown(result.out_dir)}"
+            if result.status == "built":
+                line += f" in {result.seconds:.1f} s ({_what(result.outputs)})"
             if self.progress is not None:
                 self.progress.console.print(line, highlight=False, markup=False)
             else:
                 print(line, flush=True)  # --watch runs for hours: each line as it happens, also into a log
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it; the bundled
+    example by its name, never a path inside site-packages."""
+    from report_builder.resources import bundled_root
+
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved.is_relative_to(Path.cwd()):
+        return str(resolved.relative_to(Path.cwd())) if path.is_absolute() else str(path)
+    if resolved.is_relative_to(bundled_root().resolve()):
+        return f"bundled example {path.name}"
+    return str(path)
+
+
+def _what(outputs: tuple[Path, ...]) -> str:
+    """"PDF, deck, 3 exports, 14 charts": what a build wrote."""
+    names = [p.name for p in outputs]
+    parts = [label for suffix, label in ((".pdf", "PDF"), (".pptx", "deck")) if any(n.endswith(suffix) for n in names)]
+    exported = sum(n.endswith((".evidence.json", ".references.json", ".csv")) for n in names)
+    charts = sum(p.parent.name == "charts" and p.suffix == ".svg" for p in outputs)
+    return ", ".join(parts + [f"{exported} exports", f"{charts} charts"])

@@ -16,5 +16,10 @@ def example_evidence() -> Path:
     return bundled_root() / "data" / "inotuzumab-ozogamicin.yaml"
 
 
+def starter_evidence() -> Path:
+    """What `build-report new` copies: a commented evidence file that builds as it is."""
+    return bundled_root() / "data" / "starter" / "evidence.yaml"
+
+
 def templates_root() -> Path:
     return bundled_root() / "templates"

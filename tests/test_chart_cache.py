@@ -100,5 +100,6 @@ def test_a_text_edit_rewrites_the_documents_and_leaves_the_chart_files_alone(bui
     evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the analysis plan, not only")
     result = build(evidence, out)
     replaced = {p.relative_to(folder).as_posix() for p, inode in before.items() if p.stat().st_ino != inode}
-    assert replaced == {f"{EXAMPLE.stem}.pdf", f"{EXAMPLE.stem}.pptx", "manifest.json"}
+    # the evidence export holds the edited text too; the Summary of findings and references exports do not change
+    assert replaced == {f"{EXAMPLE.stem}.pdf", f"{EXAMPLE.stem}.pptx", f"{EXAMPLE.stem}.evidence.json", "manifest.json"}
     assert set(result.outputs) == set(before)

@@ -149,9 +149,9 @@ def test_evidence_sentences_appear_whole(report, raw_text):
         assert squash(markup.plain(sentence, report.reference_numbers)) in raw_text, sentence
 
 
-def test_references_are_ama_style_with_live_links(raw_text, reader):
+def test_references_are_vancouver_style_with_live_links(raw_text, reader):
     assert ("Kantarjian HM, DeAngelo DJ, Stelljes M, et al. Inotuzumab ozogamicin versus standard therapy for "
-            "acute lymphoblastic leukemia. N Engl J Med. 2016;375(8):740-753. doi:10.1056/NEJMoa1509277. "
+            "acute lymphoblastic leukemia. N Engl J Med. 2016;375(8):740–53. doi:10.1056/NEJMoa1509277. "
             "PMID 27292104.") in raw_text
     uris = {a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots") or []
             if "/A" in a.get_object() and "/URI" in a.get_object()["/A"]}

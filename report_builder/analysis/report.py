@@ -98,6 +98,11 @@ class Report:
             experimental = found[0].experimental.id
         return self.effects.get((_sid(study), key, experimental))
 
+    def in_summary_of_findings(self, study: Study) -> bool:
+        """A randomized study whose comparisons take in every arm: a Summary of findings can hold its results."""
+        covered = {arm_id for c in self.comparisons(study) for arm_id in c.arm_ids}
+        return study.randomized and bool(covered) and covered == {a.id for a in study.arms}
+
     def effects_of(self, study: Study | str, key: str) -> tuple[BinaryEffect, ...]:
         """The derived effects of an outcome or adverse event, one per comparison that has them, in comparison order."""
         found = (self.effects.get((_sid(study), key, c.experimental.id)) for c in self.comparisons(study))

@@ -46,8 +46,33 @@ def load_evidence(path: Path | str) -> LoadedEvidence:
     """
     path = Path(path)
     data, source_map = read_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("references_file"), str):
+        data = _with_file_references(data, path)
     evidence = validate_as(Evidence, data, source_map, EvidenceError)
     return LoadedEvidence(path, evidence, source_map)
+
+
+def _with_file_references(data: dict, path: Path) -> dict:
+    """The evidence with the entries of its references_file after the inline ones, each checked on its own
+    so a problem names the reference file and the entry's id."""
+    from report_builder.inputs.evidence_schema import Reference
+    from report_builder.inputs.references import read_references_file
+
+    reference_file = data["references_file"]
+    entries = read_references_file(reference_file, path)
+    problems = []
+    for i, entry in enumerate(entries):
+        try:
+            Reference.model_validate(entry)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                where = ".".join(str(part) for part in error["loc"])
+                problems.append(Problem(path.parent / reference_file, None, None, f"[{i}] {entry.get('id')}",
+                                        f"{where}: {error['msg']}" if where else error["msg"]))
+    if problems:
+        raise EvidenceError(summarise(problems, str(path.parent / reference_file)), problems)
+    inline = data.get("references") if isinstance(data.get("references"), list) else []
+    return {**data, "references": [*inline, *entries]}
 
 
 def validate_as(model: type[M], data: Any, source_map: SourceMap, error: type[ReportBuilderError]) -> M:

@@ -56,6 +56,12 @@ def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
 
 # --------------------------------------------------------------------------------------- references
 class Reference(Model):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "kantarjian2016", "authors": ["Kantarjian HM", "DeAngelo DJ", "Stelljes M", "et al"],
+        "title": "Inotuzumab ozogamicin versus standard therapy for acute lymphoblastic leukemia",
+        "journal": "N Engl J Med", "year": 2016, "volume": "375", "issue": "8", "pages": "740-753",
+        "doi": "10.1056/NEJMoa1509277", "pmid": 27292104}]})
+
     id: Id
     """Key used by `source:` fields and by `[@id]` citations in text."""
     authors: tuple[Text, ...] = Field(min_length=1)
@@ -65,43 +71,71 @@ class Reference(Model):
     journal: Text | None = None
     """Journal, or the publisher/agency for labels and regulatory documents."""
     year: int = Field(ge=1800, le=2100)
+    """Year of publication."""
     volume: Text | None = None
+    """Journal volume, as text ("375")."""
     issue: Text | None = None
+    """Journal issue, as text."""
     pages: Text | None = None
+    """Page range, e.g. "740-753"."""
     doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    """DOI without the https://doi.org/ prefix; printed as a link."""
     pmid: Annotated[int, Field(gt=0)] | None = None
+    """PubMed id; printed as a link."""
     pmcid: Annotated[str, StringConstraints(pattern=r"^PMC\d+$")] | None = None
+    """PubMed Central id, e.g. "PMC5908210"; printed as a link."""
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    """Web address of a source with no DOI (a label, a web page); printed as a link."""
     published: dt.date | None = None
+    """Full publication date, when it matters (regulatory documents, web pages)."""
     note: Text | None = None
+    """Printed after the reference, e.g. the data cutoff."""
 
 
 # --------------------------------------------------------------------------------------- question
 class Drug(Model):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Inotuzumab ozogamicin", "abbreviation": "InO", "brand": "Besponsa",
+        "drug_class": "CD22-directed antibody-drug conjugate", "target": "CD22"}]})
+
     name: Text
+    """International nonproprietary name, e.g. "Inotuzumab ozogamicin"."""
     abbreviation: Text
+    """Short form used in tables and charts, e.g. "InO"."""
     brand: Text | None = None
+    """Brand name, e.g. "Besponsa"."""
     drug_class: Text | None = None
+    """Drug class, e.g. "CD22-directed antibody-drug conjugate"."""
     target: Text | None = None
+    """Molecular target, e.g. "CD22"."""
 
 
 class Meta(Model):
     title: Text
+    """Title of the handout and the deck."""
     subtitle: Text | None = None
+    """Subtitle under the title."""
     date: dt.date
     """The date printed on the outputs (never the build clock)."""
     version: Text
+    """Version of this evidence summary, e.g. "1.1"."""
     authors: tuple[Text, ...] = ()
+    """Who prepared the summary."""
     review: Id | None = None
     """The review this evidence summary grew from, if any."""
     keywords: tuple[Text, ...] = ()
+    """Keywords written into the PDF's metadata."""
 
 
 class Question(Model):
     population: Text
+    """P: the patients the question is about."""
     intervention: Text
+    """I: the treatment."""
     comparison: Text
+    """C: what it is compared with."""
     outcomes: tuple[Text, ...] = Field(min_length=1)
+    """O: the outcomes that matter to the decision."""
     case: Text | None = None
     """A short clinical vignette that opens the journal club."""
 
@@ -110,7 +144,9 @@ class Certainty(Model):
     """A GRADE-style certainty rating, with the reasons for rating down or up."""
 
     level: Literal["high", "moderate", "low", "very low"]
+    """high, moderate, low or very low."""
     reasons: tuple[Text, ...] = ()
+    """Why the certainty was rated down (or up)."""
 
 
 # --------------------------------------------------------------------------------------- results
@@ -124,13 +160,19 @@ class BinaryArmResult(Model):
     reported: bool = True
     """False: the source does not report this result (outputs say "not reported"); give no values then."""
     events: Count | None = None
+    """Participants with the event, as reported."""
     total: Annotated[int, Field(ge=1, strict=True)] | None = None
+    """Participants the events are out of (the denominator), as reported."""
     percent: Percent | None = None
+    """The percentage as the source prints it; checked against events/total."""
     ci: Interval | None = None
     """Reported CI of the percentage, [lower, upper] in percent."""
     ci_level: ConfidenceLevel = ReportedNumber(95, "95")
+    """Confidence level of `ci`, in percent (95 unless the source says otherwise)."""
     note: Text | None = None
+    """A note printed with this result."""
     waive: Waivers = {}
+    """Consistency check -> the reason it does not apply to this figure."""
 
     @model_validator(mode="after")
     def _coherent(self) -> "BinaryArmResult":
@@ -156,10 +198,15 @@ class Landmark(Model):
     """Survival at a fixed time, e.g. 2-year overall survival."""
 
     time: Positive
+    """The landmark time, in the outcome's unit."""
     percent: Percent
+    """Percent event-free at that time, as reported."""
     ci: Interval | None = None
+    """Reported CI of the percentage, [lower, upper]."""
     ci_level: ConfidenceLevel = ReportedNumber(95, "95")
+    """Confidence level of `ci`, in percent."""
     label: Text | None = None
+    """How to print it, e.g. "2-year OS"."""
 
     @model_validator(mode="after")
     def _coherent(self) -> "Landmark":
@@ -169,28 +216,39 @@ class Landmark(Model):
 
 class CurvePoint(Model):
     time: NonNegative
+    """Time, in the outcome's unit."""
     percent: Percent
+    """Percent event-free at that time, read from the published curve."""
 
 
 class AtRisk(Model):
     time: NonNegative
+    """Time point of the number-at-risk table, in the outcome's unit."""
     n: Count
+    """Participants still at risk at that time."""
 
 
 class TimeToEventArmResult(Model):
     reported: bool = True
     """False: the source does not report this arm's result (outputs say "not reported"); give no values then."""
     median: NonNegative | None = None
+    """Median time to the event, in the outcome's unit, as reported."""
     median_not_reached: bool = False
+    """True when the source says the median was not reached."""
     ci: Interval | None = None
     """Reported CI of the median, in the outcome's unit."""
     ci_level: ConfidenceLevel = ReportedNumber(95, "95")
+    """Confidence level of the median's `ci`, in percent."""
     landmarks: tuple[Landmark, ...] = ()
+    """Event-free percentages at fixed times."""
     curve: tuple[CurvePoint, ...] = ()
     """Digitised Kaplan-Meier points, if the file has them; never invented."""
     at_risk: tuple[AtRisk, ...] = ()
+    """Numbers at risk under the published curve."""
     note: Text | None = None
+    """A note printed with this result."""
     waive: Waivers = {}
+    """Consistency check -> the reason it does not apply to this result."""
 
     @model_validator(mode="after")
     def _coherent(self) -> "TimeToEventArmResult":
@@ -210,8 +268,12 @@ class TimeToEventArmResult(Model):
 
 
 class HazardRatio(Model):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"estimate": 0.77, "ci": [0.58, 1.03], "ci_level": 97.5}]})
+
     estimate: Positive
+    """The hazard ratio as published."""
     ci: Interval
+    """Its confidence interval, [lower, upper], as published."""
     ci_level: ConfidenceLevel
     """The confidence level the paper reports, e.g. 95 or 97.5: always stated, never assumed."""
     compares: tuple[Id, Id] | None = None
@@ -227,17 +289,23 @@ class HazardRatio(Model):
 
 class OutcomeBase(Model):
     id: Id
+    """Key of this outcome, unique in its study (used by `conditional_on`)."""
     name: Text
+    """The outcome as printed, e.g. "Overall survival"."""
     definition: Text | None = None
+    """How the source defines the outcome."""
     population: Text | None = None
     """Who was analysed, e.g. "first 218 randomized (response population)"."""
     source: Id
+    """Id of the reference these results come from."""
     source_note: Text | None = None
     """E.g. "abstract, not re-read": tells the reader to verify against the paper."""
     primary: bool = False
+    """The study's primary endpoint."""
     in_summary: bool = True
     """Show in the Summary-of-Findings table."""
     certainty: Certainty | None = None
+    """GRADE certainty of the evidence for this outcome."""
     conditional_on: Id | None = None
     """A binary outcome of this study (e.g. CR/CRi) whose responders are the only patients analysed here.
 
@@ -247,6 +315,7 @@ class OutcomeBase(Model):
     outcome analysed (69/109 rather than 69/88), a randomized comparison, and shows that first.
     """
     p: PValue | None = None
+    """The reported P value as written, e.g. "<0.001" or "0.0105"."""
     p_sided: Sided | None = None
     """Sidedness of p as the source states it; printed with p everywhere ("one-sided P=0.0105")."""
     p_boundary: Annotated[ReportedNumber, Field(gt=0, le=1)] | None = None
@@ -259,10 +328,12 @@ class OutcomeBase(Model):
     """"after_final": analysed after the prespecified final analysis (e.g. longer follow-up);
     "post_hoc": not prespecified. Outputs mark the result so wherever it is shown."""
     note: Text | None = None
+    """A note printed with this outcome."""
 
 
 class BinaryOutcome(OutcomeBase):
     kind: Literal["binary"]
+    """"binary": events out of a total in each arm."""
     favourable: Literal["higher", "lower"] = "higher"
     """Whether more events is good (response) or bad (toxicity): decides NNT vs NNH."""
     arms: dict[Id, BinaryArmResult] = Field(min_length=1)
@@ -271,9 +342,13 @@ class BinaryOutcome(OutcomeBase):
 
 class TimeToEventOutcome(OutcomeBase):
     kind: Literal["time_to_event"]
+    """"time_to_event": medians, landmarks and a hazard ratio."""
     unit: Literal["days", "weeks", "months", "years"]
+    """Unit of every time in this outcome."""
     arms: dict[Id, TimeToEventArmResult] = Field(min_length=1)
+    """Arm id -> the result in that arm."""
     hazard_ratio: HazardRatio | None = None
+    """The reported hazard ratio with its CI and confidence level."""
 
 
 Outcome = Annotated[Union[BinaryOutcome, TimeToEventOutcome], Field(discriminator="kind")]
@@ -283,13 +358,19 @@ Grade = Literal["any", "1-2", "3-4", ">=3", "5"]
 
 class AdverseEvent(Model):
     term: Text
+    """The adverse event as the source names it, e.g. "Veno-occlusive disease"."""
     grade: Grade
+    """CTCAE grade range the counts are for."""
     serious: bool = False
     """True when the row counts serious adverse events only."""
     source: Id
+    """Id of the reference these counts come from."""
     source_note: Text | None = None
+    """Where in the source (table, page), printed with the figures."""
     arms: dict[Id, BinaryArmResult] = Field(min_length=1)
+    """Arm id -> the events in that arm; "all" for a result pooled over arms."""
     note: Text | None = None
+    """A note printed with this adverse event."""
 
 
 # --------------------------------------------------------------------------------------- studies
@@ -297,6 +378,7 @@ class Extends(Model):
     """The same participants as another study (or one of its arms), followed longer or re-analysed."""
 
     study: Id
+    """Id of the study whose participants these are."""
     arm: Id | None = None
     """The arm of that study whose participants these are; leave out when they are all of its participants."""
     note: Text | None = None
@@ -305,11 +387,15 @@ class Extends(Model):
 
 class Arm(Model):
     id: Id
+    """Key of this arm in outcome and adverse-event `arms:` mappings."""
     name: Text
+    """Full name of the arm, e.g. "Standard of care (investigator's choice chemotherapy)"."""
     short_name: Text
     """Used in charts and table headers."""
     role: Literal["intervention", "control", "single"]
+    """intervention, control, or single (a single-arm study's arm); orders and colours the arms."""
     regimen: Text | None = None
+    """What the arm received, as the source describes it."""
     n: Count | None = None
     """Participants in this arm (randomized, or enrolled for non-randomized cohorts)."""
     extends: Extends | None = None
@@ -318,42 +404,66 @@ class Arm(Model):
 
 class Cohort(Model):
     name: Text
+    """Name of the cohort, e.g. "Weekly dosing"."""
     n: Count
+    """Participants in the cohort."""
     dose: Text | None = None
+    """The cohort's dose or schedule."""
 
 
 class FlowStage(Model):
     stage: Text
     """E.g. "Randomized", "Received treatment", "Analysed for response"."""
     counts: dict[Id, Count] = Field(min_length=1)
+    """Arm id -> participants at this stage."""
     source: Id
+    """Id of the reference the counts come from."""
     note: Text | None = None
+    """A note printed with this stage."""
 
 
 class Study(Model):
     id: Id
+    """Key of the study, used by `appraisal`, `extends` and exports."""
     name: Text
+    """Full name of the study, e.g. "INO-VATE ALL"."""
     short_name: Text
+    """Used in charts, tables and slide titles."""
     design: Text
+    """Design as the source states it, e.g. "open-label randomized"."""
     phase: Text
+    """Trial phase, e.g. "3" or "1/2"."""
     randomized: bool
+    """True for a randomized comparison; only these reach the Summary of findings."""
     registry: Annotated[str, StringConstraints(pattern=r"^(NCT\d{8}|ISRCTN\d+|EudraCT[\w-]+|[A-Z][\w/-]+)$")] | None = None
+    """Trial registry id (e.g. NCT01564784); printed as a link."""
     population: Text
+    """Who was enrolled, as the source describes it."""
     enrolled: Count
     """Participants randomized (or enrolled, for single-arm studies); arm sizes must add up to it."""
     median_age: Text | None = None
+    """Median age (and range) as reported."""
     extends: Extends | None = None
     """All participants of this study are another study's, followed longer: said in the outputs, and
     cross-study displays show them once (under the study it extends)."""
     sources: tuple[Id, ...] = Field(min_length=1)
+    """Ids of the references that report this study."""
     arms: tuple[Arm, ...] = Field(min_length=1)
+    """The study's arms (one for a single-arm study)."""
     cohorts: tuple[Cohort, ...] = ()
+    """Dose or schedule cohorts within the study."""
     flow: tuple[FlowStage, ...] = ()
+    """Participant flow, stage by stage (a CONSORT-style diagram)."""
     outcomes: tuple[Outcome, ...] = ()
+    """Efficacy outcomes, binary or time-to-event."""
     adverse_events: tuple[AdverseEvent, ...] = ()
+    """Adverse events by grade and arm."""
     key_points: tuple[Text, ...] = ()
+    """What the study showed, in a few sentences."""
     limitations: tuple[Text, ...] = ()
+    """Its main limitations."""
     waive: Waivers = {}
+    """Consistency check -> the reason it does not apply to this study."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Study":
@@ -369,74 +479,107 @@ class Study(Model):
 # --------------------------------------------------------------------------------------- treatment
 class Dose(Model):
     day: Annotated[int, Field(ge=1, le=366)]
+    """Day of the cycle, from 1."""
     dose: Positive
+    """The dose as published."""
     unit: Literal["mg/m2", "mg/kg", "mg", "µg/m2", "µg/kg"]
+    """Unit of the dose."""
 
 
 class Schedule(Model):
     name: Text
+    """Name of the schedule, e.g. "Cycle 1"."""
     cycle_length: Text
+    """Length of a cycle as published, e.g. "21 days"."""
     doses: tuple[Dose, ...] = Field(min_length=1)
+    """The doses of one cycle, by day."""
     total_per_cycle: Positive | None = None
     """As published; the tool checks it against the sum of the doses."""
     note: Text | None = None
+    """A note printed with the schedule."""
     waive: Waivers = {}
+    """Consistency check -> the reason it does not apply to this schedule."""
 
 
 class DosingRule(Model):
     """One rule of use (cycles before a transplant, stopping, premedication...) with its own source."""
 
     topic: Text
+    """What the rule is about, e.g. "Before HSCT"."""
     text: Text
+    """The rule."""
     source: Id
+    """Id of the reference the rule comes from."""
     source_note: Text | None = None
     """E.g. "label section 2.1; sentence confirmed only from a secondary copy": printed with the rule."""
 
 
 class Dosing(Model):
     source: Id
+    """Id of the reference the schedules come from."""
     schedules: tuple[Schedule, ...] = Field(min_length=1)
+    """Dosing schedules, e.g. the first cycle and later cycles."""
     max_cycles: Text | None = None
+    """How many cycles at most, as the source says it."""
     notes: tuple[Text, ...] = ()
+    """Notes printed under the schedules."""
     rules: tuple[DosingRule, ...] = ()
+    """Rules of use (cycles before transplant, premedication, stopping), each with its source."""
 
 
 class RegulatoryEvent(Model):
     date: dt.date
+    """Date of the decision, YYYY-MM-DD."""
     region: Text
+    """Where, e.g. "US" or "EU"."""
     event: Text
+    """What was decided, e.g. "FDA approval"."""
     population: Text | None = None
     """Who the decision covers, as the decision states it (e.g. "pediatric patients 1 year and older")."""
     detail: Text | None = None
+    """More detail printed with the event."""
     source: Id
+    """Id of the reference for the decision."""
 
 
 class BoxedWarning(Model):
     title: Text
+    """The warning's heading as the label prints it."""
     points: tuple[Text, ...] = Field(min_length=1)
+    """The warning's points."""
     source: Id
+    """Id of the label reference."""
     source_note: Text | None = None
     """Which revision and section of the label, and what could be confirmed only from a secondary copy."""
 
 
 class AppraisalItem(Model):
     question: Text
+    """The checklist question."""
     answer: Literal["yes", "no", "can't tell"]
+    """yes, no or can't tell."""
     reason: Text
+    """Why, from the study report."""
 
 
 class Appraisal(Model):
     study: Id
+    """Id of the study appraised."""
     checklist: Text
+    """The checklist used, e.g. "CASP randomised controlled trial checklist"."""
     items: tuple[AppraisalItem, ...] = Field(min_length=1)
+    """The checklist's questions with their answers."""
 
 
 class QuizItem(Model):
     question: Text
+    """The question."""
     options: tuple[Text, ...] = Field(min_length=2)
+    """The answer options (at least two), lettered A, B, C in the deck."""
     answer: Annotated[int, Field(ge=1)]
     """Number of the correct option, counting from 1."""
     explanation: Text
+    """Why the answer is right; shown on the answer slide."""
 
     @model_validator(mode="after")
     def _answer_exists(self) -> "QuizItem":
@@ -451,27 +594,49 @@ class Evidence(Model):
     model_config = ConfigDict(title="report_builder evidence file")
 
     format_version: Literal[1]
+    """Version of this evidence format; 1 is the only one so far."""
     meta: Meta
+    """Title, date and version printed on the outputs."""
     drug: Drug
+    """The treatment the evidence is about."""
     question: Question
+    """The clinical question in PICO form."""
     learning_objectives: tuple[Text, ...] = ()
+    """What a learner should be able to do after the session (deck)."""
     background: tuple[Text, ...] = Field(min_length=1)
     """Paragraphs; cite with [@id]."""
     mechanism: tuple[Text, ...] = ()
+    """Paragraphs on how the drug works; cite with [@id]."""
     studies: tuple[Study, ...] = Field(min_length=1)
+    """The studies, each with its arms, outcomes and harms as reported."""
     dosing: Dosing | None = None
+    """The dosing schedules and rules of use, from one source (usually the label)."""
     regulatory: tuple[RegulatoryEvent, ...] = ()
+    """Approvals and other regulatory decisions, each with its date and source."""
     boxed_warning: BoxedWarning | None = None
+    """The label's boxed warning, if any."""
     appraisal: tuple[Appraisal, ...] = ()
+    """Critical appraisal of studies against a checklist (e.g. CASP, RoB 2)."""
     bottom_line: tuple[Text, ...] = Field(min_length=1)
+    """A few sentences that answer the question; page 1 of the handout opens with them."""
     teaching_points: tuple[Text, ...] = ()
+    """Points to remember, numbered in the handout and the deck."""
     discussion_questions: tuple[Text, ...] = ()
+    """Questions for the journal-club discussion (deck)."""
     quiz: tuple[QuizItem, ...] = ()
+    """Multiple-choice questions; the deck reveals each answer on the next slide."""
     abbreviations: dict[Text, Text] = {}
-    references: tuple[Reference, ...] = Field(min_length=1)
+    """Abbreviation -> its expansion, listed at the end of the handout."""
+    references_file: Annotated[str, StringConstraints(pattern=r"^[^/\\].*\.(json|bib)$", max_length=300)] | None = None
+    """A CSL-JSON (.json) or BibTeX (.bib) export of a reference manager (Zotero, Better BibTeX), relative to this
+    file; its entries join the inline `references:` and are cited by their ids (citation keys)."""
+    references: tuple[Reference, ...] = ()
+    """The sources, numbered in this order (inline first, then those of references_file); every figure cites one."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Evidence":
+        if not self.references:
+            raise ValueError("no references: list them under `references:` or name a `references_file:`")
         for what, ids in (("study", [s.id for s in self.studies]), ("reference", [r.id for r in self.references])):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:

@@ -29,6 +29,7 @@ class Span:
     superscript: bool = False
     subscript: bool = False
     citation: bool = False
+    link: str | None = None  #: a web address the text opens (reference identifiers)
 
 
 def clean(text: str) -> str:

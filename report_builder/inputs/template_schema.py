@@ -15,9 +15,13 @@ class Colors(Model):
     primary: Color | None = None
     """Headings, title bars, table headers."""
     secondary: Color | None = None
+    """Secondary headings and rules."""
     accent: Color | None = None
+    """Highlights, e.g. key numbers."""
     text: Color | None = None
+    """Body text."""
     muted: Color | None = None
+    """Secondary text: captions, footnotes, sources."""
     light: Color | None = None
     """Background of boxes and alternate table rows."""
     warning: Color | None = None
@@ -26,26 +30,42 @@ class Colors(Model):
 
 class Fonts(Model):
     regular: RelativeFile | None = None
+    """TrueType (.ttf) file of the regular face, relative to this folder."""
     bold: RelativeFile | None = None
+    """TrueType (.ttf) file of the bold face."""
     italic: RelativeFile | None = None
+    """TrueType (.ttf) file of the italic face."""
     bold_italic: RelativeFile | None = None
+    """TrueType (.ttf) file of the bold italic face."""
 
 
 class Theme(Model):
     institution: Text | None = None
+    """The institution's name, on the title of the handout and the deck and in the page header."""
     colors: Colors = Colors()
+    """The palette of headings, tables and callouts."""
     chart_palette: tuple[Color, ...] | None = Field(default=None, min_length=2)
     """Arm colours in charts, in arm order; keep it colour-blind safe (Okabe-Ito by default)."""
     fonts: Fonts = Fonts()
+    """The four faces of the text font (TrueType files in this folder)."""
     logo: RelativeFile | None = None
+    """A PNG or JPEG logo in this folder, shown beside the handout's title."""
     page_size: Literal["A4", "Letter"] | None = None
+    """Paper size of the PDF."""
     header: str | None = None
+    """Running header of the PDF pages."""
     footer: str | None = None
+    """Running footer of the PDF pages."""
     disclaimer: Text | None = None
+    """The disclaimer in the PDF's page footer and on the deck's closing slide."""
+    citation_style: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
+    """The reference list's CSL style: csl/<name>.csl, looked up like wording (this template first, then its
+    parents). Bundled: "vancouver" (the default) and "ama"; add another by copying its .csl into csl/."""
 
 
 class PdfSettings(Model):
     sections: tuple[Text, ...] | None = None
+    """Sections of the PDF, in order; a name without a built-in meaning renders wording/pdf/local/<name>.j2."""
 
 
 class DeckSettings(Model):
@@ -54,14 +74,21 @@ class DeckSettings(Model):
     layouts: dict[Text, Text] = {}
     """Slide kind -> layout name in the master."""
     slides: tuple[Text, ...] | None = None
+    """Slide kinds of the deck, in order."""
 
 
 class TemplateFile(Model):
     """One template.yaml; an institution's overrides only what differs from its parent."""
 
     name: Text | None = None
+    """Name shown by `build-report templates`; defaults to the folder's name."""
     description: Text | None = None
+    """One line on what the template is for."""
     extends: Text | None = None
+    """The parent template (a bundled name or a folder); this file overrides only what differs."""
     theme: Theme = Theme()
+    """Colours, fonts, logo, page, header, footer, disclaimer and citation style."""
     pdf: PdfSettings = PdfSettings()
+    """Settings of the PDF handout."""
     deck: DeckSettings = DeckSettings()
+    """Settings of the PowerPoint deck."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ CACHE_DIR = ".cache"  #: what the next build reuses and nobody reads: the charts
 #: no longer supports must not linger next to the new ones (output.writer removes it).
 CHART_FOLDERS = {CHART_DIR: (".svg", ".png"), CACHE_DIR: (".json",)}
 #: The libraries whose versions the fingerprint and the manifest record: the code that draws.
-LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy")
+LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy", "citeproc-py")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 ChartCache = dict[str, dict[str, bytes]]  #: chart key -> its forms ("svg", "png", "ops") from the previous build
@@ -37,14 +38,25 @@ def template_digest(folders: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
-def input_fingerprint(evidence_path: Path, template_hash: str) -> str:
+def input_fingerprint(evidence_path: Path, template_hash: str, formats: tuple[str, ...] | None = None,
+                      strict: bool = False) -> str:
     """A hash of everything that affects the outputs, computed without importing any renderer.
 
-    The evidence bytes, the template's files (template_digest), report_builder's own code and the
-    versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
+    The evidence bytes (and its references_file), the template's files (template_digest), the formats
+    asked for (--to) and --strict (a build that passed with warnings is not up to date for --strict),
+    report_builder's own code and the versions of the libraries that draw, plus SOURCE_DATE_EPOCH.
     """
     digest = hashlib.sha256()
-    _add(digest, "evidence", evidence_path.read_bytes())
+    _add(digest, "options", f"to={','.join(sorted(formats)) if formats else 'all'};strict={strict}".encode())
+    evidence = evidence_path.read_bytes()
+    _add(digest, "evidence", evidence)
+    # The references_file is an input too; found with a line match, since this check parses no YAML.
+    named = re.search(rb"^references_file:[ \t]*['\"]?([^'\"\s#]+)", evidence, re.MULTILINE)
+    if named:
+        folder = evidence_path.parent.resolve()
+        references = (folder / named[1].decode("utf-8", "replace")).resolve()
+        if references.is_relative_to(folder) and references.is_file():  # the loader refuses any other
+            _add(digest, "references", references.read_bytes())
     _add(digest, "template", template_hash.encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         _add(digest, f"code:{path.relative_to(_PACKAGE_DIR)}", path.read_bytes())

@@ -41,6 +41,7 @@ class Template:
     deck_master: Path
     deck_layouts: Mapping[str, str]
     layout_sources: Mapping[str, Path] = field(default_factory=dict)  #: where each layout mapping was set
+    citation_style: Path | None = None  #: the CSL file the reference list is formatted with
 
     @cached_property
     def environment(self):
@@ -131,6 +132,9 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
         for key, value in theme.fonts.model_dump().items():
             if value is not None:
                 values[f"fonts.{key}"] = _file(folder, value, source_map, ("theme", "fonts", key), problems, _check_font)
+        if theme.citation_style is not None:
+            values["citation_style"] = theme.citation_style
+            values["citation_style.source"] = (source_map, ("theme", "citation_style"))
         if theme.logo is not None:
             values["logo"] = _file(folder, theme.logo, source_map, ("theme", "logo"), problems, _check_image)
         if parsed.pdf.sections is not None:
@@ -143,6 +147,7 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
         for kind, layout in parsed.deck.layouts.items():
             layouts[kind] = layout
             layout_sources[kind] = source_map.file
+    style = _citation_style(tuple(folder for folder, _, _ in chain), values, problems)
     if problems:
         raise TemplateError(f"template '{chain[0][0].name}': {len(problems)} error(s)", problems)
     missing = [k for k in _REQUIRED if k not in values]
@@ -168,7 +173,31 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
         deck_master=values["deck.master"],
         deck_layouts=dict(layouts),
         layout_sources=layout_sources,
+        citation_style=style,
     )
+
+
+def _citation_style(search_path: tuple[Path, ...], values: dict[str, Any], problems: list[Problem]) -> Path | None:
+    """csl/<name>.csl of the most specific folder that has it, checked by the formatter's own parser."""
+    name = values.get("citation_style", "vancouver")
+    source_map, path = values.get("citation_style.source", (None, ()))
+    for folder in search_path:
+        candidate = folder / "csl" / f"{name}.csl"
+        if candidate.is_file():
+            try:
+                from citeproc import CitationStylesStyle
+
+                CitationStylesStyle(str(candidate), validate=False)
+            except Exception as exc:  # a damaged style must be a located user error, whatever lxml raises
+                message = f"csl/{name}.csl is not a readable CSL style ({type(exc).__name__}: {exc})"
+                problems.append(source_map.problem(path, message) if source_map else Problem(candidate, None, None,
+                                                                                             "", message))
+                return None
+            return candidate
+    if source_map is not None:
+        problems.append(source_map.problem(path, f"no CSL style '{name}': expected csl/{name}.csl in "
+                                                 f"{' or '.join(str(f) for f in search_path)}"))
+    return None
 
 
 _REQUIRED = (

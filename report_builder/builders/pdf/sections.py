@@ -11,10 +11,11 @@ from report_builder.analysis import formatting as fmt
 from report_builder.builders.pdf.context import Context, escape
 from report_builder.builders.pdf.style import Anchor, Para, SplitTable, callout, color, heading, mix, table
 from report_builder.builders.pdf.studies import NONE, cell, header, lines, small, widths
+from report_builder.builders.references import format_references
 from report_builder.errors import TemplateError
 
 if TYPE_CHECKING:
-    from report_builder.inputs.evidence_schema import Reference
+    from report_builder.builders.references import Piece
 
 
 def title(ctx: Context, key: str, outline_title: str) -> list[Any]:
@@ -170,42 +171,21 @@ def teaching_points(ctx: Context, key: str, title_text: str) -> list[Any]:
 def references(ctx: Context, key: str, title_text: str) -> list[Any]:
     out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, ctx.styles.h1)]
     ordered = sorted(ctx.evidence.references, key=lambda r: ctx.numbers[r.id])
-    for ref in ordered:
+    for ref, pieces in zip(ordered, format_references(tuple(ordered), ctx.template.citation_style)):
         n = ctx.numbers[ref.id]
-        entry = f'<a name="ref-{n}"/>{reference_markup(ctx, ref)}'
+        entry = f'<a name="ref-{n}"/>{reference_markup(ctx, pieces)}'
         out.append(Para(entry, ctx.styles.reference, bulletText=f"{n}."))
     return out
 
 
-def reference_markup(ctx: Context, ref: "Reference") -> str:
-    """AMA/Vancouver: Authors. Title. Journal. Year;Vol(Issue):Pages. doi:… PMID …, with live links."""
-    parts = [_sentence(ctx.md(", ".join(ref.authors)))]
-    if ref.title:
-        parts.append(_sentence(ctx.md(ref.title)))
-    if ref.volume or ref.pages:
-        where = f"{ref.year};{escape(ref.volume or '')}"
-        where += f"({escape(ref.issue)})" if ref.issue else ""
-        where += f":{escape(ref.pages)}" if ref.pages else ""
-        parts.append(f"<i>{ctx.md(ref.journal)}</i>. {where}." if ref.journal else f"{where}.")
-    elif ref.journal:
-        parts.append(f"{ctx.md(ref.journal)}; {ref.year}.")
-    else:
-        parts.append(f"{ref.year}.")
-    if ref.doi:
-        parts.append(f"doi:{ctx.link('https://doi.org/' + ref.doi, ref.doi)}.")
-    if ref.pmid:
-        parts.append(f"PMID {ctx.link(f'https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/', str(ref.pmid))}.")
-    if ref.pmcid:
-        parts.append(f"PMCID {ctx.link(f'https://www.ncbi.nlm.nih.gov/pmc/articles/{ref.pmcid}/', ref.pmcid)}.")
-    if ref.url:
-        parts.append(ctx.link(ref.url) + ".")
-    if ref.note:
-        parts.append(small(ctx, _sentence(ctx.md(ref.note))))
-    return " ".join(parts)
-
-
-def _sentence(text: str) -> str:
-    return text if re.search(r"[.?!]$", text) else text + "."
+def reference_markup(ctx: Context, pieces: tuple["Piece", ...]) -> str:
+    """A reference formatted by the one formatter (builders/references.py) as ReportLab markup, links live."""
+    out = []
+    for piece in pieces:
+        text = ctx.link(piece.link, piece.text) if piece.link else escape(piece.text)
+        text = f"<i>{text}</i>" if piece.italic else text
+        out.append(f"<b>{text}</b>" if piece.bold else text)
+    return "".join(out)
 
 
 def abbreviations(ctx: Context, key: str, title_text: str) -> list[Any]:

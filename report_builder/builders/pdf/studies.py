@@ -265,9 +265,7 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
 
 def summarised(ctx: Context, study: Study) -> bool:
     """A randomized study whose comparisons take in every arm: the Summary of Findings can hold its results."""
-    compared = ctx.report.comparisons(study)
-    covered = {arm_id for c in compared for arm_id in c.arm_ids}
-    return study.randomized and bool(compared) and covered == {a.id for a in study.arms}
+    return ctx.report.in_summary_of_findings(study)
 
 
 def versus(ctx: Context, comparison: "Comparison") -> str:

@@ -62,6 +62,29 @@ def layout_names(prs) -> list[str]:
     return [layout.name for master in prs.slide_masters for layout in master.slide_layouts]
 
 
+def check_layouts(template) -> list["Problem"]:
+    """Every layout name template.yaml maps a slide kind to exists in the master: what `build-report check`
+    finds without building (a build would stop at the first slide that uses a missing one)."""
+    import difflib
+
+    from report_builder.errors import Problem
+    from report_builder.inputs.yaml_reader import read_yaml
+
+    names = layout_names(open_master(template.deck_master))
+    problems = []
+    for kind, name in sorted(template.deck_layouts.items()):
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"its layouts are: {', '.join(repr(n) for n in names)}"
+            message = f"layout '{name}' is not in {template.deck_master.name}; {hint}"
+            source = template.layout_sources.get(kind)
+            if source is None:
+                problems.append(Problem(template.deck_master, None, None, f"deck.layouts.{kind}", message))
+            else:  # located at the line of template.yaml that maps it
+                problems.append(read_yaml(source, "template file")[1].problem(("deck", "layouts", kind), message))
+    return problems
+
+
 def find_layout(prs, name: str, kind: str, master_path: Path):
     for master in prs.slide_masters:
         for layout in master.slide_layouts:

@@ -6,10 +6,14 @@ from typing import TYPE_CHECKING
 from report_builder.analysis import formatting
 from report_builder.builders.pptx.shapes import Cell
 from report_builder.builders.pptx.text import Para, bullets, labelled, para, plain_spans
+from report_builder.builders.references import format_references
 from report_builder.errors import TemplateError
+from report_builder.inputs import markup
+from report_builder.inputs.markup import Span
 
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck
+
 
 def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes: str) -> None:
     handle = deck.new_slide(kind, kind if kind in ("title", "closing") else "title", title)
@@ -227,35 +231,11 @@ def quiz(deck: "Deck") -> None:
                          notes, largest=24, smallest=14)
 
 
-def reference_text(ref) -> str:
-    """Vancouver style, from the fields present; nothing guessed."""
-    parts = [", ".join(ref.authors) + "."]
-    if ref.title:
-        parts.append(ref.title.rstrip(".") + ".")
-    where = ref.journal or ""
-    detail = str(ref.year)
-    if ref.volume:
-        detail += f";{ref.volume}"
-        if ref.issue:
-            detail += f"({ref.issue})"
-    if ref.pages:
-        detail += f":{ref.pages}"
-    parts.append(f"{where}. {detail}." if where else f"{detail}.")
-    if ref.note:
-        parts.append(ref.note if ref.note.endswith(".") else ref.note + ".")
-    if ref.doi:
-        parts.append(f"doi:{ref.doi}")
-    elif ref.pmcid:
-        parts.append(ref.pmcid)
-    elif ref.url:
-        parts.append(ref.url)
-    return " ".join(parts)
-
-
 def references(deck: "Deck") -> None:
     refs = sorted(deck.evidence.references, key=lambda r: deck.numbers[r.id])
-    paragraphs = [Para(plain_spans(reference_text(r)), bullet="1.", number=deck.numbers[r.id], space_before=0.35)
-                  for r in refs]
+    formatted = format_references(tuple(refs), deck.template.citation_style)  # the PDF's formatter too
+    paragraphs = [Para(tuple(Span(markup.clean(p.text), bold=p.bold, italic=p.italic, link=p.link) for p in pieces),
+                       bullet="1.", number=deck.numbers[r.id], space_before=0.35) for r, pieces in zip(refs, formatted)]
     title = deck.say("titles/references")
     deck.text_slides("references", "content", title, paragraphs,
                      lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n),

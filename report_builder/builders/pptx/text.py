@@ -327,6 +327,21 @@ def write(text_frame, paragraphs: Sequence[Para], size: float, family: str, colo
     """Replace a text frame's content with our paragraphs, every size and spacing explicit."""
     set_body_properties(text_frame, anchor, insets)
     oxml.set_paragraphs(text_frame, [paragraph_xml(p, size, family, colour) for p in paragraphs])
+    _link_runs(text_frame, paragraphs)
+
+
+def _link_runs(text_frame, paragraphs: Sequence[Para]) -> None:
+    """Spans with a link become hyperlinks through python-pptx's public API, on the runs paragraph_xml made
+    (one per non-empty line of each span)."""
+    for paragraph, shown in zip(paragraphs, text_frame.paragraphs):
+        if not any(span.link for span in paragraph.spans):
+            continue
+        runs = iter(shown.runs)
+        for span in paragraph.spans:
+            for _ in [line for line in span.text.split("\n") if line]:
+                run = next(runs)
+                if span.link:
+                    run.hyperlink.address = span.link
 
 
 def set_body_properties(text_frame, anchor: str | None, insets: tuple[float, float]) -> None:

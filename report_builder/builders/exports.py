@@ -1,0 +1,229 @@
+"""Exports for other programs: evidence and derived statistics (JSON), Summary of findings (CSV), references (CSL)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from report_builder import __version__
+from report_builder.analysis import formatting as fmt
+from report_builder.analysis.report import all_in_base_key
+from report_builder.inputs.evidence_schema import BinaryOutcome, Evidence
+from report_builder.inputs.references import to_csl
+
+if TYPE_CHECKING:
+    from report_builder.analysis.report import Report
+
+EXPORT_SCHEMA_ID = "urn:report-builder:schema:evidence-export:1"
+
+
+# ------------------------------------------------------------------------------ the evidence JSON's models
+class _Export(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class DerivedProportion(_Export):
+    """events/total of one arm with its exact (Clopper-Pearson) 95% confidence interval, derived by report_builder."""
+
+    study: str
+    """Study id."""
+    outcome: str
+    """The outcome id, "ae:N" for the study's N-th adverse event (from 0), "<outcome>:all" for a responder-only
+    outcome re-expressed over everyone its base outcome analysed."""
+    arm: str
+    """Arm id, or "all" for a pooled result."""
+    events: int
+    """Events, as reported."""
+    total: int
+    """Total, as reported (or the base outcome's for "<outcome>:all")."""
+    proportion: float
+    """events / total, as a fraction of 1."""
+    ci_low: float
+    """Lower bound of the exact CI, as a fraction of 1."""
+    ci_high: float
+    """Upper bound of the exact CI, as a fraction of 1."""
+    ci_level: float
+    """Confidence level of the CI, as a fraction of 1."""
+
+
+class DerivedEffect(_Export):
+    """A two-arm comparison derived from the counts: risk ratio (Katz log interval), risk difference
+    (Newcombe hybrid score interval), and NNT/NNH rounded up (Altman's interval), all at 95%."""
+
+    study: str
+    """Study id."""
+    outcome: str
+    """Outcome id, "ae:N" or "<outcome>:all" (as in proportions)."""
+    experimental_arm: str
+    """Arm id of the experimental arm."""
+    reference_arm: str
+    """Arm id of the reference arm."""
+    favourable: Literal["higher", "lower"]
+    """"higher" when more events is good, "lower" when bad."""
+    risk_ratio: float | None
+    """Experimental over reference; None when not estimable."""
+    risk_ratio_ci: tuple[float, float] | None
+    """95% CI of the risk ratio, [lower, upper]."""
+    risk_ratio_continuity_corrected: bool
+    """0.5 was added to every cell for the risk ratio only, because a cell is zero."""
+    risk_difference: float
+    """Experimental minus reference, as a fraction of 1."""
+    risk_difference_ci: tuple[float, float]
+    """95% CI of the risk difference, [lower, upper], as fractions of 1."""
+    number_needed: int | None
+    """1/|risk difference| rounded up; None when the risk difference is 0."""
+    number_needed_label: Literal["NNT", "NNH"]
+    """NNT when the experimental arm does better, NNH when it does worse."""
+
+
+class Significance(_Export):
+    """Whether a P value fell below its prespecified boundary (converted to the P value's sidedness)."""
+
+    study: str
+    """Study id."""
+    outcome: str
+    """Outcome id."""
+    below_boundary: bool | None
+    """True when P fell below the boundary; None when it cannot be told."""
+
+
+class Derived(_Export):
+    proportions: tuple[DerivedProportion, ...]
+    """Each arm's events/total with its exact CI."""
+    effects: tuple[DerivedEffect, ...]
+    """Each two-arm comparison of a binary outcome or adverse event."""
+    significance: tuple[Significance, ...]
+    """Each P value compared with its prespecified boundary."""
+
+
+class EvidenceExport(_Export):
+    """<stem>.evidence.json: the validated evidence file as read, and every statistic report_builder derived."""
+
+    model_config = ConfigDict(title="report_builder evidence export", json_schema_extra={"$id": EXPORT_SCHEMA_ID})
+
+    format: Literal["report_builder evidence export"] = "report_builder evidence export"
+    """What this file is."""
+    version: Literal[1] = 1
+    """Version of this export's layout."""
+    generator: str
+    """report_builder and its version."""
+    evidence: Evidence
+    """The evidence file as validated (the evidence schema), references_file entries included."""
+    derived: Derived
+    """Every statistic report_builder derived from the reported counts."""
+
+
+def export_schema() -> dict:
+    """The JSON Schema of <stem>.evidence.json."""
+    schema = EvidenceExport.model_json_schema(mode="serialization")
+    schema["properties"] = {"$schema": {"type": "string", "description": "The $id of this schema."},
+                            **schema["properties"]}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+# ------------------------------------------------------------------------------ the three exports
+def exports(report: "Report") -> dict[str, bytes]:
+    """File name -> bytes of every export of one report; byte-reproducible (sorted, no clock)."""
+    return {f"{report.stem}.evidence.json": evidence_json(report),
+            f"{report.stem}.summary-of-findings.csv": summary_of_findings_csv(report),
+            f"{report.stem}.references.json": references_csl_json(report)}
+
+
+def evidence_json(report: "Report") -> bytes:
+    proportions = [DerivedProportion(study=s, outcome=o, arm=a, events=p.events, total=p.total, proportion=p.value,
+                                     ci_low=p.low, ci_high=p.high, ci_level=p.level)
+                   for (s, o, a), p in sorted(report.proportions.items())]
+    effects = []
+    for (study, outcome, _), effect in sorted(report.effects.items()):
+        stats = effect.stats
+        rr = stats.risk_ratio
+        effects.append(DerivedEffect(
+            study=study, outcome=outcome, experimental_arm=effect.experimental.id, reference_arm=effect.reference.id,
+            favourable=effect.favourable, risk_ratio=rr,
+            risk_ratio_ci=(stats.rr_low, stats.rr_high) if rr is not None else None,
+            risk_ratio_continuity_corrected=stats.continuity_corrected,
+            risk_difference=float(stats.risk_difference), risk_difference_ci=(stats.rd_low, stats.rd_high),
+            number_needed=stats.number_needed, number_needed_label=effect.number_needed_label))
+    significance = [Significance(study=s, outcome=o, below_boundary=v)
+                    for (s, o), v in sorted(report.significance.items())]
+    export = EvidenceExport(generator=f"report_builder {__version__}", evidence=report.evidence,
+                            derived=Derived(proportions=tuple(proportions), effects=tuple(effects),
+                                            significance=tuple(significance)))
+    data = {"$schema": EXPORT_SCHEMA_ID, **export.model_dump(mode="json")}
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+#: The Summary of findings' columns: what the PDF's table shows, with the numbers in columns of their own.
+SOF_COLUMNS = ("study", "outcome", "experimental_arm", "reference_arm", "experimental_result", "reference_result",
+               "relative_effect", "risk_difference", "number_needed", "p_value", "participants", "certainty",
+               "source")
+
+
+def summary_of_findings_csv(report: "Report") -> bytes:
+    """One row per comparison of each outcome the PDF's Summary of findings holds (randomized studies whose
+    comparisons take in every arm, outcomes marked in_summary); figures as the PDF prints them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180, as spreadsheets expect
+    writer.writerow(SOF_COLUMNS)
+    for study in report.evidence.studies:
+        if not report.in_summary_of_findings(study):
+            continue
+        arm_n = {a.id: a.n for a in study.arms}
+        for outcome in (o for o in study.outcomes if o.in_summary):
+            for comparison in report.comparisons(study):
+                exp, ref = comparison.arm_ids
+                relative = absolute = needed = ""
+                if isinstance(outcome, BinaryOutcome):
+                    results = [fmt.binary_result(outcome.arms[a]) if a in outcome.arms else "" for a in (exp, ref)]
+                    totals = [outcome.arms[a].total if a in outcome.arms else None for a in (exp, ref)]
+                    effect = report.effect(study, outcome.id, exp)
+                    derived = report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
+                    if derived is not None:  # randomized first, as the PDF: events over all the base outcome analysed
+                        base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+                        shown = (derived.stats.experimental, derived.stats.reference)
+                        results = [f"{p.events}/{p.total} ({p.percent:.1f}%) of all analysed for {base.name}, derived; "
+                                   f"{r} among responders only" for p, r in zip(shown, results)]
+                        totals = [p.total for p in shown]
+                        effect = derived
+                    if effect is not None:
+                        s = effect.stats
+                        relative = f"RR {fmt.ratio(s.risk_ratio)} ({fmt.ratio_ci(s.rr_low, s.rr_high)})" \
+                            if s.risk_ratio is not None else ""
+                        absolute = (f"{fmt.percentage_points(float(s.risk_difference))} percentage points "
+                                    f"(95% CI {fmt.percentage_points(s.rd_low)} to {fmt.percentage_points(s.rd_high)})")
+                        needed = _number_needed(fmt.number_needed_values(effect.nnt, effect.number_needed_label))
+                    participants = sum(totals) if None not in totals else _sum(arm_n[exp], arm_n[ref])
+                else:
+                    results = [fmt.median(outcome.arms[a], outcome.unit) if a in outcome.arms else ""
+                               for a in (exp, ref)]
+                    hr = outcome.hazard_ratio
+                    compared = report.ratio_comparison(study, outcome.id)
+                    if hr is not None and compared is not None and set(compared.arm_ids) == {exp, ref}:
+                        relative = fmt.hazard_ratio(hr)
+                    participants = _sum(arm_n[exp], arm_n[ref])
+                writer.writerow([study.id, outcome.name, comparison.experimental.short_name,
+                                 comparison.reference.short_name, *results, relative, absolute, needed,
+                                 fmt.outcome_p(outcome), "" if participants is None else participants,
+                                 outcome.certainty.level if outcome.certainty else "", outcome.source])
+    return out.getvalue().encode("utf-8")
+
+
+def _number_needed(v: dict) -> str:
+    if v["value"] is None:
+        return ""
+    if v["crosses"]:
+        return f"{v['label']} {v['value']} ({v['level']} NNTB {v['nntb']} to ∞ to NNTH {v['nnth']})"
+    return f"{v['label']} {v['value']} ({v['level']} {v['low']} to {v['high']})"
+
+
+def _sum(*values: int | None) -> int | None:
+    return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+
+
+def references_csl_json(report: "Report") -> bytes:
+    """The references in citation order as CSL-JSON, for Zotero, Pandoc or Quarto."""
+    items = [to_csl(ref) for ref in report.evidence.references]
+    return (json.dumps(items, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

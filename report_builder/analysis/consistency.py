@@ -76,7 +76,7 @@ class _Checker:
             for j, schedule in enumerate(ev.dosing.schedules):
                 path = ("dosing", "schedules", j)
                 if schedule.total_per_cycle is not None:
-                    total = sum((_exact(d.dose) for d in schedule.doses), Fraction(0))
+                    total = sum((_exact(d.dose) * d.day_count for d in schedule.doses), Fraction(0))
                     if total != _exact(schedule.total_per_cycle):
                         self.failed("dose-total", path + ("total_per_cycle",), path, schedule.waive,
                                     f"total per cycle {schedule.total_per_cycle.text} does not equal the sum of the "
@@ -197,7 +197,7 @@ class _Checker:
         if hr is None:
             return
         hpath = path + ("hazard_ratio",)
-        if not hr.ci[0] <= hr.estimate <= hr.ci[1]:
+        if hr.ci is not None and not hr.ci[0] <= hr.estimate <= hr.ci[1]:
             self.error(hpath + ("ci",), f"CI {hr.ci[0].text}-{hr.ci[1].text} does not contain the hazard ratio "
                                        f"{hr.estimate.text}")
         for arm in hr.compares or ():

@@ -66,6 +66,8 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
 
 
 def plan_response(report: "Report", style: Style) -> ChartPlan | None:
+    if len(report.evidence.studies) < 2:
+        return None  # response across studies needs two; a single study's figures are in its own section
     data = response_data(report, style)
     if data is None:
         return None

@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from report_builder.inputs.dates import ReportedDate
 from report_builder.inputs.numbers import PValue, ReportedNumber
 
 FORMAT_VERSION = 1
@@ -31,6 +32,7 @@ ConfidenceLevel = Annotated[ReportedNumber, Field(gt=0, lt=100)]
 Interval = tuple[ReportedNumber, ReportedNumber]
 Waivers = dict[CheckName, Text]
 Sided = Literal["one-sided", "two-sided"]
+TimeUnit = Literal["days", "weeks", "months", "years"]
 
 
 class Model(BaseModel):
@@ -47,6 +49,11 @@ def _no_values(result: BaseModel, names: tuple[str, ...]) -> None:
                          f"{'is' if len(given) == 1 else 'are'} given")
 
 
+def _check_confirmed(confirmed: bool, note: str | None, note_field: str) -> None:
+    if not confirmed and note is None:
+        raise ValueError(f"'confirmed: false' needs '{note_field}': what could not be confirmed, and where it is known from")
+
+
 def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
     if ci is None:
         return
@@ -55,34 +62,88 @@ def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
 
 
 # --------------------------------------------------------------------------------------- references
+ReferenceKind = Literal["article", "label", "regulatory_notice", "web_page", "conference_abstract"]
+#: What each kind of reference needs besides `authors` and `year` (docs/evidence-format.md, "References").
+REFERENCE_NEEDS: dict[str, tuple[str, ...]] = {
+    "article": ("journal",),
+    "label": ("publisher", "title"),
+    "regulatory_notice": ("publisher", "title"),
+    "web_page": ("publisher", "title", "url"),
+    "conference_abstract": ("conference", "title"),
+}
+
+
 class Reference(Model):
     id: Id
     """Key used by `source:` fields and by `[@id]` citations in text."""
+    kind: ReferenceKind = "article"
+    """What the source is: a journal `article` (the default), a prescribing-information `label`, a
+    `regulatory_notice` (an agency's approval notice, assessment report or safety communication), a
+    `web_page`, or a `conference_abstract`. Each kind needs its own fields (see REFERENCE_NEEDS)."""
     authors: tuple[Text, ...] = Field(min_length=1)
-    """Authors as printed, e.g. "Kantarjian HM"; end with "et al" when truncated."""
+    """Authors as printed, e.g. "Kantarjian HM"; end with "et al" when truncated. For an agency or a
+    company, its name."""
     title: Text | None = None
     """Leave out rather than guess: a reference is still findable by its DOI."""
     journal: Text | None = None
-    """Journal, or the publisher/agency for labels and regulatory documents."""
+    """The journal of an article (or of a conference abstract's supplement). Files written before
+    `kind` existed may hold a label's agency here; new files put it in `publisher`."""
+    publisher: Text | None = None
+    """The agency or company that issued a label, regulatory notice or web page; not printed again
+    when it is also the author."""
+    conference: Text | None = None
+    """The meeting of a conference abstract, e.g. "ASCO Annual Meeting 2022"."""
+    number: Text | None = None
+    """An abstract number ("7010") or a document number ("EMEA/H/C/004119")."""
     year: int = Field(ge=1800, le=2100)
     volume: Text | None = None
+    """Journal volume, as printed."""
     issue: Text | None = None
+    """Journal issue, as printed."""
     pages: Text | None = None
+    """Page range or article number, as printed."""
     doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    """The DOI without a URL prefix, e.g. 10.1056/NEJMoa1509277."""
     pmid: Annotated[int, Field(gt=0)] | None = None
+    """PubMed identifier."""
     pmcid: Annotated[str, StringConstraints(pattern=r"^PMC\d+$")] | None = None
+    """PubMed Central identifier, e.g. PMC5908210."""
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
-    published: dt.date | None = None
+    """Where the document was read (required for a web page)."""
+    published: ReportedDate | None = None
+    """Publication date at the precision known: 2021, 2021-06 or 2021-06-04."""
+    accessed: dt.date | None = None
+    """When a web page or online label was read (web pages change)."""
     note: Text | None = None
+    """Printed after the reference, e.g. the data cut-off or which revision of a label was read."""
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> "Reference":
+        missing = [f for f in REFERENCE_NEEDS[self.kind] if getattr(self, f) is None]
+        if self.kind in ("label", "regulatory_notice") and "publisher" in missing and self.journal is not None:
+            raise ValueError(f"a {self.kind} names its agency or company in 'publisher', not 'journal'")
+        if missing:
+            raise ValueError(f"a reference of kind '{self.kind}' needs {', '.join(repr(m) for m in missing)}")
+        if self.conference is not None and self.kind != "conference_abstract":
+            raise ValueError("'conference' belongs to kind: conference_abstract")
+        return self
 
 
 # --------------------------------------------------------------------------------------- question
 class Drug(Model):
     name: Text
-    abbreviation: Text
+    """The generic (international non-proprietary) name."""
+    abbreviation: Text | None = None
+    """A standard abbreviation used in the sources (e.g. InO); leave out rather than invent one:
+    the outputs then use the name."""
     brand: Text | None = None
     drug_class: Text | None = None
     target: Text | None = None
+
+    @property
+    def short_name(self) -> str:
+        """The abbreviation when the sources use one, else the name."""
+        return self.abbreviation or self.name
 
 
 class Meta(Model):
@@ -124,13 +185,19 @@ class BinaryArmResult(Model):
     reported: bool = True
     """False: the source does not report this result (outputs say "not reported"); give no values then."""
     events: Count | None = None
+    """Patients with the event, when the source gives the count."""
     total: Annotated[int, Field(ge=1, strict=True)] | None = None
+    """Patients analysed (the denominator of events)."""
     percent: Percent | None = None
+    """The percentage as the source prints it."""
     ci: Interval | None = None
     """Reported CI of the percentage, [lower, upper] in percent."""
     ci_level: ConfidenceLevel = ReportedNumber(95, "95")
+    """Level of the reported CI, in percent."""
     note: Text | None = None
+    """A note on this arm's figure; printed with it."""
     waive: Waivers = {}
+    """Consistency checks this figure may skip, each with the reason (footnoted in the outputs)."""
 
     @model_validator(mode="after")
     def _coherent(self) -> "BinaryArmResult":
@@ -177,6 +244,18 @@ class AtRisk(Model):
     n: Count
 
 
+class FollowUp(Model):
+    """Median follow-up as the source reports it, for a study or one arm."""
+
+    median: Positive
+    unit: TimeUnit
+    population: Text | None = None
+    """Whose follow-up, when not everyone's, e.g. "responders"."""
+    source: Id
+    note: Text | None = None
+    """E.g. the data cut-off, or which analysis."""
+
+
 class TimeToEventArmResult(Model):
     reported: bool = True
     """False: the source does not report this arm's result (outputs say "not reported"); give no values then."""
@@ -211,14 +290,21 @@ class TimeToEventArmResult(Model):
 
 class HazardRatio(Model):
     estimate: Positive
-    ci: Interval
-    ci_level: ConfidenceLevel
-    """The confidence level the paper reports, e.g. 95 or 97.5: always stated, never assumed."""
+    ci: Interval | None = None
+    """The reported CI; leave out when the source gives the hazard ratio with a P value only."""
+    ci_level: ConfidenceLevel | None = None
+    """The confidence level the paper reports, e.g. 95 or 97.5: always stated with a CI, never assumed."""
     compares: tuple[Id, Id] | None = None
     """[experimental arm, reference arm]; defaults to the intervention arm vs the control arm."""
 
     @model_validator(mode="after")
     def _coherent(self) -> "HazardRatio":
+        if self.ci is None:
+            if self.ci_level is not None:
+                raise ValueError("'ci_level' without a 'ci': give the reported CI, or leave out both")
+            return self
+        if self.ci_level is None:
+            raise ValueError("a hazard-ratio 'ci' needs its 'ci_level' as the paper reports it (e.g. 95 or 97.5)")
         _check_interval(self.ci)
         if self.ci[0] <= 0:
             raise ValueError(f"hazard-ratio confidence bounds must be positive, got {self.ci[0].text}")
@@ -258,7 +344,15 @@ class OutcomeBase(Model):
     analysis: Literal["after_final", "post_hoc"] | None = None
     """"after_final": analysed after the prespecified final analysis (e.g. longer follow-up);
     "post_hoc": not prespecified. Outputs mark the result so wherever it is shown."""
+    confirmed: bool = True
+    """False: the figures could not be checked against the source itself (e.g. read only in a
+    secondary copy); `source_note` then says what and why, and the outputs mark them "not confirmed"."""
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _confirmation_explained(self) -> "OutcomeBase":
+        _check_confirmed(self.confirmed, self.source_note, "source_note")
+        return self
 
 
 class BinaryOutcome(OutcomeBase):
@@ -271,7 +365,7 @@ class BinaryOutcome(OutcomeBase):
 
 class TimeToEventOutcome(OutcomeBase):
     kind: Literal["time_to_event"]
-    unit: Literal["days", "weeks", "months", "years"]
+    unit: TimeUnit
     arms: dict[Id, TimeToEventArmResult] = Field(min_length=1)
     hazard_ratio: HazardRatio | None = None
 
@@ -286,10 +380,20 @@ class AdverseEvent(Model):
     grade: Grade
     serious: bool = False
     """True when the row counts serious adverse events only."""
+    population: Text | None = None
+    """The safety population these rates are of, e.g. "78 patients treated at the approved dose
+    (phases 1 and 2)", when it is not the study's arms as listed."""
     source: Id
     source_note: Text | None = None
+    confirmed: bool = True
+    """False: not checked against the source itself; `source_note` says why (outputs say "not confirmed")."""
     arms: dict[Id, BinaryArmResult] = Field(min_length=1)
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _confirmation_explained(self) -> "AdverseEvent":
+        _check_confirmed(self.confirmed, self.source_note, "source_note")
+        return self
 
 
 # --------------------------------------------------------------------------------------- studies
@@ -314,6 +418,8 @@ class Arm(Model):
     """Participants in this arm (randomized, or enrolled for non-randomized cohorts)."""
     extends: Extends | None = None
     """These participants are another study's (arm's): outputs say so, and cross-study displays show them once."""
+    follow_up: tuple[FollowUp, ...] = ()
+    """Median follow-up of this arm, when the source reports it per arm."""
 
 
 class Cohort(Model):
@@ -342,6 +448,8 @@ class Study(Model):
     enrolled: Count
     """Participants randomized (or enrolled, for single-arm studies); arm sizes must add up to it."""
     median_age: Text | None = None
+    follow_up: tuple[FollowUp, ...] = ()
+    """Median follow-up of the study's analyses, e.g. of all treated and of responders."""
     extends: Extends | None = None
     """All participants of this study are another study's, followed longer: said in the outputs, and
     cross-study displays show them once (under the study it extends)."""
@@ -367,15 +475,56 @@ class Study(Model):
 
 
 # --------------------------------------------------------------------------------------- treatment
+DoseUnit = Literal["mg/m2", "mg/kg", "mg", "µg/m2", "µg/kg", "µg", "mg/day", "µg/day", "mg/m2/day",
+                   "µg/m2/day", "10^6 cells/kg", "10^6 cells", "10^8 cells"]
+PER_DAY_UNITS = ("mg/day", "µg/day", "mg/m2/day", "µg/m2/day")
+DayNumber = Annotated[int, Field(ge=-30, le=366)]
+
+
 class Dose(Model):
-    day: Annotated[int, Field(ge=1, le=366)]
+    """One dose, or a per-day dose over a range of days (a continuous infusion)."""
+
+    day: DayNumber | None = None
+    """The day it is given (day 1 = first day of the cycle; negative for days before an infusion)."""
+    days: tuple[DayNumber, DayNumber] | None = None
+    """[first, last] day of a per-day dose (unit `µg/day`, `mg/m2/day` ...), e.g. a continuous infusion."""
     dose: Positive
-    unit: Literal["mg/m2", "mg/kg", "mg", "µg/m2", "µg/kg"]
+    unit: DoseUnit
+    """`mg/m2`, `mg/kg`, `mg` (a fixed dose), `µg/day` (per day, with `days`), `10^6 cells/kg` ...;
+    printed mg/m², µg/day, × 10⁶ cells/kg."""
+    label: Text | None = None
+    """What this dose is, e.g. "step-up dose 1", "treatment dose"."""
+    route: Text | None = None
+    """How it is given, e.g. "continuous IV infusion", "subcutaneous"."""
+    max_dose: Positive | None = None
+    """A cap, e.g. 1 × 10^8 cells whatever the weight: the number, in `max_unit`."""
+    max_unit: DoseUnit | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> "Dose":
+        if (self.day is None) == (self.days is None):
+            raise ValueError("give 'day' (one dose) or 'days' ([first, last] of a per-day dose), not both")
+        if self.days is not None:
+            if self.days[0] > self.days[1]:
+                raise ValueError(f"days [{self.days[0]}, {self.days[1]}]: the first day is after the last")
+            if self.unit not in PER_DAY_UNITS:
+                raise ValueError(f"a dose over 'days' is a dose per day: use a per-day unit ({', '.join(PER_DAY_UNITS)})")
+        elif self.unit in PER_DAY_UNITS:
+            raise ValueError(f"a per-day unit ({self.unit}) needs 'days': [first, last]")
+        if (self.max_dose is None) != (self.max_unit is None):
+            raise ValueError("'max_dose' and 'max_unit' go together")
+        return self
+
+    @property
+    def day_count(self) -> int:
+        """Days the dose is given on: 1 for a single dose."""
+        return 1 if self.days is None else self.days[1] - self.days[0] + 1
 
 
 class Schedule(Model):
     name: Text
-    cycle_length: Text
+    cycle_length: Text | None = None
+    """E.g. "21-28 days"; leave out for a single infusion."""
     doses: tuple[Dose, ...] = Field(min_length=1)
     total_per_cycle: Positive | None = None
     """As published; the tool checks it against the sum of the doses."""
@@ -402,13 +551,24 @@ class Dosing(Model):
 
 
 class RegulatoryEvent(Model):
-    date: dt.date
+    date: ReportedDate
+    """At the precision known: 2022, 2022-09 or 2022-09-08; printed the same way, never with a made-up day."""
     region: Text
     event: Text
     population: Text | None = None
     """Who the decision covers, as the decision states it (e.g. "pediatric patients 1 year and older")."""
     detail: Text | None = None
     source: Id
+    confirmed: bool = True
+    """False: the event (or its date) is known only from a secondary source such as a press report;
+    `note` says so, and the outputs mark it "not confirmed"."""
+    note: Text | None = None
+    """Printed with the event, e.g. how the date is known."""
+
+    @model_validator(mode="after")
+    def _confirmation_explained(self) -> "RegulatoryEvent":
+        _check_confirmed(self.confirmed, self.note, "note")
+        return self
 
 
 class BoxedWarning(Model):

@@ -99,10 +99,10 @@ def dosing(ctx: Context, key: str, title_text: str) -> list[Any]:
         for k, dose in enumerate(schedule.doses):
             top = k == 0
             rows.append([cell(ctx, f"<b>{ctx.md(schedule.name)}</b>" if top else ""),
-                         cell(ctx, str(dose.day)),
-                         cell(ctx, escape(f"{fmt.number(dose.dose)} {fmt.dose_unit(dose.unit)}")),
+                         cell(ctx, escape(fmt.dose_days(dose))),
+                         cell(ctx, ctx.md(fmt.dose_amount(dose))),
                          cell(ctx, f"<b>{escape(total)}</b>" if top else ""),
-                         cell(ctx, ctx.md(schedule.cycle_length) if top else ""),
+                         cell(ctx, (ctx.md(schedule.cycle_length) if schedule.cycle_length else NONE) if top else ""),
                          cell(ctx, ctx.md(d.max_cycles) if top and d.max_cycles else (NONE if top else "")),
                          cell(ctx, note if top else "")])
         last = len(rows) - 1
@@ -132,8 +132,10 @@ def regulatory(ctx: Context, key: str, title_text: str) -> list[Any]:
     for e in events:
         detail = "<br/>".join(t for t in (
             f"<b>{ctx.label('population')}:</b> {ctx.md(e.population)}" if e.population else "",
-            ctx.md(e.detail) if e.detail else "") if t) or NONE
-        rows.append([cell(ctx, e.date.isoformat()), cell(ctx, ctx.md(e.region)), cell(ctx, f"<b>{ctx.md(e.event)}</b>"),
+            ctx.md(e.detail) if e.detail else "",
+            (f"<i>{ctx.label('not_confirmed')}:</i> " if not e.confirmed else "") + ctx.md(e.note) if e.note else ""
+        ) if t) or NONE
+        rows.append([cell(ctx, escape(fmt.long_date(e.date))), cell(ctx, ctx.md(e.region)), cell(ctx, f"<b>{ctx.md(e.event)}</b>"),
                      cell(ctx, detail), cell(ctx, ctx.cite([e.source]))])
     out.append(table(rows, widths(ctx, 12, 8, 26, 46, 8), ctx.theme, ctx.fonts))
     out += ctx.figures([c for c in ctx.charts if c.kind == "timeline"])
@@ -180,17 +182,20 @@ def references(ctx: Context, key: str, title_text: str) -> list[Any]:
 def reference_markup(ctx: Context, ref: "Reference") -> str:
     """AMA/Vancouver: Authors. Title. Journal. Year;Vol(Issue):Pages. doi:… PMID …, with live links."""
     parts = [_sentence(ctx.md(", ".join(ref.authors)))]
+    venue = fmt.reference_venue(ref)
     if ref.title:
         parts.append(_sentence(ctx.md(ref.title)))
     if ref.volume or ref.pages:
         where = f"{ref.year};{escape(ref.volume or '')}"
         where += f"({escape(ref.issue)})" if ref.issue else ""
         where += f":{escape(ref.pages)}" if ref.pages else ""
-        parts.append(f"<i>{ctx.md(ref.journal)}</i>. {where}." if ref.journal else f"{where}.")
-    elif ref.journal:
-        parts.append(f"{ctx.md(ref.journal)}; {ref.year}.")
+        parts.append(f"<i>{ctx.md(venue)}</i>. {where}." if venue else f"{where}.")
+    elif venue:
+        parts.append(f"{ctx.md(venue)}; {ref.year}.")
     else:
         parts.append(f"{ref.year}.")
+    if ref.accessed:
+        parts.append(escape(fmt.reference_accessed(ref)) + ".")
     if ref.doi:
         parts.append(f"doi:{ctx.link('https://doi.org/' + ref.doi, ref.doi)}.")
     if ref.pmid:

@@ -98,7 +98,9 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     alt = " ".join([style.say("response_alt"), *parts, *(notes[-1:] if data["repeats"] else [])])
     return ChartPlan(
         id=CHART_ID, kind="response", title=style.say("response_title"),
-        caption=style.say("response_caption", sources=style.cite(sources)), alt_text=alt,
+        caption=style.say("response_caption", sources=style.cite(sources),
+                          exact=any(r["counts"] for g in groups for r in g["rows"]),
+                          percent_only=any(not r["counts"] for g in groups for r in g["rows"])), alt_text=alt,
         width_in=WIDTH, height_in=layout.height, study_id=None, data=data,
         renderer="panels", look=style.look(), draw={"panels": [panel], "footnotes": notes},
     )

@@ -52,6 +52,8 @@ def timeline_data(report: "Report", style: Style) -> dict[str, Any] | None:
     publications = []
     for ref_id, studies in used.items():
         ref = evidence.reference(ref_id)
+        if ref.year is None:
+            continue  # an undated page has no place on a time axis
         names = ", ".join(dict.fromkeys(studies))
         journal = formatting.reference_venue(ref)
         venue = f"{style.plain(journal)} {ref.year}" if journal else str(ref.year)

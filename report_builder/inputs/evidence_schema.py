@@ -65,11 +65,11 @@ def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
 ReferenceKind = Literal["article", "label", "regulatory_notice", "web_page", "conference_abstract"]
 #: What each kind of reference needs besides `authors` and `year` (docs/evidence-format.md, "References").
 REFERENCE_NEEDS: dict[str, tuple[str, ...]] = {
-    "article": ("journal",),
-    "label": ("publisher", "title"),
-    "regulatory_notice": ("publisher", "title"),
-    "web_page": ("publisher", "title", "url"),
-    "conference_abstract": ("conference", "title"),
+    "article": ("journal", "year"),
+    "label": ("publisher",),
+    "regulatory_notice": ("publisher", "year"),
+    "web_page": ("publisher", "url"),
+    "conference_abstract": ("conference", "year"),
 }
 
 
@@ -95,7 +95,8 @@ class Reference(Model):
     """The meeting of a conference abstract, e.g. "ASCO Annual Meeting 2022"."""
     number: Text | None = None
     """An abstract number ("7010") or a document number ("EMEA/H/C/004119")."""
-    year: int = Field(ge=1800, le=2100)
+    year: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    """Year of publication; a label or web page whose date is not known may leave it out."""
     volume: Text | None = None
     """Journal volume, as printed."""
     issue: Text | None = None

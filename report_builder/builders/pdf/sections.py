@@ -185,15 +185,16 @@ def reference_markup(ctx: Context, ref: "Reference") -> str:
     venue = fmt.reference_venue(ref)
     if ref.title:
         parts.append(_sentence(ctx.md(ref.title)))
+    year = "" if ref.year is None else str(ref.year)
     if ref.volume or ref.pages:
-        where = f"{ref.year};{escape(ref.volume or '')}"
+        where = f"{year};{escape(ref.volume or '')}"
         where += f"({escape(ref.issue)})" if ref.issue else ""
         where += f":{escape(ref.pages)}" if ref.pages else ""
         parts.append(f"<i>{ctx.md(venue)}</i>. {where}." if venue else f"{where}.")
     elif venue:
-        parts.append(f"{ctx.md(venue)}; {ref.year}.")
-    else:
-        parts.append(f"{ref.year}.")
+        parts.append(f"{ctx.md(venue)}; {year}." if year else f"{ctx.md(venue)}.")
+    elif year:
+        parts.append(f"{year}.")
     if ref.accessed:
         parts.append(escape(fmt.reference_accessed(ref)) + ".")
     if ref.doi:

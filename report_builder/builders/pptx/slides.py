@@ -239,14 +239,14 @@ def reference_text(ref) -> str:
     if ref.title:
         parts.append(ref.title.rstrip(".") + ".")
     where = formatting.reference_venue(ref)
-    detail = str(ref.year)
+    detail = "" if ref.year is None else str(ref.year)
     if ref.volume:
         detail += f";{ref.volume}"
         if ref.issue:
             detail += f"({ref.issue})"
     if ref.pages:
         detail += f":{ref.pages}"
-    parts.append(f"{where}. {detail}." if where else f"{detail}.")
+    parts.append(". ".join(p for p in (where, detail) if p) + "." if where or detail else "")
     if ref.accessed:
         parts.append(formatting.reference_accessed(ref) + ".")
     if ref.note:
@@ -257,7 +257,7 @@ def reference_text(ref) -> str:
         parts.append(ref.pmcid)
     elif ref.url:
         parts.append(ref.url)
-    return " ".join(parts)
+    return " ".join(p for p in parts if p)
 
 
 def references(deck: "Deck") -> None:

@@ -415,9 +415,11 @@ def adverse_table(deck: "Deck") -> None:
             all_rows.append({"study": study.short_name, "row": row})
     if not rows:
         return
-    title = deck.say("titles/safety_table")
+    shown = [s for s in deck.evidence.studies if s.adverse_events]
+    title = deck.say("titles/safety_table", studies=shown)
     deck.table_slides("safety", title, header, rows, [1.6, 3.4, 2.1, 2.1, 0.95],
-                      lambda i, n: deck.say("notes/safety_table", rows=all_rows, page=i + 1, pages=n),
+                      lambda i, n: deck.say("notes/safety_table", rows=all_rows, page=i + 1, pages=n,
+                                            studies=shown),
                       deck.say("phrases/table_alt", what=title))
 
 

@@ -86,7 +86,8 @@ class _Checker:
                     self.error(path + ("doses",), f"doses mix units ({', '.join(sorted(units))}); use one unit per schedule")
         for j in range(1, len(ev.regulatory)):
             before, after = ev.regulatory[j - 1], ev.regulatory[j]
-            if after.date < before.date:
+            # A date known to the month or year is out of order only if all of it lies before the other.
+            if after.date.end < before.date.start:
                 self.error(("regulatory", j, "date"), f"dates out of order: {after.date.isoformat()} comes after "
                                                       f"{before.date.isoformat()}; list regulatory events oldest first")
         study_ids = {s.id for s in ev.studies}

@@ -43,6 +43,9 @@ def flow_data(study: Study, style: Style) -> dict[str, Any] | None:
             "stage": style.plain(stage.stage), "counts": dict(stage.counts),
             "note": style.plain(stage.note) if stage.note else None, "source": stage.source,
             "parent": parent if parent is not None else ("enrolled" if index == 0 else None),
+            # The first stage holding everyone enrolled is the allocation the top box already states:
+            # its name goes there, and the arm boxes under it show only their counts.
+            "allocation": index == 0 and sum(stage.counts.values()) == study.enrolled,
         })
     return {
         "study": study.id, "study_name": style.plain(study.name), "randomized": study.randomized,
@@ -57,10 +60,12 @@ def plan_flow(report: "Report", study: Study, style: Style) -> ChartPlan | None:
     data = flow_data(study, style)
     if data is None:
         return None
+    first = data["stages"][0]
+    stage_name = first["stage"] if first["allocation"] else ""
     if data["randomized"]:
-        top_text = style.say("flow_randomized", n=data["enrolled"])
+        top_text = style.say("flow_randomized", n=data["enrolled"], stage=stage_name)
     else:
-        top_text = style.say("flow_enrolled", n=data["enrolled"])
+        top_text = style.say("flow_enrolled", n=data["enrolled"], stage=stage_name)
     draw = {"top": top_text,
             "counts": [{arm: style.say("flow_count", n=n) for arm, n in stage["counts"].items()}
                        for stage in data["stages"]]}
@@ -90,7 +95,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     top_text = look.fit(draw["top"], total_w - 2 * PAD - 0.2, SIZE, bold=True)
     boxes = []
     for stage in data["stages"]:
-        lines = look.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
+        lines = [] if stage["allocation"] else look.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
         notes = look.wrap(stage["note"], box_w - 2 * PAD, TINY) if stage["note"] else []
         boxes.append((lines, notes, (len(lines) + 1) * LINE + len(notes) * NOTE_LINE + 2 * PAD))
     top_h = LINE + 2 * PAD

@@ -159,7 +159,6 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
 def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
     """Columns, row heights and wrapped text in inches, from measured text only: plan and render share it."""
     rows = data["rows"]
-    label_lines = [look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
     col_w = 1.7  # a column header from the wording may be long; the figures under it are short
     estimate, ci = look.fit(draw["estimate"], col_w, SMALL, bold=True), look.fit(draw["ci"], col_w, SMALL, bold=True)
     est_w = max(look.measure(r["estimate_text"], SMALL) for r in rows)
@@ -169,6 +168,9 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     col_est = col_ci - COL_GAP - max(est_w, look.measure(estimate, SMALL, bold=True))
     left = MARGIN + LABEL_W + 0.12
     right = max(col_est - 0.2, left + 1.2)
+    # A row with no ratio to draw lends its label the plot's width: one line, and the name still shows.
+    label_lines = [[look.fit(r["label"], col_est - MARGIN - 0.2, SIZE)] if r.get("no_counts") else
+                   look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
     lo, hi = _limits(rows)
     middle = left + (right - left) * math.log(1 / lo) / math.log(hi / lo)  # where the line of no effect is
     favours = [("← " + look.fit(below, middle - MARGIN - 0.25, SMALL),
@@ -219,9 +221,10 @@ def render_forest(plan: ChartPlan) -> tuple[bytes, bytes, bytes]:
                 h = lay["row_h"][index]
                 cy = y + h / 2
                 lines = lay["label_lines"][index]
+                masked = {"bbox": {"facecolor": "white", "edgecolor": "none", "pad": 1.0}} if row.get("no_counts") else {}
                 for k, line in enumerate(lines):
                     ax.text(MARGIN, cy + (k - (len(lines) - 1) / 2) * LINE, line, transform=at, ha="left",
-                            va="center", fontsize=SIZE)
+                            va="center", fontsize=SIZE, zorder=4, **masked)
                 if row["estimate"] is not None:
                     if row["low"] is not None:
                         ax.plot([row["low"], row["high"]], [cy, cy], color=pen.text, linewidth=1.4, zorder=2)
@@ -283,7 +286,4 @@ def _footnotes(data: dict[str, Any], style: Style) -> list[str]:
     conditional = [name(s["name"]) for s in data["skipped"] if s["reason"] == "conditional on response"]
     if conditional:
         notes.append(style.say("forest_skipped_conditional", outcomes="; ".join(conditional)))
-    no_counts = [name(r["label"]) for r in {r["outcome"]: r for r in data["rows"] if r.get("no_counts")}.values()]
-    if no_counts:
-        notes.append(style.say("forest_skipped_no_counts", outcomes="; ".join(no_counts)))
     return notes

@@ -219,7 +219,11 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     items = [(i, s, o, c) for i, s in studies for o in s.outcomes if o.in_summary for c in ctx.report.comparisons(s)]
     if not items:
         return out + [ctx.para(ctx.words("sof/none"))]
-    out.append(ctx.para(ctx.words("sof/intro"), ctx.styles.intro))
+    binary = [(s, o) for _, s, o, _ in items if isinstance(o, BinaryOutcome)]
+    out.append(ctx.para(ctx.words(
+        "sof/intro", counts=any(ctx.report.effects_of(s, o.id) for s, o in binary),
+        hazard_ratios=any(isinstance(o, TimeToEventOutcome) and o.hazard_ratio for _, _, o, _ in items)),
+        ctx.styles.intro))
     pairs = {(c.experimental.short_name, c.reference.short_name) for _, s, _, c in items}
     arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
     notes = Footnotes(ctx)

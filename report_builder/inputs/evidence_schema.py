@@ -65,7 +65,7 @@ def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
 ReferenceKind = Literal["article", "label", "regulatory_notice", "web_page", "conference_abstract"]
 #: What each kind of reference needs besides `authors` and `year` (docs/evidence-format.md, "References").
 REFERENCE_NEEDS: dict[str, tuple[str, ...]] = {
-    "article": ("journal", "year"),
+    "article": ("year",),  # and its journal, when known: files without one keep validating
     "label": ("publisher",),
     "regulatory_notice": ("publisher", "year"),
     "web_page": ("publisher", "url"),

@@ -161,7 +161,7 @@ def test_response_alt_text_has_the_numbers(charts):
 # ------------------------------------------------------------------------------------------- forest
 def test_forest_rows_risk_ratio_from_counts_and_hazard_ratios_as_reported(charts, report):
     chart = charts.get("forest-inovate")
-    rows = {r["outcome"]: r for r in chart.data["rows"]}
+    rows = {r["outcome"]: r for r in chart.data["rows"] if r["estimate"] is not None}
     assert list(rows) == ["crcri", "pfs", "os", "os_final"]
     crcri = rows["crcri"]
     effect = report.effect("inovate", "crcri").stats
@@ -184,13 +184,21 @@ def test_forest_favours_labels_are_honest_per_row(charts):
         assert rows[hr]["favours"] == "InO"
     outcomes = [r["outcome"] for r in chart.data["rows"]]  # a panel lists its rows by position
     assert [(p["favours_below_1"], p["favours_above_1"], [outcomes[i] for i in p["rows"]])
-            for p in chart.data["panels"]] == [("SoC", "InO", ["crcri"]), ("InO", "SoC", ["pfs", "os", "os_final"])]
+            for p in chart.data["panels"]] == [("SoC", "InO", ["crcri", "hsct", "crcri_final", "hsct_final"]),
+                                               ("InO", "SoC", ["pfs", "os", "os_final"])]
 
 
-def test_forest_skips_response_conditional_and_count_free_outcomes(charts):
+def test_forest_skips_response_conditional_outcomes(charts):
     skipped = {s["outcome"]: s["reason"] for s in charts.get("forest-inovate").data["skipped"]}
-    assert skipped == {"mrd": "conditional on response", "dor": "conditional on response", "hsct": "no counts",
-                       "crcri_final": "no counts", "hsct_final": "no counts"}
+    assert skipped == {"mrd": "conditional on response", "dor": "conditional on response"}
+
+
+def test_forest_shows_count_free_outcomes_as_rows_that_say_why_there_is_no_ratio(charts):
+    chart = charts.get("forest-inovate")
+    rows = {r["outcome"]: r for r in chart.data["rows"] if r.get("no_counts")}
+    assert list(rows) == ["hsct", "crcri_final", "hsct_final"]
+    assert {(r["estimate"], r["low"], r["estimate_text"]) for r in rows.values()} == {(None, None, "reported %, no counts")}
+    assert "Proceeded to allogeneic" in chart.alt_text or all(r["label"] in chart.alt_text for r in rows.values())
 
 
 def test_forest_alt_text(charts):
@@ -457,7 +465,8 @@ def test_hostile_evidence_text_gives_valid_svg_and_clean_text(template):
 
     report = load_report(ROOT / "tests" / "corpus" / "valid" / "hostile-text.yaml")
     charts = draw_charts(report, template).for_medium("print")
-    assert {c.kind for c in charts} >= {"response", "forest", "adverse_events", "flow"}
+    # One study: no chart across the studies.
+    assert {c.kind for c in charts} >= {"forest", "adverse_events", "flow"} and "response" not in {c.kind for c in charts}
     control = [chr(i) for i in range(32) if chr(i) not in "\t\n\r"] + ["\x7f"]
     for chart in charts:
         ET.fromstring(chart.svg)  # Matplotlib copies each string into an SVG comment

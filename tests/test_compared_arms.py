@@ -104,8 +104,7 @@ def test_arm_order_colour_and_label_are_the_same_everywhere(report, charts, temp
     assert arm_label(study, "all", "All arms") == "All arms" and arm_label(study, "high", "All arms") == "DX high"
     palette = template.theme.chart_palette
     expected = [("low", "DX low", palette[0]), ("high", "DX high", palette[1]), ("chemo", "Chemo", palette[2])]
-    response = charts.get("response-rates").data["groups"][0]["rows"]
-    assert [(r["arm"], r["label"], r["colour"]) for r in response] == expected
+    assert charts.get("response-rates") is None  # one study: no chart across the studies
     flow = charts.get("flow-trial1").data["columns"]
     assert [(c["arm"], c["label"], c["colour"]) for c in flow] == expected
     native = next(shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart)

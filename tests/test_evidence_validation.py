@@ -166,7 +166,13 @@ def test_hazard_ratio_needs_its_confidence_level(write_evidence):
     text = mutated("hazard_ratio: {estimate: 0.45, ci: [0.34, 0.61], ci_level: 97.5}",
                    "hazard_ratio: {estimate: 0.45, ci: [0.34, 0.61]}")
     path = write_evidence(text)
-    assert_problem(path, "required field 'ci_level' is missing", field="studies[0].outcomes[3].hazard_ratio.ci_level")
+    assert_problem(path, "a hazard-ratio 'ci' needs its 'ci_level'", field="studies[0].outcomes[3].hazard_ratio")
+
+
+def test_a_hazard_ratio_may_come_with_a_p_value_and_no_ci(write_evidence):
+    text = mutated("hazard_ratio: {estimate: 0.45, ci: [0.34, 0.61], ci_level: 97.5}", "hazard_ratio: {estimate: 0.45}")
+    outcome = load_report(write_evidence(text)).evidence.studies[0].outcomes[3]
+    assert outcome.hazard_ratio.ci is None and outcome.p is not None
 
 
 def test_unknown_outcome_kind(write_evidence):
@@ -177,10 +183,10 @@ def test_unknown_outcome_kind(write_evidence):
 
 def test_all_errors_are_reported_in_one_run(write_evidence):
     text = mutated("    phase: \"3\"\n", "    phaze: \"3\"\n")
-    text = text.replace("events: 88, total: 109", "events: x, total: 109", 1).replace("  abbreviation: InO\n", "", 1)
+    text = text.replace("events: 88, total: 109", "events: x, total: 109", 1).replace("  name: Inotuzumab", "  nam: Inotuzumab", 1)
     problems = problems_of(write_evidence(text))
     fields = {p.path for p in problems}
-    assert {"studies[0].phaze", "studies[0].outcomes[0].arms.ino.events", "drug.abbreviation"} <= fields
+    assert {"studies[0].phaze", "studies[0].outcomes[0].arms.ino.events", "drug.nam"} <= fields
 
 
 # ----------------------------------------------------------------------------------- consistency
@@ -352,7 +358,7 @@ def test_schema_command_prints_json_schema():
     schema = json.loads(result.stdout)
     assert schema["title"] == "report_builder evidence file"
     assert schema["additionalProperties"] is False
-    assert "HazardRatio" in schema["$defs"] and "ci_level" in schema["$defs"]["HazardRatio"]["required"]
+    assert "HazardRatio" in schema["$defs"] and "estimate" in schema["$defs"]["HazardRatio"]["required"]
 
 
 def test_the_json_schema_describes_fields_with_their_docstrings():
@@ -364,7 +370,7 @@ def test_the_json_schema_describes_fields_with_their_docstrings():
     assert definitions["Reference"]["properties"]["id"]["description"] == (
         "Key used by `source:` fields and by `[@id]` citations in text.")
     assert definitions["HazardRatio"]["properties"]["ci_level"]["description"] == (
-        "The confidence level the paper reports, e.g. 95 or 97.5: always stated, never assumed.")
+        "The confidence level the paper reports, e.g. 95 or 97.5: always stated with a CI, never assumed.")
     for outcome in ("BinaryOutcome", "TimeToEventOutcome"):  # population is documented on their base
         assert definitions[outcome]["properties"]["population"]["description"].startswith("Who was analysed")
     described = [(name, field) for name, model in definitions.items()

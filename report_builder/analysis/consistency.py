@@ -76,7 +76,7 @@ class _Checker:
             for j, schedule in enumerate(ev.dosing.schedules):
                 path = ("dosing", "schedules", j)
                 if schedule.total_per_cycle is not None:
-                    total = sum((_exact(d.dose) for d in schedule.doses), Fraction(0))
+                    total = sum((_exact(d.dose) * d.day_count for d in schedule.doses), Fraction(0))
                     if total != _exact(schedule.total_per_cycle):
                         self.failed("dose-total", path + ("total_per_cycle",), path, schedule.waive,
                                     f"total per cycle {schedule.total_per_cycle.text} does not equal the sum of the "
@@ -86,7 +86,8 @@ class _Checker:
                     self.error(path + ("doses",), f"doses mix units ({', '.join(sorted(units))}); use one unit per schedule")
         for j in range(1, len(ev.regulatory)):
             before, after = ev.regulatory[j - 1], ev.regulatory[j]
-            if after.date < before.date:
+            # A date known to the month or year is out of order only if all of it lies before the other.
+            if after.date.end < before.date.start:
                 self.error(("regulatory", j, "date"), f"dates out of order: {after.date.isoformat()} comes after "
                                                       f"{before.date.isoformat()}; list regulatory events oldest first")
         study_ids = {s.id for s in ev.studies}
@@ -197,7 +198,7 @@ class _Checker:
         if hr is None:
             return
         hpath = path + ("hazard_ratio",)
-        if not hr.ci[0] <= hr.estimate <= hr.ci[1]:
+        if hr.ci is not None and not hr.ci[0] <= hr.estimate <= hr.ci[1]:
             self.error(hpath + ("ci",), f"CI {hr.ci[0].text}-{hr.ci[1].text} does not contain the hazard ratio "
                                        f"{hr.estimate.text}")
         for arm in hr.compares or ():

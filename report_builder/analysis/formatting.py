@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from report_builder.inputs.dates import ReportedDate
 from report_builder.inputs.numbers import PValue, ReportedNumber
 from report_builder.inputs.evidence_schema import BinaryArmResult, HazardRatio, TimeToEventArmResult
 from report_builder.analysis.stats import NumberNeeded, Proportion, convert_sidedness
 
 if TYPE_CHECKING:
-    from report_builder.inputs.evidence_schema import OutcomeBase
+    from report_builder.inputs.evidence_schema import Dose, FollowUp, OutcomeBase, Reference
 
 DASH = "–"  # en dash for ranges
 GRADE_LABELS = {"any": "any grade", "1-2": "grade 1–2", "3-4": "grade 3–4", ">=3": "grade ≥3", "5": "grade 5"}
-UNIT_LABELS = {"mg/m2": "mg/m²", "µg/m2": "µg/m²", "mg/kg": "mg/kg", "mg": "mg", "µg/kg": "µg/kg"}
+UNIT_LABELS = {"mg/m2": "mg/m²", "µg/m2": "µg/m²", "mg/m2/day": "mg/m²/day", "µg/m2/day": "µg/m²/day",
+               "10^6 cells/kg": "× 10⁶ cells/kg", "10^6 cells": "× 10⁶ cells", "10^8 cells": "× 10⁸ cells"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  #: English, whatever the machine's locale: the same input gives the same output
 
@@ -70,7 +72,10 @@ def median(result: TimeToEventArmResult, unit: str) -> str:
 
 
 def hazard_ratio(hr: HazardRatio) -> str:
-    """"HR 0.77 (97.5% CI 0.58–1.03)": the confidence level always shown, as published."""
+    """"HR 0.77 (97.5% CI 0.58–1.03)": the confidence level always shown, as published; "HR 0.72" when the
+    source gives no CI (its P value is printed beside it wherever the outcome's P is)."""
+    if hr.ci is None:
+        return f"HR {number(hr.estimate)}"
     return f"HR {number(hr.estimate)} ({reported_ci(hr.ci, hr.ci_level)})"
 
 
@@ -152,11 +157,56 @@ def _two(value: float) -> str:
     return "∞" if value == float("inf") else f"{value:.2f}"
 
 
-def long_date(date: dt.date) -> str:
-    """"21 April 2017": dates in running text."""
+def long_date(date: "dt.date | ReportedDate") -> str:
+    """"21 April 2017" (or "April 2017", "2017" when only that is known): dates in running text."""
+    if isinstance(date, ReportedDate):
+        return date.long()
     return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
 
 
-def short_date(date: dt.date) -> str:
-    """"21 Apr 2017": dates in charts, where space is short."""
+def short_date(date: "dt.date | ReportedDate") -> str:
+    """"21 Apr 2017" (or "Apr 2017", "2017"): dates in charts, where space is short."""
+    if isinstance(date, ReportedDate):
+        return date.short()
     return f"{date.day} {MONTHS[date.month - 1][:3]} {date.year}"
+
+
+def dose_days(dose: "Dose") -> str:
+    """"8", or "1–7" for a per-day dose over a range of days."""
+    if dose.days is None:
+        return str(dose.day).replace("-", "−")
+    return f"{dose.days[0]}{DASH}{dose.days[1]}".replace("-", "−") if dose.days[0] != dose.days[1] else str(dose.days[0])
+
+
+def dose_amount(dose: "Dose") -> str:
+    """"28 µg/day (treatment dose; continuous IV infusion)", "1 × 10⁶ cells/kg (max 1 × 10⁸ cells)"."""
+    text = f"{number(dose.dose)} {dose_unit(dose.unit)}"
+    extras = [dose.label, dose.route]
+    if dose.max_dose is not None:
+        extras.append(f"max {number(dose.max_dose)} {dose_unit(dose.max_unit)}")
+    extras = [e for e in extras if e]
+    return f"{text} ({'; '.join(extras)})" if extras else text
+
+
+def reference_venue(ref: "Reference") -> str:
+    """Where a reference appeared, by its kind; an agency that is also the author is not named twice."""
+    if ref.kind == "conference_abstract":
+        meeting = ref.conference + (f"; abstract {ref.number}" if ref.number else "")
+        return f"{ref.journal} ({meeting})" if ref.journal else meeting
+    venue = ref.journal if ref.kind == "article" else ref.publisher
+    if venue and venue in ref.authors:
+        venue = ""
+    if ref.number and ref.kind != "article":
+        venue = f"{venue}; {ref.number}" if venue else ref.number
+    return venue or ""
+
+
+def reference_accessed(ref: "Reference") -> str:
+    """"Accessed 30 November 2026": when an online source was read."""
+    return f"Accessed {long_date(ref.accessed)}" if ref.accessed else ""
+
+
+def follow_up(item: "FollowUp") -> str:
+    """"16.4 months (responders)": a median follow-up as reported; its note and source go beside it."""
+    text = f"{number(item.median)} {item.unit}"
+    return f"{text} ({item.population})" if item.population else text

@@ -40,14 +40,20 @@ def _formatted(references: tuple[Any, ...], style: Path) -> tuple[tuple[Piece, .
 
     # citeproc-py lower-cases ids, so it gets positions ("r0", "r1"...) rather than ours (which may differ in case
     # only). The year only: the outputs have always printed it alone, and citeproc-py runs a full date together.
-    items = [{**{k: v for k, v in to_csl(ref).items() if k not in _OURS}, "id": f"r{n}",
-              "issued": {"date-parts": [[ref.year]]}} for n, ref in enumerate(references)]
+    items = [{**{k: v for k, v in to_csl(ref).items() if k not in _OURS and k != "issued"}, "id": f"r{n}",
+              **({"issued": {"date-parts": [[_year(ref)]]}} if _year(ref) else {})} for n, ref in enumerate(references)]
     bibliography = CitationStylesBibliography(CitationStylesStyle(str(style), validate=False), CiteProcJSON(items),
                                               formatter.html)
     for item in items:  # cited in evidence order, so a citation-sequence style numbers them as we do
         bibliography.register(Citation([CitationItem(item["id"])]))
     by_id = {str(key): str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography())}
     return tuple(_pieces(by_id[f"r{n}"]) + _identifiers(ref) for n, ref in enumerate(references))
+
+
+def _year(reference: Any) -> int | None:
+    """The year the reference prints; a label or web page of unknown date has none."""
+    published = getattr(reference, "published", None)
+    return reference.year or (published.year if published is not None else None)
 
 
 def _pieces(html: str) -> tuple[Piece, ...]:

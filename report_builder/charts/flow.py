@@ -43,6 +43,9 @@ def flow_data(study: Study, style: Style) -> dict[str, Any] | None:
             "stage": style.plain(stage.stage), "counts": dict(stage.counts),
             "note": style.plain(stage.note) if stage.note else None, "source": stage.source,
             "parent": parent if parent is not None else ("enrolled" if index == 0 else None),
+            # The first stage holding everyone enrolled is the allocation the top box already states:
+            # its name goes there, and the arm boxes under it show only their counts.
+            "allocation": index == 0 and sum(stage.counts.values()) == study.enrolled,
         })
     return {
         "study": study.id, "study_name": style.plain(study.name), "randomized": study.randomized,
@@ -57,10 +60,12 @@ def plan_flow(report: "Report", study: Study, style: Style) -> ChartPlan | None:
     data = flow_data(study, style)
     if data is None:
         return None
+    first = data["stages"][0]
+    stage_name = first["stage"] if first["allocation"] else ""
     if data["randomized"]:
-        top_text = style.say("flow_randomized", n=data["enrolled"])
+        top_text = style.say("flow_randomized", n=data["enrolled"], stage=stage_name)
     else:
-        top_text = style.say("flow_enrolled", n=data["enrolled"])
+        top_text = style.say("flow_enrolled", n=data["enrolled"], stage=stage_name)
     draw = {"top": top_text,
             "counts": [{arm: style.say("flow_count", n=n) for arm, n in stage["counts"].items()}
                        for stage in data["stages"]]}
@@ -88,14 +93,18 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     total_w = n * box_w + (n - 1) * COL_GAP
     x0 = (look.width - total_w) / 2
     top_text = look.fit(draw["top"], total_w - 2 * PAD - 0.2, SIZE, bold=True)
-    boxes = []
+    boxes, shared = [], []
     for stage in data["stages"]:
-        lines = look.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
-        notes = look.wrap(stage["note"], box_w - 2 * PAD, TINY) if stage["note"] else []
+        lines = [] if stage["allocation"] else look.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
+        # A note about a stage of several arms is said once, under their boxes, not in each box.
+        once = bool(stage["note"]) and len(stage["counts"]) > 1
+        notes = look.wrap(stage["note"], box_w - 2 * PAD, TINY) if stage["note"] and not once else []
+        shared.append(look.wrap(stage["note"], total_w, TINY, max_lines=3) if once else [])
         boxes.append((lines, notes, (len(lines) + 1) * LINE + len(notes) * NOTE_LINE + 2 * PAD))
     top_h = LINE + 2 * PAD
-    height = TOP + top_h + ROW_GAP + HEADER_H + sum(b[2] for b in boxes) + ROW_GAP * (len(boxes) - 1) + 0.15
-    return {"box_w": box_w, "top_text": top_text, "top_w": min(total_w, look.measure(top_text, SIZE, bold=True)
+    height = (TOP + top_h + ROW_GAP + HEADER_H + sum(b[2] for b in boxes) + ROW_GAP * (len(boxes) - 1) + 0.15
+              + sum(len(s) * NOTE_LINE + 0.04 for s in shared if s))
+    return {"box_w": box_w, "top_text": top_text, "shared": shared, "top_w": min(total_w, look.measure(top_text, SIZE, bold=True)
                                                                + 2 * PAD + 0.2),
             "top_h": top_h, "boxes": boxes, "height": height,
             "centres": {c["arm"]: x0 + box_w / 2 + i * (box_w + COL_GAP) for i, c in enumerate(cols)},
@@ -174,5 +183,12 @@ def render_flow(plan: ChartPlan) -> dict[str, bytes]:
                     start_y = tops[parent] + boxes[parent][2] / 2
                     end_y = y + h / 2
                     arrow([(edge, start_y), (route, start_y), (route, end_y), (edge, end_y)], pen.muted)
-            y += h + ROW_GAP
+            y += h
+            if lay["shared"][index]:
+                y += 0.04
+                for line in lay["shared"][index]:
+                    ax.text(cx_all, y + NOTE_LINE / 2, line, ha="center", va="center", fontsize=TINY,
+                            color=pen.muted, zorder=5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+                    y += NOTE_LINE
+            y += ROW_GAP
         return render(fig, pen)

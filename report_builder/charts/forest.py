@@ -51,7 +51,14 @@ def forest_data(report: "Report", study: Study, style: Style) -> dict[str, Any] 
         if isinstance(outcome, BinaryOutcome):
             effects = report.effects_of(study, outcome.id)
             if not effects:
-                skipped.append({"outcome": outcome.id, "name": style.plain(outcome.name), "reason": "no counts"})
+                # Reported as percentages only: a row that says so, never a dropped outcome.
+                compared = report.comparisons(study)[0]
+                row = base | dict(
+                    measure="RR", estimate=None, low=None, high=None, ci_level=None,
+                    estimate_text=style.say("no_counts"), ci_text="", continuity_corrected=False, reported=True,
+                    favourable=outcome.favourable, no_counts=True)
+                rows.append(_oriented(row, report, study, outcome, compared.experimental, compared.reference,
+                                      outcome.favourable == "higher", several, style))
                 continue
             for effect in effects:
                 s = effect.stats
@@ -67,11 +74,14 @@ def forest_data(report: "Report", study: Study, style: Style) -> dict[str, Any] 
             compared = report.ratio_comparison(study, outcome.id)
             if hr is None or compared is None:
                 continue
+            # A hazard ratio reported with a P value only is drawn as its point, with no interval.
             row = base | dict(
-                measure="HR", estimate=float(hr.estimate), low=float(hr.ci[0]), high=float(hr.ci[1]),
-                ci_level=float(hr.ci_level), estimate_text=f"HR {formatting.number(hr.estimate)}",
-                ci_text=formatting.reported_ci(hr.ci, hr.ci_level), continuity_corrected=False, reported=True,
-                favourable="lower")
+                measure="HR", estimate=float(hr.estimate), low=float(hr.ci[0]) if hr.ci else None,
+                high=float(hr.ci[1]) if hr.ci else None, ci_level=float(hr.ci_level) if hr.ci_level else None,
+                estimate_text=f"HR {formatting.number(hr.estimate)}",
+                ci_text=formatting.reported_ci(hr.ci, hr.ci_level) if hr.ci else
+                (formatting.outcome_p(outcome) or style.say("no_ci")),
+                continuity_corrected=False, reported=True, favourable="lower")
             # Fewer events over time in the experimental arm: HR < 1.
             rows.append(_oriented(row, report, study, outcome, compared.experimental, compared.reference, False,
                                   several, style))
@@ -136,7 +146,11 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
         alt += "".join(" " + n.removeprefix(mark).strip() for n in notes if n.startswith(mark))
     return ChartPlan(
         id=f"forest-{study.id}", kind="forest", title=style.say("forest_title", study=data["study_name"]),
-        caption=style.say("forest_caption", sources=style.cite(sources)), alt_text=alt,
+        caption=style.say("forest_caption", sources=style.cite(sources),
+                          risk_ratios=any(r["measure"] == "RR" and r["estimate"] is not None for r in data["rows"]),
+                          hazard_ratios=any(r["measure"] == "HR" for r in data["rows"]),
+                          without_ci=any(r["estimate"] is not None and r["low"] is None for r in data["rows"])),
+        alt_text=alt,
         width_in=style.width, height_in=layout["height"], study_id=study.id, data=data, renderer="forest",
         look=style.look(), draw=draw,
     )
@@ -145,7 +159,6 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
 def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
     """Columns, row heights and wrapped text in inches, from measured text only: plan and render share it."""
     rows = data["rows"]
-    label_lines = [look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
     col_w = 1.7  # a column header from the wording may be long; the figures under it are short
     estimate, ci = look.fit(draw["estimate"], col_w, SMALL, bold=True), look.fit(draw["ci"], col_w, SMALL, bold=True)
     est_w = max(look.measure(r["estimate_text"], SMALL) for r in rows)
@@ -155,6 +168,9 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     col_est = col_ci - COL_GAP - max(est_w, look.measure(estimate, SMALL, bold=True))
     left = MARGIN + LABEL_W + 0.12
     right = max(col_est - 0.2, left + 1.2)
+    # A row with no ratio to draw lends its label the plot's width: one line, and the name still shows.
+    label_lines = [[look.fit(r["label"], col_est - MARGIN - 0.2, SIZE)] if r.get("no_counts") else
+                   look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
     lo, hi = _limits(rows)
     middle = left + (right - left) * math.log(1 / lo) / math.log(hi / lo)  # where the line of no effect is
     favours = [("← " + look.fit(below, middle - MARGIN - 0.25, SMALL),
@@ -205,11 +221,13 @@ def render_forest(plan: ChartPlan) -> dict[str, bytes]:
                 h = lay["row_h"][index]
                 cy = y + h / 2
                 lines = lay["label_lines"][index]
+                masked = {"bbox": {"facecolor": "white", "edgecolor": "none", "pad": 1.0}} if row.get("no_counts") else {}
                 for k, line in enumerate(lines):
                     ax.text(MARGIN, cy + (k - (len(lines) - 1) / 2) * LINE, line, transform=at, ha="left",
-                            va="center", fontsize=SIZE)
+                            va="center", fontsize=SIZE, zorder=4, **masked)
                 if row["estimate"] is not None:
-                    ax.plot([row["low"], row["high"]], [cy, cy], color=pen.text, linewidth=1.4, zorder=2)
+                    if row["low"] is not None:
+                        ax.plot([row["low"], row["high"]], [cy, cy], color=pen.text, linewidth=1.4, zorder=2)
                     ax.plot(row["estimate"], cy, "s" if row["measure"] == "RR" else "D", color=pen.primary,
                             markersize=6 if row["measure"] == "RR" else 5.5, zorder=3)
                 ax.text(col_est, cy, row["estimate_text"], transform=at, ha="left", va="center", fontsize=SMALL)
@@ -239,10 +257,12 @@ def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
 
 def _alt_row(row: dict[str, Any], style: Style) -> str:
     label = f"{row['label']} ({row['comparison']})" if row["comparison"] else row["label"]
+    if row.get("no_counts"):
+        return f"{label}: {row['estimate_text']}"
     if row["estimate"] is None:
         return f"{label} {style.say('risk_ratio')} {style.say('not_estimable')}"
     name = style.say("risk_ratio") if row["measure"] == "RR" else style.say("hazard_ratio")
-    text = f"{label} {name} {row['estimate_text'].split(' ', 1)[1]} ({row['ci_text']})"
+    text = f"{label} {name} {row['estimate_text'].split(' ', 1)[1]}" + (f" ({row['ci_text']})" if row["ci_text"] else "")
     if row["favours"]:
         text += " " + style.say("favouring", arm=row["favours"])
     return text
@@ -266,7 +286,4 @@ def _footnotes(data: dict[str, Any], style: Style) -> list[str]:
     conditional = [name(s["name"]) for s in data["skipped"] if s["reason"] == "conditional on response"]
     if conditional:
         notes.append(style.say("forest_skipped_conditional", outcomes="; ".join(conditional)))
-    no_counts = [name(s["name"]) for s in data["skipped"] if s["reason"] == "no counts"]
-    if no_counts:
-        notes.append(style.say("forest_skipped_no_counts", outcomes="; ".join(no_counts)))
     return notes

@@ -66,6 +66,8 @@ def response_data(report: "Report", style: Style) -> dict[str, Any] | None:
 
 
 def plan_response(report: "Report", style: Style) -> ChartPlan | None:
+    if len(report.evidence.studies) < 2:
+        return None  # response across studies needs two; a single study's figures are in its own section
     data = response_data(report, style)
     if data is None:
         return None
@@ -96,7 +98,9 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     alt = " ".join([style.say("response_alt"), *parts, *(notes[-1:] if data["repeats"] else [])])
     return ChartPlan(
         id=CHART_ID, kind="response", title=style.say("response_title"),
-        caption=style.say("response_caption", sources=style.cite(sources)), alt_text=alt,
+        caption=style.say("response_caption", sources=style.cite(sources),
+                          exact=any(r["counts"] for g in groups for r in g["rows"]),
+                          percent_only=any(not r["counts"] for g in groups for r in g["rows"])), alt_text=alt,
         width_in=style.width, height_in=layout.height, study_id=None, data=data,
         renderer="panels", look=style.look(), draw={"panels": [panel], "footnotes": notes},
     )

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import formatting
+from report_builder.inputs.dates import ReportedDate
 from report_builder.charts import ChartPlan
 from report_builder.charts.style import (
     SMALL, TINY, Look, Style, axes_at, figure, inch_x, make_pen, render,
@@ -27,16 +28,23 @@ def _year_fraction(date: dt.date) -> float:
     return date.year + (date - start).days / days
 
 
+def _placed(date: ReportedDate) -> dict[str, Any]:
+    """Where a date sits: a point when the day is known, else a span over its month or year, never a made-up day."""
+    return {"date": date.isoformat(), "precision": date.precision, "x": _year_fraction(date.start),
+            "x_end": _year_fraction(date.end + dt.timedelta(days=1)) if date.end.year == date.year else date.year + 1,
+            "when": date.short(), "year": date.year}
+
+
 def timeline_data(report: "Report", style: Style) -> dict[str, Any] | None:
     """Regulatory events with exact dates; publications of the studies' sources with their year (or date)."""
     evidence = report.evidence
     if not evidence.regulatory:
         return None  # publications alone are the reference list, not a development timeline
-    events = [{
-        "kind": "regulatory", "date": e.date.isoformat(), "x": _year_fraction(e.date), "precision": "day",
-        "region": style.plain(e.region), "event": style.plain(e.event), "source": e.source,
+    events = [_placed(e.date) | {
+        "kind": "regulatory", "region": style.plain(e.region), "source": e.source, "confirmed": e.confirmed,
+        "event": style.plain(e.event) + ("" if e.confirmed else f" ({style.say('not_confirmed')})"),
         "label": [formatting.short_date(e.date), style.plain(f"{e.region}: {e.event}")],
-    } for e in sorted(evidence.regulatory, key=lambda e: e.date)]
+    } for e in sorted(evidence.regulatory, key=lambda e: e.date.start)]
     used: dict[str, list[str]] = {}
     for study in evidence.studies:
         for ref_id in study.sources:
@@ -44,16 +52,17 @@ def timeline_data(report: "Report", style: Style) -> dict[str, Any] | None:
     publications = []
     for ref_id, studies in used.items():
         ref = evidence.reference(ref_id)
+        if ref.year is None:
+            continue  # an undated page has no place on a time axis
         names = ", ".join(dict.fromkeys(studies))
-        venue = f"{style.plain(ref.journal)} {ref.year}" if ref.journal else str(ref.year)
-        entry = {"kind": "publication", "reference": ref_id, "year": ref.year, "studies": names,
-                 "journal": style.plain(ref.journal) if ref.journal else "", "citation": style.cite([ref_id]),
+        journal = formatting.reference_venue(ref)
+        venue = f"{style.plain(journal)} {ref.year}" if journal else str(ref.year)
+        entry = {"kind": "publication", "reference": ref_id, "studies": names,
+                 "journal": style.plain(journal) if journal else "", "citation": style.cite([ref_id]),
                  "label": [names, f"{venue} {style.cite([ref_id])}".strip()], "source": ref_id}
-        if ref.published is not None:
-            entry.update(date=ref.published.isoformat(), x=_year_fraction(ref.published), precision="day")
-        else:
-            # Only the year is known: drawn as a span over that year, never as an invented day.
-            entry.update(date=None, x=ref.year + 0.5, precision="year")
+        # Only the year (or month) known: drawn as a span over it, never as an invented day.
+        entry.update(_placed(ref.published if ref.published is not None else ReportedDate(ref.year)))
+        entry["year"] = ref.year
         publications.append(entry)
     publications.sort(key=lambda p: (p["x"], p["reference"]))
     return {"events": events, "publications": publications}
@@ -65,7 +74,8 @@ def plan_timeline(report: "Report", style: Style) -> ChartPlan | None:
         return None
     draw = {
         "regulatory": style.say("timeline_regulatory"), "publication": style.say("timeline_publication"),
-        "note": style.say("timeline_year_note") if any(p["precision"] == "year" for p in data["publications"]) else "",
+        "note": style.say("timeline_year_note")
+        if any(i["precision"] != "day" for i in data["publications"] + data["events"]) else "",
     }
     layout = _layout(data, draw, style)
     sources = sorted({e["source"] for e in data["events"]} | {p["source"] for p in data["publications"]},
@@ -87,9 +97,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     # A year-only publication heads its year rather than sitting at a made-up mid-year position.
     items = sorted(data["events"] + data["publications"],
                    key=lambda i: (int(i["x"]), i["precision"] == "day", i["x"], i["kind"]))
-    when = [i["label"][0] if i["kind"] == "regulatory" else
-            formatting.short_date(dt.date.fromisoformat(i["date"])) if i["precision"] == "day" else str(i["year"])
-            for i in items]
+    when = [i["when"] for i in items]
     # Names shortened first, so the event, the journal and the citation always show.
     what = [f"{look.fit(i['region'], 1.0, SMALL)}: {i['event']}" if i["kind"] == "regulatory" else
             f"{look.fit(i['studies'], 1.6, SMALL)}: "
@@ -103,7 +111,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     body = sum(heights)
     height = 0.12 + body + 0.32 + LEGEND_H + (0.2 if draw["note"] else 0.0)
     lo = min(min(i["x"] for i in items), min((p["year"] for p in data["publications"]), default=9999)) - 0.3
-    hi = max(max(i["x"] for i in items), max((p["year"] + 1 for p in data["publications"]), default=0)) + 0.3
+    hi = max(max(i["x_end"] for i in items), max((p["year"] + 1 for p in data["publications"]), default=0)) + 0.3
     return {"items": items, "when": when, "lines": lines, "text_x": text_x, "axes_left": text_x + text_w + 0.25,
             "heights": heights, "body": body, "height": height, "lo": lo, "hi": hi,
             "regulatory": look.fit("◆ " + draw["regulatory"], 2.1, TINY),
@@ -141,8 +149,9 @@ def render_timeline(plan: ChartPlan) -> dict[str, bytes]:
                 ax.text(lay["text_x"], cy + (k - (len(block) - 1) / 2) * LINE, line, transform=at, ha="left",
                         va="center", fontsize=SMALL)
             ax.plot([lo, hi], [cy, cy], color=pen.light, linewidth=0.6, zorder=0)
-            if item["precision"] == "year":
-                ax.plot([item["year"] + 0.03, item["year"] + 0.97], [cy, cy], color=colour, linewidth=3.5,
+            if item["precision"] != "day":
+                inset = 0.03 if item["precision"] == "year" else 0.0
+                ax.plot([item["x"] + inset, item["x_end"] - inset], [cy, cy], color=colour, linewidth=3.5,
                         solid_capstyle="butt", zorder=2)
             else:
                 ax.plot(item["x"], cy, "D" if regulatory else "o", color=colour, markersize=5.5, zorder=3)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from report_builder.inputs.dates import ReportedDate
 from report_builder.inputs.numbers import PValue, ReportedNumber
 
 FORMAT_VERSION = 1
@@ -31,6 +32,7 @@ ConfidenceLevel = Annotated[ReportedNumber, Field(gt=0, lt=100)]
 Interval = tuple[ReportedNumber, ReportedNumber]
 Waivers = dict[CheckName, Text]
 Sided = Literal["one-sided", "two-sided"]
+TimeUnit = Literal["days", "weeks", "months", "years"]
 
 
 class Model(BaseModel):
@@ -47,6 +49,11 @@ def _no_values(result: BaseModel, names: tuple[str, ...]) -> None:
                          f"{'is' if len(given) == 1 else 'are'} given")
 
 
+def _check_confirmed(confirmed: bool, note: str | None, note_field: str) -> None:
+    if not confirmed and note is None:
+        raise ValueError(f"'confirmed: false' needs '{note_field}': what could not be confirmed, and where it is known from")
+
+
 def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
     if ci is None:
         return
@@ -55,6 +62,17 @@ def _check_interval(ci: Interval | None, estimate: float | None = None) -> None:
 
 
 # --------------------------------------------------------------------------------------- references
+ReferenceKind = Literal["article", "label", "regulatory_notice", "web_page", "conference_abstract"]
+#: What each kind of reference needs besides `authors` and `year` (docs/evidence-format.md, "References").
+REFERENCE_NEEDS: dict[str, tuple[str, ...]] = {
+    "article": ("year",),  # and its journal, when known: files without one keep validating
+    "label": ("publisher",),
+    "regulatory_notice": ("publisher", "year"),
+    "web_page": ("publisher", "url"),
+    "conference_abstract": ("conference", "year"),
+}
+
+
 class Reference(Model):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "kantarjian2016", "authors": ["Kantarjian HM", "DeAngelo DJ", "Stelljes M", "et al"],
@@ -64,32 +82,58 @@ class Reference(Model):
 
     id: Id
     """Key used by `source:` fields and by `[@id]` citations in text."""
+    kind: ReferenceKind = "article"
+    """What the source is: a journal `article` (the default), a prescribing-information `label`, a
+    `regulatory_notice` (an agency's approval notice, assessment report or safety communication), a
+    `web_page`, or a `conference_abstract`. Each kind needs its own fields (see REFERENCE_NEEDS)."""
     authors: tuple[Text, ...] = Field(min_length=1)
-    """Authors as printed, e.g. "Kantarjian HM"; end with "et al" when truncated."""
+    """Authors as printed, e.g. "Kantarjian HM"; end with "et al" when truncated. For an agency or a
+    company, its name."""
     title: Text | None = None
     """Leave out rather than guess: a reference is still findable by its DOI."""
     journal: Text | None = None
-    """Journal, or the publisher/agency for labels and regulatory documents."""
-    year: int = Field(ge=1800, le=2100)
-    """Year of publication."""
+    """The journal of an article (or of a conference abstract's supplement). Files written before
+    `kind` existed may hold a label's agency here; new files put it in `publisher`."""
+    publisher: Text | None = None
+    """The agency or company that issued a label, regulatory notice or web page; not printed again
+    when it is also the author."""
+    conference: Text | None = None
+    """The meeting of a conference abstract, e.g. "ASCO Annual Meeting 2022"."""
+    number: Text | None = None
+    """An abstract number ("7010") or a document number ("EMEA/H/C/004119")."""
+    year: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    """Year of publication; a label or web page whose date is not known may leave it out."""
     volume: Text | None = None
-    """Journal volume, as text ("375")."""
+    """Journal volume, as printed."""
     issue: Text | None = None
-    """Journal issue, as text."""
+    """Journal issue, as printed."""
     pages: Text | None = None
-    """Page range, e.g. "740-753"."""
+    """Page range or article number, as printed."""
     doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
-    """DOI without the https://doi.org/ prefix; printed as a link."""
+    """The DOI without a URL prefix, e.g. 10.1056/NEJMoa1509277."""
     pmid: Annotated[int, Field(gt=0)] | None = None
-    """PubMed id; printed as a link."""
+    """PubMed identifier."""
     pmcid: Annotated[str, StringConstraints(pattern=r"^PMC\d+$")] | None = None
-    """PubMed Central id, e.g. "PMC5908210"; printed as a link."""
+    """PubMed Central identifier, e.g. PMC5908210."""
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
-    """Web address of a source with no DOI (a label, a web page); printed as a link."""
-    published: dt.date | None = None
-    """Full publication date, when it matters (regulatory documents, web pages)."""
+    """Where the document was read (required for a web page)."""
+    published: ReportedDate | None = None
+    """Publication date at the precision known: 2021, 2021-06 or 2021-06-04."""
+    accessed: dt.date | None = None
+    """When a web page or online label was read (web pages change)."""
     note: Text | None = None
-    """Printed after the reference, e.g. the data cutoff."""
+    """Printed after the reference, e.g. the data cut-off or which revision of a label was read."""
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> "Reference":
+        missing = [f for f in REFERENCE_NEEDS[self.kind] if getattr(self, f) is None]
+        if self.kind in ("label", "regulatory_notice") and "publisher" in missing and self.journal is not None:
+            raise ValueError(f"a {self.kind} names its agency or company in 'publisher', not 'journal'")
+        if missing:
+            raise ValueError(f"a reference of kind '{self.kind}' needs {', '.join(repr(m) for m in missing)}")
+        if self.conference is not None and self.kind != "conference_abstract":
+            raise ValueError("'conference' belongs to kind: conference_abstract")
+        return self
 
 
 # --------------------------------------------------------------------------------------- question
@@ -99,15 +143,21 @@ class Drug(Model):
         "drug_class": "CD22-directed antibody-drug conjugate", "target": "CD22"}]})
 
     name: Text
-    """International nonproprietary name, e.g. "Inotuzumab ozogamicin"."""
-    abbreviation: Text
-    """Short form used in tables and charts, e.g. "InO"."""
+    """The generic (international non-proprietary) name."""
+    abbreviation: Text | None = None
+    """A standard abbreviation used in the sources (e.g. InO); leave out rather than invent one:
+    the outputs then use the name."""
     brand: Text | None = None
     """Brand name, e.g. "Besponsa"."""
     drug_class: Text | None = None
     """Drug class, e.g. "CD22-directed antibody-drug conjugate"."""
     target: Text | None = None
     """Molecular target, e.g. "CD22"."""
+
+    @property
+    def short_name(self) -> str:
+        """The abbreviation when the sources use one, else the name."""
+        return self.abbreviation or self.name
 
 
 class Meta(Model):
@@ -228,6 +278,21 @@ class AtRisk(Model):
     """Participants still at risk at that time."""
 
 
+class FollowUp(Model):
+    """Median follow-up as the source reports it, for a study or one arm."""
+
+    median: Positive
+    """Median follow-up, as the source reports it."""
+    unit: TimeUnit
+    """Unit of the median: days, weeks, months or years."""
+    population: Text | None = None
+    """Whose follow-up, when not everyone's, e.g. "responders"."""
+    source: Id
+    """Id of the reference that reports it."""
+    note: Text | None = None
+    """E.g. the data cut-off, or which analysis."""
+
+
 class TimeToEventArmResult(Model):
     reported: bool = True
     """False: the source does not report this arm's result (outputs say "not reported"); give no values then."""
@@ -272,15 +337,21 @@ class HazardRatio(Model):
 
     estimate: Positive
     """The hazard ratio as published."""
-    ci: Interval
-    """Its confidence interval, [lower, upper], as published."""
-    ci_level: ConfidenceLevel
-    """The confidence level the paper reports, e.g. 95 or 97.5: always stated, never assumed."""
+    ci: Interval | None = None
+    """The reported CI; leave out when the source gives the hazard ratio with a P value only."""
+    ci_level: ConfidenceLevel | None = None
+    """The confidence level the paper reports, e.g. 95 or 97.5: always stated with a CI, never assumed."""
     compares: tuple[Id, Id] | None = None
     """[experimental arm, reference arm]; defaults to the intervention arm vs the control arm."""
 
     @model_validator(mode="after")
     def _coherent(self) -> "HazardRatio":
+        if self.ci is None:
+            if self.ci_level is not None:
+                raise ValueError("'ci_level' without a 'ci': give the reported CI, or leave out both")
+            return self
+        if self.ci_level is None:
+            raise ValueError("a hazard-ratio 'ci' needs its 'ci_level' as the paper reports it (e.g. 95 or 97.5)")
         _check_interval(self.ci)
         if self.ci[0] <= 0:
             raise ValueError(f"hazard-ratio confidence bounds must be positive, got {self.ci[0].text}")
@@ -327,8 +398,16 @@ class OutcomeBase(Model):
     analysis: Literal["after_final", "post_hoc"] | None = None
     """"after_final": analysed after the prespecified final analysis (e.g. longer follow-up);
     "post_hoc": not prespecified. Outputs mark the result so wherever it is shown."""
+    confirmed: bool = True
+    """False: the figures could not be checked against the source itself (e.g. read only in a
+    secondary copy); `source_note` then says what and why, and the outputs mark them "not confirmed"."""
     note: Text | None = None
     """A note printed with this outcome."""
+
+    @model_validator(mode="after")
+    def _confirmation_explained(self) -> "OutcomeBase":
+        _check_confirmed(self.confirmed, self.source_note, "source_note")
+        return self
 
 
 class BinaryOutcome(OutcomeBase):
@@ -343,7 +422,7 @@ class BinaryOutcome(OutcomeBase):
 class TimeToEventOutcome(OutcomeBase):
     kind: Literal["time_to_event"]
     """"time_to_event": medians, landmarks and a hazard ratio."""
-    unit: Literal["days", "weeks", "months", "years"]
+    unit: TimeUnit
     """Unit of every time in this outcome."""
     arms: dict[Id, TimeToEventArmResult] = Field(min_length=1)
     """Arm id -> the result in that arm."""
@@ -363,14 +442,24 @@ class AdverseEvent(Model):
     """CTCAE grade range the counts are for."""
     serious: bool = False
     """True when the row counts serious adverse events only."""
+    population: Text | None = None
+    """The safety population these rates are of, e.g. "78 patients treated at the approved dose
+    (phases 1 and 2)", when it is not the study's arms as listed."""
     source: Id
     """Id of the reference these counts come from."""
     source_note: Text | None = None
     """Where in the source (table, page), printed with the figures."""
+    confirmed: bool = True
+    """False: not checked against the source itself; `source_note` says why (outputs say "not confirmed")."""
     arms: dict[Id, BinaryArmResult] = Field(min_length=1)
     """Arm id -> the events in that arm; "all" for a result pooled over arms."""
     note: Text | None = None
     """A note printed with this adverse event."""
+
+    @model_validator(mode="after")
+    def _confirmation_explained(self) -> "AdverseEvent":
+        _check_confirmed(self.confirmed, self.source_note, "source_note")
+        return self
 
 
 # --------------------------------------------------------------------------------------- studies
@@ -400,6 +489,8 @@ class Arm(Model):
     """Participants in this arm (randomized, or enrolled for non-randomized cohorts)."""
     extends: Extends | None = None
     """These participants are another study's (arm's): outputs say so, and cross-study displays show them once."""
+    follow_up: tuple[FollowUp, ...] = ()
+    """Median follow-up of this arm, when the source reports it per arm."""
 
 
 class Cohort(Model):
@@ -443,6 +534,8 @@ class Study(Model):
     """Participants randomized (or enrolled, for single-arm studies); arm sizes must add up to it."""
     median_age: Text | None = None
     """Median age (and range) as reported."""
+    follow_up: tuple[FollowUp, ...] = ()
+    """Median follow-up of the study's analyses, e.g. of all treated and of responders."""
     extends: Extends | None = None
     """All participants of this study are another study's, followed longer: said in the outputs, and
     cross-study displays show them once (under the study it extends)."""
@@ -477,20 +570,59 @@ class Study(Model):
 
 
 # --------------------------------------------------------------------------------------- treatment
+DoseUnit = Literal["mg/m2", "mg/kg", "mg", "µg/m2", "µg/kg", "µg", "mg/day", "µg/day", "mg/m2/day",
+                   "µg/m2/day", "10^6 cells/kg", "10^6 cells", "10^8 cells"]
+PER_DAY_UNITS = ("mg/day", "µg/day", "mg/m2/day", "µg/m2/day")
+DayNumber = Annotated[int, Field(ge=-30, le=366)]
+
+
 class Dose(Model):
-    day: Annotated[int, Field(ge=1, le=366)]
-    """Day of the cycle, from 1."""
+    """One dose, or a per-day dose over a range of days (a continuous infusion)."""
+
+    day: DayNumber | None = None
+    """The day it is given (day 1 = first day of the cycle; negative for days before an infusion)."""
+    days: tuple[DayNumber, DayNumber] | None = None
+    """[first, last] day of a per-day dose (unit `µg/day`, `mg/m2/day` ...), e.g. a continuous infusion."""
     dose: Positive
-    """The dose as published."""
-    unit: Literal["mg/m2", "mg/kg", "mg", "µg/m2", "µg/kg"]
-    """Unit of the dose."""
+    """The dose as published, in `unit`."""
+    unit: DoseUnit
+    """`mg/m2`, `mg/kg`, `mg` (a fixed dose), `µg/day` (per day, with `days`), `10^6 cells/kg` ...;
+    printed mg/m², µg/day, × 10⁶ cells/kg."""
+    label: Text | None = None
+    """What this dose is, e.g. "step-up dose 1", "treatment dose"."""
+    route: Text | None = None
+    """How it is given, e.g. "continuous IV infusion", "subcutaneous"."""
+    max_dose: Positive | None = None
+    """A cap, e.g. 1 × 10^8 cells whatever the weight: the number, in `max_unit`."""
+    max_unit: DoseUnit | None = None
+    """Unit of `max_dose`."""
+
+    @model_validator(mode="after")
+    def _when(self) -> "Dose":
+        if (self.day is None) == (self.days is None):
+            raise ValueError("give 'day' (one dose) or 'days' ([first, last] of a per-day dose), not both")
+        if self.days is not None:
+            if self.days[0] > self.days[1]:
+                raise ValueError(f"days [{self.days[0]}, {self.days[1]}]: the first day is after the last")
+            if self.unit not in PER_DAY_UNITS:
+                raise ValueError(f"a dose over 'days' is a dose per day: use a per-day unit ({', '.join(PER_DAY_UNITS)})")
+        elif self.unit in PER_DAY_UNITS:
+            raise ValueError(f"a per-day unit ({self.unit}) needs 'days': [first, last]")
+        if (self.max_dose is None) != (self.max_unit is None):
+            raise ValueError("'max_dose' and 'max_unit' go together")
+        return self
+
+    @property
+    def day_count(self) -> int:
+        """Days the dose is given on: 1 for a single dose."""
+        return 1 if self.days is None else self.days[1] - self.days[0] + 1
 
 
 class Schedule(Model):
     name: Text
     """Name of the schedule, e.g. "Cycle 1"."""
-    cycle_length: Text
-    """Length of a cycle as published, e.g. "21 days"."""
+    cycle_length: Text | None = None
+    """E.g. "21-28 days"; leave out for a single infusion."""
     doses: tuple[Dose, ...] = Field(min_length=1)
     """The doses of one cycle, by day."""
     total_per_cycle: Positive | None = None
@@ -528,8 +660,8 @@ class Dosing(Model):
 
 
 class RegulatoryEvent(Model):
-    date: dt.date
-    """Date of the decision, YYYY-MM-DD."""
+    date: ReportedDate
+    """At the precision known: 2022, 2022-09 or 2022-09-08; printed the same way, never with a made-up day."""
     region: Text
     """Where, e.g. "US" or "EU"."""
     event: Text
@@ -540,6 +672,16 @@ class RegulatoryEvent(Model):
     """More detail printed with the event."""
     source: Id
     """Id of the reference for the decision."""
+    confirmed: bool = True
+    """False: the event (or its date) is known only from a secondary source such as a press report;
+    `note` says so, and the outputs mark it "not confirmed"."""
+    note: Text | None = None
+    """Printed with the event, e.g. how the date is known."""
+
+    @model_validator(mode="after")
+    def _confirmation_explained(self) -> "RegulatoryEvent":
+        _check_confirmed(self.confirmed, self.note, "note")
+        return self
 
 
 class BoxedWarning(Model):

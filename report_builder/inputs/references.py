@@ -17,12 +17,23 @@ _FIELDS = {"title": "title", "volume": "volume", "issue": "issue", "page": "page
            "PMCID": "pmcid", "URL": "url", "note": "note"}
 
 
+#: Evidence reference kinds (evidence_schema.REFERENCE_NEEDS) as CSL item types, and back.
+CSL_TYPES = {"label": "document", "regulatory_notice": "report", "web_page": "webpage",
+             "conference_abstract": "paper-conference"}
+KINDS = {"report": "regulatory_notice", "webpage": "web_page", "post-weblog": "web_page",
+         "paper-conference": "conference_abstract", "article-journal": "article"}
+
+
 def csl_type(reference: Any) -> str:
     """The CSL item type of a reference: the one place evidence reference kinds map to CSL types.
 
-    The evidence format has no `kind:` for references yet; a journal with a volume or pages is an
-    article, anything else (a label, a regulatory notice, a web page) a plain document.
+    An `article` with a journal and a volume, issue or pages is a journal article; an `article`
+    without them (files written before `kind` existed kept a label's agency in `journal`) a plain
+    document, or a web page when it has only a URL.
     """
+    kind = getattr(reference, "kind", "article")
+    if kind != "article":
+        return CSL_TYPES[kind]
     if reference.journal and (reference.volume or reference.pages or reference.issue):
         return "article-journal"
     return "webpage" if reference.url and not reference.journal else "document"
@@ -32,11 +43,23 @@ def to_csl(reference: Any) -> dict[str, Any]:
     """One reference as a CSL-JSON item, as Zotero exports one; `et al` becomes a literal name."""
     item: dict[str, Any] = {"id": reference.id, "type": csl_type(reference),
                             "author": [_csl_name(name) for name in reference.authors]}
-    if reference.journal:  # a label's or a notice's "journal" is the agency or company that published it
-        item["container-title" if item["type"] == "article-journal" else "publisher"] = reference.journal
+    if reference.journal:  # before `kind`, a label's or a notice's "journal" was the agency that published it
+        journal_like = item["type"] in ("article-journal", "paper-conference")
+        item["container-title" if journal_like else "publisher"] = reference.journal
+    for csl_key, field in (("publisher", "publisher"), ("event-title", "conference"), ("number", "number")):
+        value = getattr(reference, field, None)
+        if value is not None:
+            item[csl_key] = value
+    if tuple(reference.authors) == (item.get("publisher"),):  # an agency or company that is both: printed once
+        del item["publisher"]
     date = reference.published
-    item["issued"] = {"date-parts": [[date.year, date.month, date.day] if date and date.year == reference.year
-                                     else [reference.year]]}
+    if date is not None and (reference.year is None or date.year == reference.year):
+        item["issued"] = {"date-parts": [[v for v in (date.year, date.month, date.day) if v]]}
+    elif reference.year is not None:
+        item["issued"] = {"date-parts": [[reference.year]]}
+    accessed = getattr(reference, "accessed", None)
+    if accessed is not None:
+        item["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
     for csl_key, field in _FIELDS.items():
         value = getattr(reference, field)
         if value is not None:
@@ -55,16 +78,29 @@ def _csl_name(author: str) -> dict[str, str]:
 def from_csl(item: dict[str, Any]) -> dict[str, Any]:
     """A CSL-JSON item as the plain data of an evidence `references:` entry (validated by the caller)."""
     entry: dict[str, Any] = {"id": item.get("id")}
+    kind = KINDS.get(item.get("type", ""), "label" if item.get("type") == "document" and item.get("publisher")
+                     and not item.get("container-title") else "article")
+    if kind != "article":
+        entry["kind"] = kind
     entry["authors"] = [_name_text(name) for name in item.get("author") or []]
-    journal = item.get("container-title-short") or item.get("journalAbbreviation") or item.get("container-title") \
-        or item.get("publisher")
+    journal = item.get("container-title-short") or item.get("journalAbbreviation") or item.get("container-title")
+    if kind == "article":
+        journal = journal or item.get("publisher")
+    elif item.get("publisher"):
+        entry["publisher"] = item["publisher"]
     if journal:
         entry["journal"] = journal
+    for csl_key, field in (("event-title", "conference"), ("event", "conference"), ("number", "number")):
+        if item.get(csl_key) not in (None, "") and field not in entry and kind != "article":
+            entry[field] = str(item[csl_key])
     parts = (item.get("issued") or {}).get("date-parts") or [[]]
     if parts[0]:
         entry["year"] = _whole(parts[0][0])
         if len(parts[0]) == 3:
             entry["published"] = "{:04d}-{:02d}-{:02d}".format(*(_whole(p) for p in parts[0]))
+    accessed = (item.get("accessed") or {}).get("date-parts") or [[]]
+    if len(accessed[0]) == 3:
+        entry["accessed"] = "{:04d}-{:02d}-{:02d}".format(*(_whole(p) for p in accessed[0]))
     item = _from_note(item)
     for csl_key, field in _FIELDS.items():
         if item.get(csl_key) not in (None, ""):

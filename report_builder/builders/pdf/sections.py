@@ -100,10 +100,10 @@ def dosing(ctx: Context, key: str, title_text: str) -> list[Any]:
         for k, dose in enumerate(schedule.doses):
             top = k == 0
             rows.append([cell(ctx, f"<b>{ctx.md(schedule.name)}</b>" if top else ""),
-                         cell(ctx, str(dose.day)),
-                         cell(ctx, escape(f"{fmt.number(dose.dose)} {fmt.dose_unit(dose.unit)}")),
+                         cell(ctx, escape(fmt.dose_days(dose))),
+                         cell(ctx, ctx.md(fmt.dose_amount(dose))),
                          cell(ctx, f"<b>{escape(total)}</b>" if top else ""),
-                         cell(ctx, ctx.md(schedule.cycle_length) if top else ""),
+                         cell(ctx, (ctx.md(schedule.cycle_length) if schedule.cycle_length else NONE) if top else ""),
                          cell(ctx, ctx.md(d.max_cycles) if top and d.max_cycles else (NONE if top else "")),
                          cell(ctx, note if top else "")])
         last = len(rows) - 1
@@ -133,8 +133,10 @@ def regulatory(ctx: Context, key: str, title_text: str) -> list[Any]:
     for e in events:
         detail = "<br/>".join(t for t in (
             f"<b>{ctx.label('population')}:</b> {ctx.md(e.population)}" if e.population else "",
-            ctx.md(e.detail) if e.detail else "") if t) or NONE
-        rows.append([cell(ctx, e.date.isoformat()), cell(ctx, ctx.md(e.region)), cell(ctx, f"<b>{ctx.md(e.event)}</b>"),
+            ctx.md(e.detail) if e.detail else "",
+            (f"<i>{ctx.label('not_confirmed')}:</i> " if not e.confirmed else "") + ctx.md(e.note) if e.note else ""
+        ) if t) or NONE
+        rows.append([cell(ctx, escape(fmt.long_date(e.date))), cell(ctx, ctx.md(e.region)), cell(ctx, f"<b>{ctx.md(e.event)}</b>"),
                      cell(ctx, detail), cell(ctx, ctx.cite([e.source]))])
     out.append(table(rows, widths(ctx, 12, 8, 26, 46, 8), ctx.theme, ctx.fonts))
     out += ctx.figures([c for c in ctx.charts if c.kind == "timeline"])

@@ -178,13 +178,26 @@ def outcome_notes(ctx: Context, study_index: int, outcome: "OutcomeBase", notes:
     if with_note and outcome.definition:
         texts.append(ctx.md(outcome.definition))
     if outcome.source_note:
-        texts.append(ctx.words("footnotes/source_note", note=outcome.source_note))
+        texts.append(ctx.words("footnotes/source_note", note=confirmation(ctx, outcome)))
     if with_note and outcome.note:
         texts.append(ctx.md(outcome.note))
     study = ctx.evidence.studies[study_index]
+    if with_note:
+        texts += arm_notes(ctx, study, outcome.arms)
     index = next(k for k, o in enumerate(study.outcomes) if o is outcome)
     texts += [ctx.waiver_text(w) for w in ctx.report.waivers_under(f"studies[{study_index}].outcomes[{index}]")]
     return notes.marks(texts)
+
+
+def confirmation(ctx: Context, item) -> str:
+    """The source note, headed "not confirmed:" when the figures could not be checked against the source."""
+    return item.source_note if item.confirmed else f"{ctx.label('not_confirmed')}: {item.source_note}"
+
+
+def arm_notes(ctx: Context, study: Study, results: dict) -> list[str]:
+    """Each arm's own note, named by its arm."""
+    return [f"{escape(arm_label(study, key, ctx.labels['pooled']))}: {ctx.md(result.note)}"
+            for key, result in results.items() if result.note]
 
 
 def binary_gaps(ctx: Context, study: Study, outcome: BinaryOutcome, arms: list[str], notes: Footnotes) -> str:
@@ -206,7 +219,11 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     items = [(i, s, o, c) for i, s in studies for o in s.outcomes if o.in_summary for c in ctx.report.comparisons(s)]
     if not items:
         return out + [ctx.para(ctx.words("sof/none"))]
-    out.append(ctx.para(ctx.words("sof/intro"), ctx.styles.intro))
+    binary = [(s, o) for _, s, o, _ in items if isinstance(o, BinaryOutcome)]
+    out.append(ctx.para(ctx.words(
+        "sof/intro", counts=any(ctx.report.effects_of(s, o.id) for s, o in binary),
+        hazard_ratios=any(isinstance(o, TimeToEventOutcome) and o.hazard_ratio for _, _, o, _ in items)),
+        ctx.styles.intro))
     pairs = {(c.experimental.short_name, c.reference.short_name) for _, s, _, c in items}
     arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
     notes = Footnotes(ctx)
@@ -313,6 +330,8 @@ def study_section(ctx: Context, index: int, study: Study) -> list[Any]:
     facts += f" · <b>{ctx.label('sources')}:</b> {ctx.cite(study.sources)}"
     out.append(ctx.para(facts, st.body_tight))
     out.append(ctx.para(f"<b>{ctx.label('population')}:</b> {ctx.md(study.population)}"))
+    if study.follow_up:
+        out.append(ctx.para(f"<b>{ctx.label('follow_up')}:</b> {follow_up_text(ctx, study.follow_up)}"))
     out += arms_lines(ctx, study)
     out += [ctx.para(text) for text in extends_texts(ctx, study)]
     if study.cohorts:
@@ -345,8 +364,16 @@ def arms_lines(ctx: Context, study: Study) -> list[Any]:
         text = f"<b>{ctx.md(arm.short_name)}</b>{size}: {ctx.md(arm.name)}"
         if arm.regimen:
             text += f"; {ctx.md(arm.regimen)}"
+        if arm.follow_up:
+            text += f"; {ctx.label('follow_up').lower()} {follow_up_text(ctx, arm.follow_up)}"
         out.append(Para(text, ctx.styles.bullet, bulletText="•"))
     return out
+
+
+def follow_up_text(ctx: Context, items) -> str:
+    """"16.4 months [1]; 7.1 months (responders) [2]": each median follow-up with its note and source."""
+    return "; ".join(escape(fmt.follow_up(f)) + (f", {ctx.md(f.note)}" if f.note else "") + f" {ctx.cite([f.source])}"
+                     for f in items)
 
 
 def extends_texts(ctx: Context, study: Study) -> list[str]:
@@ -489,8 +516,12 @@ def points(ctx: Context, study: Study) -> list[Any]:
 
 # ------------------------------------------------------------------------------------------ cross-study
 def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
+    studies = ctx.evidence.studies
+    if len(studies) < 2:
+        return []  # a comparison across studies needs two
     out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
-    out.append(ctx.para(ctx.words("cross_study/intro"), ctx.styles.intro))
+    out.append(ctx.para(ctx.words("cross_study/intro", randomized=sum(s.randomized for s in studies),
+                                  non_randomized=sum(not s.randomized for s in studies)), ctx.styles.intro))
     out += ctx.figures([c for c in ctx.charts if c.study_id is None and c.kind not in ("timeline", "adverse_events")])
     rows: list[list[Any]] = [header(ctx, ctx.label("study"), ctx.label("phase"), ctx.label("n"),
                                     ctx.label("response"), ctx.label("survival"))]
@@ -500,7 +531,8 @@ def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
         response = NONE
         if primary is not None:
             shown = shown_once(ctx.evidence, study, arm_keys(study, primary.arms))
-            response = lines(f"<b>{ctx.md(primary.name)}</b> {ctx.cite([primary.source])}", phrases(
+            marked = f" {small(ctx, ctx.label('primary'))}" if primary.primary else ""
+            response = lines(f"<b>{ctx.md(primary.name)}</b>{marked} {ctx.cite([primary.source])}", phrases(
                 *(nb(f"{arm_label(study, a, ctx.labels['pooled'])}: "
                       f"{fmt.binary_result(primary.arms[a], with_ci=False)}") for a in shown),
                 sep=" · ")) if shown else NONE
@@ -534,11 +566,13 @@ def survival_line(ctx: Context, study: Study, outcome: TimeToEventOutcome) -> st
     values = []
     for arm in shown_once(ctx.evidence, study, arm_keys(study, outcome.arms)):
         result = outcome.arms[arm]
-        value = fmt.number(result.median) if result.median is not None else fmt.median(result, outcome.unit)
+        # The unit goes with each number, so "not reported" never reads "not reported months".
+        value = f"{fmt.number(result.median)} {outcome.unit}" if result.median is not None else \
+            fmt.median(result, outcome.unit)
         values.append(value if len(outcome.arms) == 1 else f"{arm_label(study, arm, ctx.labels['pooled'])} {value}")
     if not values:
         return ""
-    return f"<b>{ctx.md(name)}</b>: {escape(' · '.join(values))} {escape(outcome.unit)}"
+    return f"<b>{ctx.md(name)}</b>: {escape(' · '.join(values))}"
 
 
 # ------------------------------------------------------------------------------------------ safety
@@ -570,10 +604,13 @@ def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
     rows: list[list[Any]] = [header(ctx, *head, *([ctx.label("difference")] if comparative else []))]
     for k, (event, found) in enumerate(zip(study.adverse_events, effects)):
         marks = []
+        if event.population:
+            marks.append(f"{ctx.label('safety_population')}: {ctx.md(event.population)}")
         if event.source_note:
-            marks.append(ctx.words("footnotes/source_note", note=event.source_note))
+            marks.append(ctx.words("footnotes/source_note", note=confirmation(ctx, event)))
         if event.note:
             marks.append(ctx.md(event.note))
+        marks += arm_notes(ctx, study, event.arms)
         marks += [ctx.waiver_text(w) for w in ctx.report.waivers_under(f"studies[{index}].adverse_events[{k}]")]
         name = f"<b>{ctx.md(event.term)}</b> {ctx.cite([event.source])}{notes.marks(marks)}"
         if event.serious:

@@ -119,8 +119,10 @@ class Deck:
         """"Kantarjian 2016 [2]": the short form presenters say aloud."""
         ref = self.evidence.reference(ref_id)
         first = ref.authors[0]
-        surname = first.split(" ")[0] if " " in first and not first.startswith(("US ", "European ")) else first
-        return f"{surname} {ref.year} {self.cite(ref_id)}"
+        # An agency or company (the author of a label, notice or web page) is named in full.
+        organisation = ref.kind not in ("article", "conference_abstract") or first.startswith(("US ", "European "))
+        surname = first if organisation or " " not in first else first.split(" ")[0]
+        return " ".join(filter(None, (surname, str(ref.year) if ref.year else "", self.cite(ref_id))))
 
     # ---------------------------------------------------------------------------------- slides
     def new_slide(self, kind: str, role: str, title: str) -> SlideHandle:

@@ -18,6 +18,19 @@ def arm_label(deck: "Deck", study: Study, key: str) -> str:
     return arms.arm_label(study, key, deck.label("pooled"))
 
 
+def confirmation(deck: "Deck", item) -> str | None:
+    """The source note, headed "not confirmed:" when the figures could not be checked against the source."""
+    if item.source_note is None:
+        return None
+    return item.source_note if item.confirmed else f"{deck.label('not_confirmed')}: {item.source_note}"
+
+
+def arm_notes(deck: "Deck", study: Study, results: dict) -> tuple[str, ...]:
+    """Each arm's own note, named by its arm."""
+    return tuple(f"{arm_label(deck, study, key)}: {deck.plain(result.note)}"
+                 for key, result in results.items() if result.note)
+
+
 def arm_colour(deck: "Deck", study: Study, key: str) -> str:
     """The arm's colour in the Matplotlib charts too (analysis.arms); pooled results muted."""
     return arms.arm_colour(deck.palette, deck.report.palette_slot(study, key), deck.colors["muted"])
@@ -148,7 +161,8 @@ def analysis_phrase(deck: "Deck", outcome) -> str:
 def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
     rows = []
     for outcome in study.outcomes:
-        notes = tuple(deck.plain(n) for n in (outcome.source_note, outcome.note) if n)
+        notes = tuple(deck.plain(n) for n in (confirmation(deck, outcome), outcome.note) if n) \
+            + arm_notes(deck, study, outcome.arms)
         source = deck.cite(outcome.source)
         short = deck.short_ref(outcome.source)
         if isinstance(outcome, BinaryOutcome):
@@ -208,7 +222,9 @@ def adverse_rows(deck: "Deck", study: Study) -> list[ResultRow]:
         key = ae_key(index)
         arms = tuple(binary_arm(deck, study, key, k, event.arms[k]) for k in arm_keys(study, event.arms))
         name = f"{deck.plain(event.term)}, {formatting.grade(event.grade)}"
-        notes = tuple(deck.plain(n) for n in (event.source_note, event.note) if n)
+        population = f"{deck.label('safety_population')}: {event.population}" if event.population else None
+        notes = tuple(deck.plain(n) for n in (population, confirmation(deck, event), event.note) if n) \
+            + arm_notes(deck, study, event.arms)
         rows.append(ResultRow(name, arms, effect_phrase(deck, study, key), deck.cite(event.source),
                               deck.short_ref(event.source), notes, "adverse_event", "lower",
                               extra={"serious": event.serious, "term": deck.plain(event.term),

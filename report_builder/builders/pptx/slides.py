@@ -100,7 +100,8 @@ def dosing(deck: "Deck") -> None:
     dosing_ = deck.evidence.dosing
     if dosing_ is None:
         return
-    days = sorted({d.day for s in dosing_.schedules for d in s.doses})
+    days = sorted({formatting.dose_days(d) for s in dosing_.schedules for d in s.doses},
+                  key=lambda text: int(text.replace("−", "-").split("–")[0]))
     header = [Cell((Para(plain_spans(deck.label("schedule"))),))]
     header += [Cell((Para(plain_spans(deck.say("phrases/day", day=day))),)) for day in days]
     header += [Cell((Para(plain_spans(deck.label("total_per_cycle"))),)),
@@ -108,15 +109,16 @@ def dosing(deck: "Deck") -> None:
     rows = []
     schedules = []
     for schedule in dosing_.schedules:
-        by_day = {d.day: f"{formatting.number(d.dose)} {formatting.dose_unit(d.unit)}" for d in schedule.doses}
+        by_day = {formatting.dose_days(d): formatting.dose_amount(d) for d in schedule.doses}
         unit = formatting.dose_unit(schedule.doses[0].unit)
         total = f"{formatting.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else ""
         row = [Cell((para(schedule.name, deck.numbers, bold=True),))]
         row += [Cell((Para(plain_spans(by_day.get(day, "–"))),)) for day in days]
-        row += [Cell((Para(plain_spans(total)),)), Cell((Para(plain_spans(schedule.cycle_length)),))]
+        row += [Cell((Para(plain_spans(total)),)), Cell((Para(plain_spans(schedule.cycle_length or "–")),))]
         rows.append(row)
-        schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in sorted(by_day)],
-                          "days": sorted(by_day), "total": total, "cycle": schedule.cycle_length,
+        in_order = [day for day in days if day in by_day]
+        schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in in_order],
+                          "days": in_order, "total": total, "cycle": schedule.cycle_length or "",
                           "note": deck.plain(schedule.note) if schedule.note else ""})
     below = []
     if dosing_.max_cycles:
@@ -149,7 +151,8 @@ def regulatory(deck: "Deck") -> None:
         return
     rows_notes = [{"date": formatting.long_date(e.date), "region": e.region, "event": deck.plain(e.event),
                    "population": deck.plain(e.population) if e.population else "",
-                   "detail": deck.plain(e.detail) if e.detail else "", "source": deck.short_ref(e.source)}
+                   "detail": deck.plain(e.detail) if e.detail else "", "source": deck.short_ref(e.source),
+                   "confirmed": e.confirmed, "note": deck.plain(e.note) if e.note else ""}
                   for e in events]
     notes = deck.say("notes/regulatory", events=rows_notes)
     title = deck.say("titles/regulatory")
@@ -169,6 +172,9 @@ def regulatory(deck: "Deck") -> None:
             event.append(para(e.population, deck.numbers, space_before=0.2, scale=0.9))
         if e.detail:
             event.append(para(e.detail, deck.numbers, space_before=0.2, scale=0.9))
+        if e.note:
+            prefix = "" if e.confirmed else f"{deck.label('not_confirmed')}: "
+            event.append(para(prefix + e.note, deck.numbers, space_before=0.2, scale=0.9))
         rows.append([Cell((Para(plain_spans(formatting.long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),
                      Cell(tuple(event)), Cell((Para(plain_spans(deck.cite(e.source))),))])
     deck.table_slides("regulatory", title, header, rows, [1.6, 1.0, 5.0, 0.95], notes,

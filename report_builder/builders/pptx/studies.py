@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from report_builder.analysis import formatting
 from report_builder.analysis.arms import arm_keys, comparator_ids, ordered_arms
 from report_builder.builders.pptx.results import (
     ResultRow, adverse_rows, arm_colour, arm_label, binary_arm, chart_rows, outcome_rows,
@@ -37,6 +38,12 @@ def studies(deck: "Deck") -> None:
                           survival_side(deck, [r for r in rows if r.kind == "time_to_event" and r.in_summary]))
 
 
+def follow_up_text(deck: "Deck", items) -> str:
+    """"16.4 months [1]; 7.1 months (responders) [2]": each median follow-up with its note and source."""
+    return "; ".join(formatting.follow_up(f) + (f", {deck.plain(f.note)}" if f.note else "") + f" {deck.cite(f.source)}"
+                     for f in items)
+
+
 def sources(deck: "Deck", study: Study) -> str:
     return "; ".join(deck.short_ref(s) for s in study.sources)
 
@@ -49,12 +56,16 @@ def design(deck: "Deck", study: Study) -> None:
     if study.median_age:
         enrolled += f"; {deck.label('median_age').lower()} {study.median_age}"
     paragraphs.append(labelled(deck.label("enrolled"), enrolled, n, space_before=0.4))
+    if study.follow_up:
+        paragraphs.append(labelled(deck.label("follow_up"), follow_up_text(deck, study.follow_up), n, space_before=0.4))
     paragraphs.append(Para(plain_spans(deck.label("arms"), bold=True), space_before=0.4, keep_with_next=True))
     for arm in ordered_arms(study):
         size = f" (n={arm.n})" if arm.n is not None else ""
         spans = plain_spans(arm.name, bold=False) + plain_spans(size + (": " if arm.regimen else ""))
         if arm.regimen:
             spans += tuple(para(arm.regimen, n).spans)
+        if arm.follow_up:
+            spans += plain_spans(f"; {deck.label('follow_up').lower()} {follow_up_text(deck, arm.follow_up)}")
         paragraphs.append(Para(spans, bullet="•", space_before=0.2))
     same = extends_texts(deck, study)
     paragraphs += [Para(plain_spans(text), space_before=0.4) for text in same]
@@ -243,6 +254,9 @@ def survival_outcome(study: Study) -> TimeToEventOutcome | None:
 def cross_study(deck: "Deck") -> None:
     from report_builder.builders.pptx.results import survival_text
 
+    if len(deck.evidence.studies) < 2:
+        return  # a comparison across studies needs two
+
     header = [Cell((Para(plain_spans(deck.label(k))),)) for k in
               ("study", "design", "enrolled", "primary_response", "survival", "source")]
     rows, notes_rows, categories, values, labels, colours = [], [], [], [], [], []
@@ -251,7 +265,8 @@ def cross_study(deck: "Deck") -> None:
         response: list[Para] = []
         arms_text = []
         if outcome is not None:
-            response.append(Para(plain_spans(deck.plain(outcome.name)), bold=True))
+            primary = f" ({deck.label('primary')})" if outcome.primary else ""
+            response.append(Para(plain_spans(deck.plain(outcome.name) + primary), bold=True))
             for key in arm_keys(study, shown_once(deck.evidence, study, outcome.arms)):
                 arm = binary_arm(deck, study, outcome.id, key, outcome.arms[key])
                 response.append(Para(plain_spans(f"{arm.label}: {arm.text}"), space_before=0.15))
@@ -274,6 +289,8 @@ def cross_study(deck: "Deck") -> None:
                      Cell((Para(plain_spans(str(study.enrolled))),)), Cell(tuple(response) or (Para(plain_spans("–")),)),
                      Cell(tuple(surv) or (Para(plain_spans("–")),)), Cell((Para(plain_spans(refs)),))])
         notes_rows.append({"study": study, "outcome": deck.plain(outcome.name) if outcome else "",
+                           "primary": bool(outcome and outcome.primary),
+                           "exact_ci": bool(outcome and any(r.events is not None for r in outcome.arms.values())),
                            "arms": arms_text, "sources": sources(deck, study)})
     title = deck.say("titles/cross_study")
     repeated = [{"study": r.study.short_name, "pooled": r.arm_id == POOLED, "original": r.original.short_name,
@@ -289,7 +306,8 @@ def cross_study(deck: "Deck") -> None:
         series = [Series(deck.label("primary_response"), tuple(values), tuple(labels), deck.palette[0], tuple(colours))]
         native_chart(deck, handle, deck.content_area(handle), chart_title, categories, series,
                      deck.label("chart_axis"))
-        deck.finish(handle, deck.say("notes/cross_study_chart", rows=notes_rows, repeats=repeat_text))
+        deck.finish(handle, deck.say("notes/cross_study_chart", rows=notes_rows, repeats=repeat_text,
+                                     exact_ci=any(r["exact_ci"] for r in notes_rows)))
 
 
 # ------------------------------------------------------------------------------------------ forest
@@ -397,9 +415,11 @@ def adverse_table(deck: "Deck") -> None:
             all_rows.append({"study": study.short_name, "row": row})
     if not rows:
         return
-    title = deck.say("titles/safety_table")
+    shown = [s for s in deck.evidence.studies if s.adverse_events]
+    title = deck.say("titles/safety_table", studies=shown)
     deck.table_slides("safety", title, header, rows, [1.6, 3.4, 2.1, 2.1, 0.95],
-                      lambda i, n: deck.say("notes/safety_table", rows=all_rows, page=i + 1, pages=n),
+                      lambda i, n: deck.say("notes/safety_table", rows=all_rows, page=i + 1, pages=n,
+                                            studies=shown),
                       deck.say("phrases/table_alt", what=title))
 
 

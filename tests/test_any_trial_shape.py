@@ -1,0 +1,127 @@
+"""Any drug, any trial shape: what the format can say, and wording that takes its shape from the data."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from report_builder.analysis import formatting
+from report_builder.analysis.report import load_report
+from report_builder.errors import EvidenceError
+from report_builder.inputs.dates import ReportedDate
+from report_builder.inputs.evidence_schema import Dose, Drug, HazardRatio, Reference, RegulatoryEvent
+
+from conftest import ROOT
+
+NEW_USER = ROOT / "tests" / "evidence" / "new-user-two-to-one-percentages.yaml"
+SINGLE_ARM = ROOT / "data" / "brexucabtagene-autoleucel.yaml"
+
+
+# ------------------------------------------------------------------------------------------ the format
+@pytest.mark.parametrize("written, long, short, precision", [
+    (2022, "2022", "2022", "year"),
+    ("2022-09", "September 2022", "Sep 2022", "month"),
+    (dt.date(2022, 9, 8), "8 September 2022", "8 Sep 2022", "day"),
+])
+def test_a_date_is_printed_at_the_precision_it_is_known(written, long, short, precision):
+    event = RegulatoryEvent(date=written, region="EU", event="Approval", source="ref")
+    assert (formatting.long_date(event.date), formatting.short_date(event.date)) == (long, short)
+    assert event.date.precision == precision
+
+
+def test_a_month_is_a_span_never_a_made_up_day():
+    month = ReportedDate._validate("2024-02")
+    assert (month.start, month.end) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+
+
+def test_an_unconfirmed_event_needs_a_note_saying_why():
+    with pytest.raises(ValueError, match="'confirmed: false' needs 'note'"):
+        RegulatoryEvent(date="2022-09", region="EU", event="Approval", source="ref", confirmed=False)
+
+
+def test_a_hazard_ratio_with_a_p_value_only_is_printed_without_an_invented_interval():
+    assert formatting.hazard_ratio(HazardRatio(estimate=0.71)) == "HR 0.71"
+    with pytest.raises(ValueError, match="needs its 'ci_level'"):
+        HazardRatio(estimate=0.71, ci=[0.5, 0.9])
+
+
+def test_doses_over_day_ranges_step_up_and_caps():
+    infusion = Dose(days=[8, 28], dose=28, unit="µg/day", label="treatment dose", route="continuous IV infusion")
+    assert (formatting.dose_days(infusion), infusion.day_count) == ("8–28", 21)
+    assert formatting.dose_amount(infusion) == "28 µg/day (treatment dose; continuous IV infusion)"
+    cells = Dose(day=0, dose=1, unit="10^6 cells/kg", max_dose=1, max_unit="10^8 cells")
+    assert formatting.dose_amount(cells) == "1 × 10⁶ cells/kg (max 1 × 10⁸ cells)"
+    with pytest.raises(ValueError, match="per-day unit"):
+        Dose(day=1, dose=9, unit="µg/day")
+
+
+def test_a_drug_without_an_abbreviation_is_called_by_its_name():
+    assert Drug(name="Brexucabtagene autoleucel").short_name == "Brexucabtagene autoleucel"
+
+
+def test_each_reference_kind_needs_its_own_fields_and_an_agency_is_not_printed_twice():
+    with pytest.raises(ValueError, match="needs 'url'"):
+        Reference(id="page", kind="web_page", authors=["Kite Pharma"], publisher="Kite Pharma")
+    label = Reference(id="pi", kind="label", authors=["Kite Pharma"], publisher="Kite Pharma", number="BLA 125703")
+    assert formatting.reference_venue(label) == "BLA 125703"
+    abstract = Reference(id="a", kind="conference_abstract", authors=["Doe J"], title="T",
+                         conference="ASCO Annual Meeting 2022", number="7010", year=2022)
+    assert formatting.reference_venue(abstract) == "ASCO Annual Meeting 2022; abstract 7010"
+
+
+def test_the_bundled_files_and_a_new_users_file_validate():
+    for path in (SINGLE_ARM, NEW_USER):
+        assert load_report(path).evidence.studies
+
+
+def test_regulatory_dates_out_of_order_only_when_wholly_earlier(write_evidence):
+    text = NEW_USER.read_text(encoding="utf-8").replace("  - date: 2025\n", "  - date: 2024\n")
+    with pytest.raises(EvidenceError, match="dates out of order"):
+        load_report(write_evidence(text))
+
+
+# ------------------------------------------------------------------------------------------ the outputs
+def _texts(folder):
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    pdf = " ".join(page.extract_text() or "" for page in PdfReader(next(folder.rglob("*.pdf"))).pages)
+    deck = []
+    for slide in Presentation(next(folder.rglob("*.pptx"))).slides:
+        deck += [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+        deck += [c.text for s in slide.shapes if getattr(s, "has_table", False) and s.has_table
+                 for r in s.table.rows for c in r.cells]
+        deck.append(slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else "")
+    return re.sub(r"\s+", " ", pdf), re.sub(r"\s+", " ", " ".join(deck))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("template", ["default", "northbridge"])
+@pytest.mark.parametrize("source", [NEW_USER, SINGLE_ARM], ids=["new-user-2to1", "single-arm"])
+def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tmp_path, source, template):
+    from report_builder.cli import main
+
+    assert main(["build", str(source), "--out", str(tmp_path), "--template", template]) == 0
+    pdf, deck = _texts(tmp_path)
+    for text in (pdf, deck):
+        assert "Across the studies" not in text and "Comparing the studies" not in text
+        assert "not reported months" not in text and "small difference in survival" not in text
+        assert "97.5% CIs" not in text and "exact 95% CIs." not in text
+    evidence = load_report(source).evidence
+    assert (evidence.drug.abbreviation or evidence.drug.name) in deck
+    both = (pdf + " " + deck).replace(" ", "")  # the templates differ in sections and fonts: either output will do
+
+    def shown(text: str) -> bool:
+        return text.replace(" ", "") in both
+
+    if source == NEW_USER:
+        # Overall survival is this trial's primary end point; the response is not.
+        assert shown("HR 0.71") and "Response (primary)" not in pdf
+        assert shown("March 2025") or template != "default"  # Northbridge has no regulatory section
+        assert "not confirmed" in pdf + deck and "not confirmed" in deck
+        assert shown("9 µg/day") and shown("1–7")
+    else:
+        assert shown("78 patients treated at the approved dose") and shown("1 × 10⁶ cells/kg")
+        assert shown("max 1 × 10⁸ cells") and shown("16.4 months") and "Median follow-up" in pdf + deck
+        assert shown("September 2022") or template != "default"

@@ -46,7 +46,7 @@ class Template:
     def environment(self):
         from report_builder.theme.wording import wording_environment
 
-        return wording_environment(self.search_path, opaque=(Template,))
+        return wording_environment(self.search_path)
 
     def has_text(self, key: str) -> bool:
         return any((folder / "wording" / f"{key}.j2").is_file() for folder in self.search_path)

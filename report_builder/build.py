@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report_builder.output import manifest
-from report_builder.output.writer import OutputSet, write_outputs
+from report_builder.output.writer import OutputSet, check_distinct, output_folder, output_name, write_outputs
 
 if TYPE_CHECKING:
     from report_builder.parallel import ParallelTasks, SerialTasks
@@ -40,7 +40,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.theme.search_path import template_chain
 
     evidence_path = Path(evidence_path)
-    out_dir = Path(out_root) / evidence_path.stem
+    out_dir = output_folder(out_root, evidence_path)
     if not evidence_path.is_file() or evidence_path.stat().st_size > MAX_BYTES:
         from report_builder.analysis.report import load_report
 
@@ -70,10 +70,10 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         for name, data in zip(manifest.chart_files(chart.id), (chart.svg, chart.png, chart.ops)):
             outputs.add(name, data)
     for extension, document in documents.items():
-        outputs.add(f"{report.stem}{extension}", document)
+        outputs.add(f"{out_dir.name}{extension}", document)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
                                                            {chart.id: chart.key for chart in charts}))
-    written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, prune=manifest.CHART_FOLDERS)
+    written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, previous=manifest.own_outputs(previous))
     reused = sum(chart.key in cache for chart in charts)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in report.warnings),
                        charts_drawn=len(charts) - reused, charts_reused=reused)
@@ -109,6 +109,10 @@ def failed(evidence_path: Path, out_root: Path, exc: Exception) -> BuildResult:
     from report_builder.errors import ReportBuilderError, internal_error
 
     out_dir = Path(out_root) / Path(evidence_path).stem
+    try:
+        out_dir = Path(out_root) / output_name(Path(evidence_path))
+    except ReportBuilderError:
+        pass  # the name itself is what failed
     if isinstance(exc, ReportBuilderError):
         return BuildResult(Path(evidence_path), out_dir, "failed", error=str(exc))
     return BuildResult(Path(evidence_path), out_dir, "failed", error=internal_error(exc, evidence_path),
@@ -138,6 +142,7 @@ def build_many(paths: list[Path], out_root: Path, template_spec: str, *, tasks: 
                force: bool = False, on_result: Callable[[BuildResult], None] | None = None) -> BuildSummary:
     """Build each evidence file as one task of `tasks` (parallel.tasks_for: in worker processes, or in
     this one); each result goes to on_result as soon as it is there."""
+    check_distinct(list(paths), out_root)
     build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force)
     results = tasks.run(build_one, list(paths), on_result or (lambda result: None),
                         lambda path, exc: failed(path, out_root, exc))

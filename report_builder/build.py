@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report_builder.output import manifest
-from report_builder.output.writer import OutputSet, check_distinct, output_folder, output_name, write_outputs
+from report_builder.output.writer import (
+    OutputSet, check_distinct, finish_interrupted, output_folder, output_name, write_outputs,
+)
 
 if TYPE_CHECKING:
     from report_builder.parallel import ParallelTasks, SerialTasks
@@ -50,6 +52,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     chain = template_chain(template_spec)  # walked once: hashed here, loaded below
     template_hash = manifest.template_digest(tuple(link.folder for link in chain))
     fingerprint = manifest.input_fingerprint(evidence_path, template_hash)
+    finish_interrupted(out_dir)  # a build killed while renaming its outputs: its outputs, complete
     previous = manifest.read_manifest(out_dir)
     if not force and manifest.is_up_to_date(out_dir, fingerprint, previous):
         return BuildResult(evidence_path, out_dir, "up to date")

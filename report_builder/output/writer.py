@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -110,7 +111,7 @@ def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None,
     """
     from report_builder.errors import ReportBuilderError
 
-    remove_stale_temporaries(out_dir)
+    finish_interrupted(out_dir)
     names = sorted(outputs.files, key=lambda n: (n == last, n))
     staged: list[tuple[Path, Path]] = []  #: (temporary file, target)
     replaced: list[tuple[Path | None, bool, Path]] = []  #: (backup of the old file, was there one, target)
@@ -121,24 +122,59 @@ def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None,
                 staged.append((_stage(target, outputs.files[name]), target))
         for temp, target in staged:
             _check_target(target)
+        journal = _journal(out_dir, staged)  # from here on, a killed build is finished by the next one
         for temp, target in staged:
             replaced.append((_backup(target), target.exists() or target.is_symlink(), target))
             os.replace(temp, target)
+        journal.unlink()
     except OSError as exc:
         _put_back(replaced)
+        _discard([_journal_path(out_dir)])
         _discard([temp for temp, _ in staged])
         where = exc.filename or out_dir
         raise ReportBuilderError(f"{where}: cannot write the outputs ({exc.strerror or exc}); nothing was "
                                  "replaced; check that --out names a folder you can write to") from None
     except BaseException:
         _put_back(replaced)
-        _discard([temp for temp, _ in staged])
+        _discard([temp for temp, _ in staged] + [_journal_path(out_dir)])
         raise
     _discard([backup for backup, _, _ in replaced if backup is not None])
     for name, digest in (previous or {}).items():
         if isinstance(name, str) and name not in outputs.files and name != last:
             _remove_own(out_dir, name, digest)
     return [out_dir / name for name in names]
+
+
+def _journal_path(out_dir: Path, pid: int | None = None) -> Path:
+    return out_dir / f".commit.{_TEMP_MARK}-{pid or os.getpid()}-journal.json"
+
+
+def _journal(out_dir: Path, staged: list[tuple[Path, Path]]) -> Path:
+    """Record, before the first rename, which temporary file becomes which output (names relative to out_dir)."""
+    pairs = [[str(temp.relative_to(out_dir)), str(target.relative_to(out_dir))] for temp, target in staged]
+    journal = _journal_path(out_dir)
+    write_atomic(journal, json.dumps(pairs).encode())
+    return journal
+
+
+def finish_interrupted(out_dir: Path) -> None:
+    """Finish the renames of a build into out_dir that was killed while renaming (its journal is there,
+    its process gone): every output is then that build's, complete, never a mix of two builds. Then
+    remove the temporary files killed builds left."""
+    for journal in sorted(out_dir.glob(f".commit.{_TEMP_MARK}-*-journal.json")):
+        match = re.fullmatch(rf"\.commit\.{_TEMP_MARK}-(\d+)-journal\.json", journal.name)
+        if not match or _running(int(match[1])):
+            continue
+        try:
+            pairs = json.loads(journal.read_text(encoding="utf-8"))
+            for temp, target in pairs:
+                temp_path, target_path = inside(out_dir, temp), inside(out_dir, target)
+                if _TEMP_NAME.match(temp_path.name) and temp_path.is_file():
+                    os.replace(temp_path, target_path)
+            journal.unlink()
+        except (OSError, ValueError, TypeError):
+            pass  # not a journal this writer wrote: leave it
+    remove_stale_temporaries(out_dir)
 
 
 def inside(out_dir: Path, name: str) -> Path:
@@ -178,6 +214,7 @@ def _put_back(replaced: list[tuple[Path | None, bool, Path]]) -> None:
         try:
             if backup is not None:
                 os.replace(backup, target)
+                backup.unlink(missing_ok=True)  # still there when the target was never replaced (one file, two names)
             elif not existed:
                 target.unlink(missing_ok=True)
         except OSError:

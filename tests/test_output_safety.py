@@ -273,3 +273,40 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     subprocess.run(_command(*map(str, files), "--out", str(out), "--jobs", "2"), check=True)
     assert temporaries(out) == []
     assert all(_consistent(folder) for folder in out.iterdir())
+
+
+# ------------------------------------------------------------------------------------------ --watch
+@pytest.mark.slow
+def test_watch_survives_a_broken_template_and_ignores_its_own_outputs(tmp_path):
+    """A broken template.yaml is reported and the watch goes on; an --out inside the watched template
+    folder does not make every build trigger the next."""
+    template = tmp_path / "mine"
+    template.mkdir()
+    (template / "template.yaml").write_text("extends: default\n")
+    out = template / "out"  # inside a watched folder
+    log = tmp_path / "log"
+    with log.open("w") as handle:
+        process = subprocess.Popen(_command(str(BASE), "--out", str(out), "--template", str(template), "--watch")[:-1],
+                                   stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        def wait_for(text: str, count: int = 1) -> None:
+            deadline = time.monotonic() + 180
+            while log.read_text().count(text) < count:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+
+        wait_for(": built ->")
+        wait_for("watching")
+        time.sleep(1.0)
+        (template / "template.yaml").write_text("extends: default\ntheme: [not, a, mapping\n")
+        wait_for("YAML syntax error")
+        time.sleep(1.0)
+        (template / "template.yaml").write_text("extends: default\ntheme: {institution: Mine}\n")
+        wait_for(": built ->", 2)
+        time.sleep(5.0)  # a build whose outputs triggered the next would show here
+        assert log.read_text().count(": built ->") == 2, log.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0

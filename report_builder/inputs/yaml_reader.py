@@ -31,6 +31,12 @@ _STANDARD_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 PathKey = tuple[str | int, ...]
 
 
+def _visible(character: str) -> bool:
+    import unicodedata
+
+    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zs")
+
+
 def dotted(path: PathKey) -> str:
     """('studies', 3, 'arms', 0, 'events') -> 'studies[3].arms[0].events'."""
     out = ""
@@ -139,6 +145,10 @@ class _Builder:
             limit = MAX_NAME if key in ("name", "short_name", "abbreviation") else MAX_TEXT
             if len(value) > limit:
                 self.fail(node, path, f"text of {len(value):,} characters; this field is limited to {limit:,}")
+                return None
+            if limit == MAX_NAME and value and not any(_visible(c) for c in value):
+                self.fail(node, path, "a name with no visible character (only spaces, control or zero-width "
+                                      "characters); write the name")
                 return None
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             if abs(value) > MAX_NUMBER or 0 < abs(value) < MIN_MAGNITUDE:

@@ -172,3 +172,25 @@ def test_ordinary_wording_is_within_every_limit(wording):
     assert wording("{{ '%5.1f'|format(3.14159) }} {{ '{:>6}'.format('ab') }} {{ 'x'.center(5) }}"
                    "{% for i in range(3) %}{{ i }}{% endfor %} {{ 'ab'.replace('a', 'cc') }}") == \
         "3.1     ab   x  012 ccb"
+
+
+# ------------------------------------------------------------------------------------------ institution masters
+@pytest.mark.parametrize(("part", "size", "message"), [
+    ("ppt/media/huge.png", 11 * 1024 * 1024, "a picture in a master is limited to"),
+    ("docProps/padding.bin", 51 * 1024 * 1024, "a master is limited to"),
+])
+def test_a_master_with_a_huge_part_is_refused_when_the_template_loads(tmp_path, part, size, message):
+    import zipfile
+
+    from report_builder.theme.template import load_template
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    master = folder / "master.pptx"
+    shutil.copy(Path(__file__).resolve().parent.parent / "templates" / "default" / "master.pptx", master)
+    with zipfile.ZipFile(master, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(part, b"\0" * size)  # a few kilobytes packed: the limit is on what it unpacks to
+    (folder / "template.yaml").write_text("extends: default\ndeck:\n  master: master.pptx\n")
+    with pytest.raises(TemplateError) as caught:
+        load_template(str(folder))
+    assert message in str(caught.value) and "template.yaml:3" in str(caught.value)

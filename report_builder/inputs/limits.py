@@ -7,7 +7,7 @@ MAX_DEPTH = 60
 MAX_DIGITS = 18  #: no count, year or identifier number is longer; Python refuses very long ones anyway
 MAX_TEXT = 20_000  #: characters of one text (the bundled example's longest is under 600)
 MAX_ITEMS = 500  #: entries of one list (the bundled example's longest has 13)
-MAX_NAME = 200  #: characters of a name, short name or abbreviation (they go into titles, legends and table heads)
+MAX_NAME = 2_500  #: characters of a name, short name or abbreviation (charts and slides cut longer ones to fit)
 #: Lists whose length the outputs cannot take past a point: the quiz letters its options A-Z, and a
 #: study's arms each need a colour, a column and a legend entry.
 MAX_LIST = {"options": 26, "arms": 12}

@@ -34,7 +34,7 @@ PathKey = tuple[str | int, ...]
 def _visible(character: str) -> bool:
     import unicodedata
 
-    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zs")
+    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf", "Zs")
 
 
 def dotted(path: PathKey) -> str:

@@ -151,7 +151,8 @@ def _journal_path(out_dir: Path, pid: int | None = None) -> Path:
 
 def _journal(out_dir: Path, staged: list[tuple[Path, Path]]) -> Path:
     """Record, before the first rename, which temporary file becomes which output (names relative to out_dir)."""
-    pairs = [[str(temp.relative_to(out_dir)), str(target.relative_to(out_dir))] for temp, target in staged]
+    pairs = [[str(target.relative_to(out_dir).parent / temp.name), str(target.relative_to(out_dir))]
+             for temp, target in staged]
     journal = _journal_path(out_dir)
     write_atomic(journal, json.dumps(pairs).encode())
     return journal
@@ -296,5 +297,5 @@ def _discard(temps: list[Path]) -> None:
     for temp in temps:
         try:
             os.unlink(temp)
-        except FileNotFoundError:
+        except OSError:  # gone already, or its folder is not a folder (--out naming a file)
             pass

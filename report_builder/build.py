@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from report_builder.errors import Problem
 from report_builder.output import manifest
-from report_builder.output.writer import OutputSet, write_outputs
+from report_builder.output.writer import (
+    OutputSet, check_distinct, finish_interrupted, output_folder, output_name, write_outputs,
+)
 
 if TYPE_CHECKING:
     from report_builder.parallel import ParallelTasks, SerialTasks
@@ -46,7 +48,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.theme.search_path import template_chain
 
     evidence_path = Path(evidence_path)
-    out_dir = Path(out_root) / evidence_path.stem
+    out_dir = output_folder(out_root, evidence_path)
     if not evidence_path.is_file() or evidence_path.stat().st_size > MAX_BYTES:
         from report_builder.analysis.report import load_report
 
@@ -56,6 +58,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     chain = template_chain(template_spec)  # walked once: hashed here, loaded below
     template_hash = manifest.template_digest(tuple(link.folder for link in chain))
     fingerprint = manifest.input_fingerprint(evidence_path, template_hash, formats, strict)
+    finish_interrupted(out_dir)  # a build killed while renaming its outputs: its outputs, complete
     previous = manifest.read_manifest(out_dir)
     if not force and manifest.is_up_to_date(out_dir, fingerprint, previous):
         return BuildResult(evidence_path, out_dir, "up to date")
@@ -90,12 +93,12 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
             outputs.add(name, getattr(chart, form))
         chart_files[f"{chart.medium.name}/{chart.id}"] = {"key": chart.key, "files": files}
     for extension, document in documents.items():
-        outputs.add(f"{report.stem}{extension}", document)
-    for name, data in exports(report).items():  # evidence JSON, Summary of findings CSV, references CSL-JSON
+        outputs.add(f"{out_dir.name}{extension}", document)
+    for name, data in exports(report, out_dir.name).items():  # evidence JSON, Summary of findings CSV, CSL-JSON
         outputs.add(name, data)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
                                                            chart_files))
-    written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, prune=manifest.CHART_FOLDERS)
+    written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, previous=manifest.own_outputs(previous))
     reused = sum(chart.key in cache for chart in charts)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in found),
                        charts_drawn=len(charts) - reused, charts_reused=reused, problems=tuple(found))
@@ -145,6 +148,10 @@ def failed(evidence_path: Path, out_root: Path, exc: Exception) -> BuildResult:
     from report_builder.errors import ReportBuilderError, internal_error
 
     out_dir = Path(out_root) / Path(evidence_path).stem
+    try:
+        out_dir = Path(out_root) / output_name(Path(evidence_path))
+    except ReportBuilderError:
+        pass  # the name itself is what failed
     if isinstance(exc, ReportBuilderError):
         problems = exc.problems or (Problem(Path(evidence_path), None, None, "", exc.message),)
         return BuildResult(Path(evidence_path), out_dir, "failed", error=str(exc), problems=problems)
@@ -176,6 +183,7 @@ def build_many(paths: list[Path], out_root: Path, template_spec: str, *, tasks: 
                formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildSummary:
     """Build each evidence file as one task of `tasks` (parallel.tasks_for: in worker processes, or in
     this one); each result goes to on_result as soon as it is there."""
+    check_distinct(list(paths), out_root)
     build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force,
                                   formats=formats, strict=strict)
     results = tasks.run(build_one, list(paths), on_result or (lambda result: None),

@@ -348,18 +348,26 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
     from report_builder.theme.search_path import search_path
 
     watched = {Path(p).resolve() for p in args.evidence}
-    folders = search_path(args.template)  # the folders being watched; resolved again by each rebuild
+    try:
+        folders = search_path(args.template)  # the folders being watched; resolved again by each rebuild
+    except ReportBuilderError:  # a broken template.yaml: reported by the build; watch its folder for the fix
+        folders = [Path(args.template)] if Path(args.template).is_dir() else []
+    out = Path(args.out).resolve()
     roots = {p.parent for p in watched} | set(folders)
     print(f"watching {len(watched)} evidence file(s) and template '{args.template}'; press Ctrl-C to stop",
           file=sys.stderr)
     try:
         # step: a save counts as done after 20 ms without another change (watchfiles waits 50 ms by default)
         for changes in watch(*sorted(roots), debounce=300, step=20, raise_interrupt=False):
-            changed = {Path(path).resolve() for _, path in changes}
+            # our own outputs (an --out inside a watched folder) never trigger a rebuild: it would never end
+            changed = {p for p in (Path(path).resolve() for _, path in changes) if not p.is_relative_to(out)}
             if not any(p in watched or any(p.is_relative_to(r) for r in folders) for p in changed):
                 continue  # e.g. an unrelated file next to the evidence
-            build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result,
-                       formats=tuple(args.to) if args.to else None, strict=args.strict)
+            try:
+                build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result,
+                           formats=tuple(args.to) if args.to else None, strict=args.strict)
+            except ReportBuilderError as exc:  # reported; the next save may fix it
+                print(str(exc), file=sys.stderr)
     except KeyboardInterrupt:
         pass
     return EXIT_OK

@@ -45,9 +45,9 @@ class ParallelTasks:
     Leaving the block because of an exception (Ctrl-C, or SIGTERM, which the command turns into
     SystemExit) cancels the tasks not yet started and waits for the running ones, so every worker has
     exited when the block is left. Workers ignore Ctrl-C, which the terminal sends to them too: the
-    parent alone decides. Not covered: a parent killed with SIGKILL cannot stop its workers; each
-    finishes its current task (its outputs are written whole or not at all) and then waits for work
-    that never comes, until it is killed too.
+    parent alone decides. A parent that cannot clean up (killed with SIGKILL, out of memory) still
+    takes its workers with it: each watches its parent and ends itself with SIGTERM when the parent
+    is gone, as if the parent had sent it; a temporary file it leaves is removed by the next build.
     """
 
     def __init__(self, workers: int):
@@ -68,7 +68,7 @@ class ParallelTasks:
         # spawn: a fresh interpreter per worker, which inherits nothing of this process (its threads,
         # such as the progress display's, its signal handlers, its open files).
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_ignore_interrupts)
+                                   initializer=_start_worker)
 
     def run(self, function: Callable[[Item], Result], items: Sequence[Item], on_result: Callable[[Result], None],
             on_error: Callable[[Item, Exception], Result]) -> list[Result]:
@@ -94,7 +94,22 @@ class ParallelTasks:
         return results
 
 
-def _ignore_interrupts() -> None:
+def _start_worker() -> None:
+    """In each worker: ignore Ctrl-C (the parent decides), and end with the parent, however it ended."""
+    import multiprocessing
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), name="end-with-parent", daemon=True).start()
+
+
+def _end_with(parent) -> None:
+    """Wait for the parent process to end (its sentinel closes when it does), then end this worker."""
+    import os
+    import signal
+
+    parent.join()
+    os.kill(os.getpid(), signal.SIGTERM)  # the default action: the worker ends where it is

@@ -171,6 +171,14 @@ class _Checker:
             self.error(path + ("conditional_on",),
                        self._unknown("binary outcome", outcome.conditional_on, set(binary) - {outcome.id}))
             return
+        chain, link = [outcome.id], base
+        while link is not None:  # responders of responders is fine; a circle has no base at all
+            if link.id in chain:
+                self.error(path + ("conditional_on",), "conditional_on goes round in a circle: "
+                                                       f"{' -> '.join([*chain, link.id])}")
+                return
+            chain.append(link.id)
+            link = binary.get(link.conditional_on) if link.conditional_on is not None else None
         for arm, result in outcome.arms.items():
             responders = base.arms.get(arm)
             if result.total is None or responders is None or responders.events is None:
@@ -205,6 +213,9 @@ class _Checker:
             if arm not in arm_ids:
                 self.error(hpath + ("compares",), self._unknown("arm", arm, arm_ids))
                 return
+        if hr.compares and hr.compares[0] == hr.compares[1]:
+            self.error(hpath + ("compares",), f"a hazard ratio compares two different arms; both are '{hr.compares[0]}'")
+            return
         compared = ratio_comparison(study, hr.compares)
         if compared is None:
             self.error(hpath, "say which arms the hazard ratio compares: compares: [experimental, reference]")

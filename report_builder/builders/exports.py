@@ -125,11 +125,12 @@ def export_schema() -> dict:
 
 
 # ------------------------------------------------------------------------------ the three exports
-def exports(report: "Report") -> dict[str, bytes]:
+def exports(report: "Report", stem: str | None = None) -> dict[str, bytes]:
     """File name -> bytes of every export of one report; byte-reproducible (sorted, no clock)."""
-    return {f"{report.stem}.evidence.json": evidence_json(report),
-            f"{report.stem}.summary-of-findings.csv": summary_of_findings_csv(report),
-            f"{report.stem}.references.json": references_csl_json(report)}
+    stem = stem or report.stem  # the output folder's name (output.writer.output_name) in a build
+    return {f"{stem}.evidence.json": evidence_json(report),
+            f"{stem}.summary-of-findings.csv": summary_of_findings_csv(report),
+            f"{stem}.references.json": references_csl_json(report)}
 
 
 def evidence_json(report: "Report") -> bytes:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import stat
 from dataclasses import dataclass, field
@@ -13,7 +14,10 @@ import yaml
 from report_builder.errors import EvidenceError, Problem
 from report_builder.inputs.numbers import ReportedNumber
 
-from report_builder.inputs.limits import MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_NODES
+from report_builder.inputs.limits import (
+    MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_ITEMS, MAX_LIST, MAX_NAME, MAX_NODES, MAX_NUMBER, MAX_TEXT, MAX_YEAR,
+    MIN_MAGNITUDE, MIN_YEAR,
+)
 
 #: Characters the YAML reader refuses (it would stop with an unlocated error); we locate them instead.
 _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
@@ -25,6 +29,12 @@ _PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _STANDARD_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 PathKey = tuple[str | int, ...]
+
+
+def _visible(character: str) -> bool:
+    import unicodedata
+
+    return not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf", "Zs")
 
 
 def dotted(path: PathKey) -> str:
@@ -114,8 +124,41 @@ class _Builder:
                 result[key] = self.build(value_node, path + (key,), depth + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
+            limit = MAX_LIST.get(str(path[-1]) if path else "", MAX_ITEMS)
+            if len(node.value) > limit:
+                self.fail(node, path, f"{len(node.value)} entries; a list here is limited to {limit}")
+                return None
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node, path)
+        try:
+            value = self.scalar(node, path)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError, yaml.YAMLError):
+            # an explicit tag on a word (!!float sixty, !!bool maybe, !!timestamp soon): YAML cannot read it
+            self.fail(node, path, f"{node.value!r} cannot be read as {_tag(node.tag)!r}; remove the tag, "
+                                  "or write a value of that kind")
+            return None
+        return self._plausible(node, path, value)
+
+    def _plausible(self, node: yaml.ScalarNode, path: PathKey, value: Any) -> Any:
+        """Limits no real evidence file reaches: beyond them a value is a typing mistake (or an attack)."""
+        key = str(path[-1]) if path else ""
+        if isinstance(value, str):
+            limit = MAX_NAME if key in ("name", "short_name", "abbreviation") else MAX_TEXT
+            if len(value) > limit:
+                self.fail(node, path, f"text of {len(value):,} characters; this field is limited to {limit:,}")
+                return None
+            if limit == MAX_NAME and value and not any(_visible(c) for c in value):
+                self.fail(node, path, "a name with no visible character (only spaces, control or zero-width "
+                                      "characters); write the name")
+                return None
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            if abs(value) > MAX_NUMBER or 0 < abs(value) < MIN_MAGNITUDE:
+                self.fail(node, path, f"{node.value} is outside the plausible range of a reported number "
+                                      f"({MIN_MAGNITUDE:g} to {MAX_NUMBER:g}); check the value")
+                return None
+        elif isinstance(value, dt.date) and not MIN_YEAR <= value.year <= MAX_YEAR:
+            self.fail(node, path, f"{node.value} is outside the years {MIN_YEAR} to {MAX_YEAR}; check the date")
+            return None
+        return value
 
     def scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
         tag = node.tag

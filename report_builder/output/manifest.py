@@ -16,9 +16,6 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 CHART_DIR = "charts"
 CACHE_DIR = ".cache"  #: what the next build reuses and nobody reads: the charts' recorded operations
-#: The folders that hold only this build's charts, and the kinds of file in each: one the evidence
-#: no longer supports must not linger next to the new ones (output.writer removes it).
-CHART_FOLDERS = {CHART_DIR: (".svg", ".png"), CACHE_DIR: (".json",)}
 #: The libraries whose versions the fingerprint and the manifest record: the code that draws.
 LIBRARIES = ("reportlab", "rl_accel", "python-pptx", "matplotlib", "jinja2", "pyyaml", "pydantic", "scipy", "citeproc-py")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +71,15 @@ def read_manifest(out_dir: Path) -> dict:
         return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def own_outputs(manifest: dict) -> dict[str, str]:
+    """The files the last build wrote (name -> sha256), as its manifest lists them: the only files a
+    build may remove (output.writer removes those it no longer writes, if nobody changed them)."""
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict):
+        return {}
+    return {name: digest for name, digest in outputs.items() if isinstance(name, str) and isinstance(digest, str)}
 
 
 def is_up_to_date(out_dir: Path, fingerprint: str, manifest: dict) -> bool:

@@ -47,7 +47,7 @@ class Template:
     def environment(self):
         from report_builder.theme.wording import wording_environment
 
-        return wording_environment(self.search_path, opaque=(Template,))
+        return wording_environment(self.search_path)
 
     def has_text(self, key: str) -> bool:
         return any((folder / "wording" / f"{key}.j2").is_file() for folder in self.search_path)
@@ -93,7 +93,12 @@ def _check_folders(chain: tuple[TemplateFolder, ...]) -> None:
         folder = link.folder
         root = folder.resolve()
         for path in sorted(folder.rglob("*")):
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            try:
+                target = path.resolve()
+            except (OSError, RuntimeError):  # a loop of links
+                problems.append(Problem(path, None, None, "", "is a link that leads back to itself; remove it"))
+                continue
+            if path.is_symlink() and not target.is_relative_to(root):
                 problems.append(Problem(path, None, None, "", f"is a link to {path.resolve()}, outside the template "
                                                               "folder; copy the file into the folder instead"))
                 continue
@@ -209,7 +214,15 @@ _REQUIRED = (
 
 def _file(folder: Path, name: str, source_map: SourceMap, path: tuple, problems: list[Problem], check) -> Path | None:
     """A file named in template.yaml: relative to its folder, never outside it, present and sound."""
-    candidate = (folder / name).resolve()
+    if len(name) > 255 or any(ord(c) < 32 or c == "\x7f" for c in name):
+        problems.append(source_map.problem(path, "a file name of at most 255 characters without control "
+                                                  "characters is expected"))
+        return None
+    try:
+        candidate = (folder / name).resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of links, a name too long for the file system
+        problems.append(source_map.problem(path, f"'{name}' cannot be followed ({exc})"))
+        return None
     if Path(name).is_absolute() or not candidate.is_relative_to(folder.resolve()):
         problems.append(source_map.problem(path, f"'{name}' points outside the template folder; "
                                                   "copy the file into the folder and name it relatively"))
@@ -247,6 +260,10 @@ def _check_image(path: Path) -> str | None:
             image.verify()
             if image.format not in ("PNG", "JPEG"):
                 return f"logo must be a PNG or JPEG image, not {image.format}"
+            if image.width * image.height > MAX_LOGO_PIXELS:
+                return f"logo of {image.width} x {image.height} pixels; at most {MAX_LOGO_PIXELS:,} pixels are accepted"
+        with Image.open(path) as image:
+            image.load()  # decoded in full now, not when the PDF is drawn: verify() reads no pixel data
     except Exception as exc:
         return f"not a readable image ({type(exc).__name__})"
     return None
@@ -264,4 +281,21 @@ def _check_master(path: Path) -> str | None:
         return "not a PowerPoint file (not a zip archive)"
     if "[Content_Types].xml" not in names or not any(n.startswith("ppt/slideLayouts/") for n in names):
         return "not a PowerPoint presentation or template (no slide layouts inside)"
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    if len(parts) > MAX_MASTER_PARTS:
+        return f"{len(parts)} parts; a master has at most {MAX_MASTER_PARTS:,}"
+    total = sum(part.file_size for part in parts)
+    if total > MAX_MASTER_BYTES:
+        return f"{total:,} bytes unpacked; a master is limited to {MAX_MASTER_BYTES:,}"
+    for part in parts:
+        if part.filename.startswith("ppt/media/") and part.file_size > MAX_MEDIA_BYTES:
+            return (f"media part {part.filename} is {part.file_size:,} bytes unpacked; a picture in a master is "
+                    f"limited to {MAX_MEDIA_BYTES:,} (every deck would carry it)")
     return None
+
+
+MAX_MASTER_PARTS = 1_000  #: parts of a master (python-pptx's own saves have about 60)
+MAX_MASTER_BYTES = 50 * 1024 * 1024  #: unpacked size of a master
+MAX_MEDIA_BYTES = 10 * 1024 * 1024  #: unpacked size of one picture in a master
+MAX_LOGO_PIXELS = 25_000_000  #: a logo larger than 5000 x 5000 pixels is a photograph, not a logo

@@ -229,9 +229,9 @@ def test_a_file_over_5_mib_is_refused_before_reading(tmp_path, capsys):
         line = "# " + "x" * 1000 + "\n"
         while handle.tell() <= 5 * 1024 * 1024:
             handle.write(line)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a guard against runaway work that a busy machine does not trip
     message = build_fails(capsys, huge, tmp_path / "out")
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert f"{huge}: file is" in message and "limited to 5,242,880 bytes" in message
 
 
@@ -248,11 +248,11 @@ def test_alias_bomb_is_refused_fast_with_bounded_memory(tmp_path, levels):
     path = tmp_path / "bomb.yaml"
     path.write_text(alias_bomb(levels), encoding="utf-8")
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a guard against runaway work that a busy machine does not trip
     try:
         with pytest.raises(EvidenceError, match=r"bomb\.yaml:\d+:\d+: too many values"):
             load_report(path)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -266,10 +266,10 @@ def test_alias_bomb_in_a_template_is_refused_fast(tmp_path):
     folder = tmp_path / "bomb"
     folder.mkdir()
     (folder / "template.yaml").write_text("extends: default\n" + alias_bomb(20).split("format_version")[0])
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a guard against runaway work that a busy machine does not trip
     with pytest.raises(TemplateError, match="too many values"):
         load_template(str(folder))
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 @pytest.mark.parametrize("depth", [100, 20_000])
@@ -538,10 +538,10 @@ def wording(tmp_path):
     "{% for i in range(10**9) %}{% endfor %}",
 ])
 def test_the_sandbox_refuses_python_internals_files_and_runaway_work(wording, source):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a guard against runaway work that a busy machine does not trip
     with pytest.raises(TemplateError, match=r"probe\.j2:1: "):
         wording(source)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_the_sandbox_still_allows_ordinary_wording(wording):

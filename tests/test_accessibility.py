@@ -1,6 +1,7 @@
 """The tagged PDF (PDF/UA-1): structure tree, marked content, links, metadata, and the pdfua checker."""
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from tests.conftest import ROOT, require_tool
+from conftest import ROOT, require_tool
 
 EVIDENCE = sorted((ROOT / "data").glob("*.yaml"))
 TEMPLATES = ("default", "northbridge")
@@ -297,3 +298,121 @@ def test_the_content_walk_catches_a_flowable_that_draws_outside_its_tag(report, 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _, _, problems = marked_content(pdf)
     assert any("S outside tagged content" in p for p in problems)
+
+
+# ------------------------------------------------------------------------------------------- the deck
+@pytest.fixture(scope="module")
+def decks() -> dict[str, object]:
+    return {}
+
+
+@pytest.fixture(params=TEMPLATES)
+def deck(decks, request):
+    """The deck of the bundled example for one template, as python-pptx reads it back."""
+    from pptx import Presentation
+
+    if request.param not in decks:
+        from report_builder.analysis.report import load_report
+        from report_builder.builders.pptx import PptxBuilder
+        from report_builder.charts.draw import draw_charts
+        from report_builder.theme.template import load_template
+
+        report, template = load_report(EVIDENCE[0]), load_template(request.param)
+        decks[request.param] = PptxBuilder().build(report, draw_charts(report, template), template)
+    return Presentation(io.BytesIO(decks[request.param]))
+
+
+def relative_luminance(hex_colour: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_slide_has_a_unique_title_read_first(deck):
+    titles = []
+    for slide in deck.slides:
+        title = slide.shapes.title
+        assert title is not None and title.text_frame.text.strip()
+        assert list(slide.shapes)[0].shape_id == title.shape_id  # shape order is reading order
+        titles.append(title.text_frame.text.strip())
+    assert len(titles) == len(set(titles)), [t for t in titles if titles.count(t) > 1]
+
+
+def test_every_table_marks_its_first_row_as_header(deck):
+    tables = [shape.table for slide in deck.slides for shape in slide.shapes if shape.has_table]
+    assert tables and all(t.first_row for t in tables)
+
+
+def test_every_text_is_in_the_templates_language(deck):
+    from lxml import etree
+
+    a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    for slide in deck.slides:
+        parts = [slide] + ([slide.notes_slide] if slide.has_notes_slide else [])
+        for part in parts:
+            root = etree.fromstring(part.part.blob)
+            for rpr in root.iter(f"{a}rPr", f"{a}endParaRPr"):
+                assert rpr.get("lang") == "en-US"  # wording/deck/labels.j2 "language"
+
+
+def test_references_and_registry_ids_are_links(deck):
+    links = [run.hyperlink.address for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
+             for p in shape.text_frame.paragraphs for run in p.runs if run.hyperlink.address]
+    assert "https://clinicaltrials.gov/study/NCT01564784" in links  # INO-VATE's registry id
+    assert "https://doi.org/10.1056/NEJMoa1509277" in links  # the INO-VATE report
+    assert sum(a.startswith("https://doi.org/") for a in links) >= 5
+
+
+def test_every_picture_and_chart_has_alt_text(deck):
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.shape_type in (13,) or getattr(shape, "has_chart", False) and shape.has_chart:
+                descr = shape._element.xpath("./*[1]/p:cNvPr/@descr")
+                assert descr and descr[0].strip(), shape.name
+
+
+def test_text_with_a_stated_colour_contrasts_4_5_to_1_with_what_is_behind_it(deck):
+    """WCAG 1.4.3 for every run whose colour the deck states, on its cell's or shape's fill, else the slide's."""
+    failures = []
+    for number, slide in enumerate(deck.slides, start=1):
+        background = "FFFFFF"
+        fill = slide.background.fill if not slide.follow_master_background else \
+            slide.slide_layout.slide_master.background.fill
+        if fill.type == 1:  # solid
+            with contextlib.suppress(AttributeError, TypeError):
+                background = str(fill.fore_color.rgb)
+        for shape in slide.shapes:
+            areas = []
+            if shape.has_text_frame:
+                areas.append((shape.text_frame, _solid(shape.fill) or background))
+            if getattr(shape, "has_table", False) and shape.has_table:
+                areas += [(c.text_frame, _solid(c.fill) or background) for r in shape.table.rows for c in r.cells]
+            for frame, behind in areas:
+                for p in frame.paragraphs:
+                    for run in p.runs:
+                        colour = _solid_font(run)
+                        if colour and run.text.strip() and contrast(colour, behind) < 4.5:
+                            failures.append((number, run.text[:30], colour, behind, round(contrast(colour, behind), 2)))
+    assert failures == []
+
+
+def _solid(fill) -> str | None:
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        if fill.type == 1:
+            return str(fill.fore_color.rgb)
+    return None
+
+
+def _solid_font(run) -> str | None:
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        if run.font.color.type is not None and run.font.color.rgb is not None:
+            return str(run.font.color.rgb)
+    return None

@@ -267,6 +267,7 @@ def test_the_pdfua_checker_finds_no_error_and_no_warning(handout, tmp_path):
     report = validate(str(path))
     serious = [f"{f.rule_id}: {f.message}" for f in report.findings if f.severity >= Severity.WARNING]
     assert serious == []
+    assert [(o.rule_id, o.skipped_reason) for o in report.skipped] == []  # every rule it has was run
 
 
 @pytest.mark.slow

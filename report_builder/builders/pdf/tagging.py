@@ -1,22 +1,4 @@
-"""Tagged PDF (PDF/UA-1) on ReportLab: marked content where flowables draw, the structure tree written after with pikepdf.
-
-Open-source ReportLab has no tagging API, so this is a small layer on its public hooks:
-- the frame (TaggedFrame.add) names each flowable's structure role by its type and paragraph style;
-- the canvas (TaggingCanvas) opens the flowable's marked-content sequence (BDC with an MCID) at the
-  saveState that every Flowable.drawOn begins with, and closes it (EMC) at the matching restoreState,
-  so a flowable that does not fit on the page leaves nothing behind;
-- a Table's documented render callback (TableRenderCB) marks rows and cells (TR, TH with a column
-  scope, TD), and its backgrounds and rules as artifacts; a table without header rows is layout, and
-  the flowables in its cells are tagged one by one;
-- running header, footer, page numbers and rules are drawn inside an /Artifact sequence;
-- finish() writes the structure tree, parent tree, link annotations' /Contents and /StructParent,
-  /MarkInfo, /Tabs /S, and XMP metadata that declares PDF/UA-1.
-Role by paragraph style name: title/h1/box_title/h2/h3 are headings (levels never skip: a heading is
-at most one level below the one it follows), caption is Caption, footnote is Note, a paragraph with a
-bullet is a list item (consecutive items of one style form one list), reference items are BibEntry;
-any other paragraph is P. A flowable with an `alt_text` attribute is a Figure; an image without one is
-decoration (Artifact).
-"""
+"""Tagged PDF (PDF/UA-1) on ReportLab: marked content where flowables draw, the structure tree written after with pikepdf."""
 from __future__ import annotations
 
 import contextlib
@@ -31,6 +13,23 @@ from xml.sax.saxutils import escape as xml_escape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, Image, Paragraph, Spacer, Table
 from reportlab.platypus.tables import TableRenderCB
+
+# Open-source ReportLab has no tagging API, so this is a small layer on its public hooks:
+# - the frame (TaggedFrame.add) names each flowable's structure role by its type and paragraph style;
+# - the canvas (TaggingCanvas) opens the flowable's marked-content sequence (BDC with an MCID) at the
+#   saveState that every Flowable.drawOn begins with, and closes it (EMC) at the matching restoreState,
+#   so a flowable that does not fit on the page leaves nothing behind;
+# - a Table's documented render callback (TableRenderCB) marks rows and cells (TR, TH with a column
+#   scope, TD), and its backgrounds and rules as artifacts; a table without header rows is layout, and
+#   the flowables in its cells are tagged one by one;
+# - running header, footer, page numbers and rules are drawn inside an /Artifact sequence;
+# - finish() writes the structure tree, parent tree, link annotations' /Contents and /StructParent,
+#   /MarkInfo, /Tabs /S, and XMP metadata that declares PDF/UA-1.
+# Role by paragraph style name: title/h1/box_title/h2/h3 are headings (levels never skip: a heading is
+# at most one level below the one it follows), caption is Caption, footnote is Note, a paragraph with a
+# bullet is a list item (consecutive items of one style form one list), reference items are BibEntry;
+# any other paragraph is P. A flowable with an `alt_text` attribute is a Figure; an image without one is
+# decoration (Artifact).
 
 #: Heading rank of a paragraph style; the level written is never more than one below the previous heading.
 HEADING_RANKS = {"title": 1, "h1": 2, "box_title": 2, "h2": 3, "h3": 4}

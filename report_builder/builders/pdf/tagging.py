@@ -450,7 +450,7 @@ def finish(pdf: bytes, tagger: Tagger, *, title: str, language: str, author: str
         metadata.Subtype = pikepdf.Name.XML
         doc.Root.Metadata = metadata
         out = io.BytesIO()
-        doc.save(out, deterministic_id=True)  # identical input, identical bytes
+        doc.save(out, deterministic_id=True, min_version="1.7")  # same input, same bytes; UA-1 is on PDF 1.7
         return out.getvalue()
 
 

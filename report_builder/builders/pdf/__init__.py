@@ -36,6 +36,7 @@ class PdfBuilder:
         from report_builder.builders.pdf.context import Context
         from report_builder.builders.pdf.sections import waivers
         from report_builder.builders.pdf.style import Furniture, OutlinedDoc, canvas_class, color
+        from report_builder.builders.pdf.tagging import Tagger, finish
 
         renderers = section_renderers(template)  # a bad section name fails before any work
         ctx = Context(report, charts.for_medium(self.medium), template)
@@ -59,6 +60,7 @@ class PdfBuilder:
             rule=color(theme.colors["primary"]),
         )
         buffer = io.BytesIO()
+        language = ctx.labels.get("language") or "en"  # the wording's language, so a translation says so
         doc = OutlinedDoc(
             buffer, ctx.page_size,
             title=plain(ev.meta.title),
@@ -67,13 +69,15 @@ class PdfBuilder:
             keywords=[plain(k) for k in ev.meta.keywords],
             creator=f"report_builder {__version__}",
             displayDocTitle=1,
-            lang=ctx.labels.get("language") or None,  # the wording's language, so a translation says so
+            lang=language,
             initialFontName=ctx.fonts.regular,
         )
         # The evidence date, never the clock: identical input gives identical bytes.
         stamp = f"D:{date:%Y%m%d}000000+00'00'"
-        doc.build(story, canvasmaker=canvas_class(furniture, stamp, ctx.fonts.regular))
-        return buffer.getvalue()
+        tagger = Tagger()
+        doc.build(story, canvasmaker=canvas_class(furniture, stamp, ctx.fonts.regular, tagger))
+        return finish(buffer.getvalue(), tagger, title=doc.title, language=language, author=doc.author,
+                      subject=doc.subject, creator=doc.creator, created=f"{date:%Y-%m-%d}")
 
 
 def section_renderers(template: "Template") -> dict[str, Callable[["Context"], list[Any]]]:

@@ -27,6 +27,7 @@ class RecordedChart(Flowable):
         self.fonts = {"regular": fonts.regular, "bold": fonts.bold, "italic": fonts.italic,
                       "bold_italic": fonts.bold_italic}
         self.hAlign = "CENTER"
+        self.alt_text: str | None = None
 
     @classmethod
     def of(cls, chart: Chart, fonts: Fonts) -> RecordedChart:
@@ -38,7 +39,9 @@ class RecordedChart(Flowable):
             raise ValueError(f"chart {chart.id!r}: its recorded drawing cannot be read ({exc})") from None
         if width <= 0 or height <= 0:
             raise ValueError(f"chart {chart.id!r}: its recorded drawing has no size ({width} x {height})")
-        return cls(ops, width, height, fonts)
+        drawing = cls(ops, width, height, fonts)
+        drawing.alt_text = chart.alt_text  # tagged as a Figure with this text (see tagging.py)
+        return drawing
 
     def scale(self, factor: float) -> RecordedChart:
         self.width, self.height = self.natural[0] * factor, self.natural[1] * factor

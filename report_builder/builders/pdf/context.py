@@ -11,6 +11,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 from report_builder.analysis.arms import arm_label
 from report_builder.inputs import markup
 from report_builder.builders.pdf.chart import RecordedChart
+from report_builder.builders.pdf.tagging import TABLE_TAGS
 from report_builder.builders.pdf.style import (
     MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
     register_fonts,
@@ -122,7 +123,7 @@ class Context:
         drawing.scale(scale)
         side = self.width - drawing.width - 6 * mm
         if side >= 34 * mm and caption.wrap(side, self.frame_height)[1] <= drawing.height:
-            t = Table([[drawing, caption]], colWidths=[drawing.width + 6 * mm, side], hAlign="LEFT")
+            t = Table([[drawing, caption]], colWidths=[drawing.width + 6 * mm, side], hAlign="LEFT", renderCB=TABLE_TAGS)
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                    ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
@@ -131,7 +132,8 @@ class Context:
             return [t, Spacer(1, 6)]
         if drawing.height + caption.wrap(self.width, self.frame_height)[1] > 0.9 * self.frame_height:
             return [drawing, caption]  # only with a page-long caption: it must be free to split
-        t = Table([[drawing], [caption]], colWidths=[self.width], hAlign="LEFT", splitByRow=0)  # one piece
+        t = Table([[drawing], [caption]], colWidths=[self.width], hAlign="LEFT", splitByRow=0,  # one piece
+                  renderCB=TABLE_TAGS)
         t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                ("ALIGN", (0, 0), (0, 0), "CENTER"),

@@ -18,9 +18,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph, Table, TableStyle,
+    BaseDocTemplate, Flowable, KeepTogether, PageTemplate, Paragraph, Table, TableStyle,
 )
 from reportlab.platypus.doctemplate import FrameBreak
+
+from report_builder.builders.pdf.tagging import TABLE_TAGS, TaggedFrame, Tagger, TaggingCanvas
 
 if TYPE_CHECKING:
     from report_builder.theme.template import ResolvedTheme
@@ -185,6 +187,10 @@ class SplitTable(Table):
     TALL_ROW = 220.0
     keep_whole_below = 0.0  #: a table at most this tall moves to the next page whole instead of splitting
 
+    def __init__(self, *args: Any, **kw: Any):
+        kw.setdefault("renderCB", TABLE_TAGS)  # header rows, cells and rules tagged (see tagging.py)
+        super().__init__(*args, **kw)
+
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         self._calc(availWidth, availHeight)
         if self._height <= self.keep_whole_below:
@@ -316,16 +322,18 @@ def fit_paragraph(text: str, style: ParagraphStyle, width: float, lines: int) ->
     return para(" ".join(words[:low]) + "…")
 
 
-def canvas_class(furniture: Furniture, date_stamp: str, initial_font: str) -> type[Canvas]:
+def canvas_class(furniture: Furniture, date_stamp: str, initial_font: str,
+                 tagger: Tagger | None = None) -> type[Canvas]:
     """A canvas that holds pages back until the end, so each can say "page X of Y".
 
     It also fixes the PDF's creation date to the evidence date (never the build clock).
     """
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(TaggingCanvas):
         def __init__(self, *args: Any, **kwargs: Any):
             kwargs["initialFontName"] = initial_font  # else the page preamble declares Helvetica
             super().__init__(*args, **kwargs)
+            self.tagger = tagger
             self.setDateFormatter(lambda *_: date_stamp)
             self.showOutline()  # open the bookmarks pane: the outline is how readers jump between studies
             self._held_pages: list[dict] = []
@@ -341,7 +349,8 @@ def canvas_class(furniture: Furniture, date_stamp: str, initial_font: str) -> ty
             self._doc.pageCounter = 1
             for number, state in enumerate(self._held_pages, start=1):
                 self.__dict__.update(state)
-                furniture.draw(self, number, pages)
+                with self.artifact():
+                    furniture.draw(self, number, pages)
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -384,7 +393,7 @@ class OutlinedDoc(BaseDocTemplate):
             buffer, pagesize=page_size, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM, invariant=1, keepTogetherClass=KeepWithNext, **kw,
         )
-        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
+        frame = TaggedFrame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 

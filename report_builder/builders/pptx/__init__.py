@@ -40,4 +40,7 @@ class PptxBuilder:
             date=meta.date,
             comments=deck.say("properties_comments"),
         )
+        from report_builder.builders.pptx.accessibility import make_accessible
+
+        make_accessible(deck.prs, deck.label("language"))
         return package.save(deck.prs, meta.date)

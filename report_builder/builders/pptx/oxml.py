@@ -229,3 +229,20 @@ def value_axis_crosses_at_maximum(chart) -> None:
 __all__ = ["ParagraphFormat", "RunFormat", "add_latent_placeholder", "link_notes_master", "paragraph",
            "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets", "set_paragraphs",
            "set_table_style", "value_axis_crosses_at_maximum"]
+
+
+# ------------------------------------------------------------------------------------ accessibility
+def set_language(slide, language: str) -> None:
+    """Every run, paragraph end and default run property of a slide (or notes slide) in `language`."""
+    for rpr in slide._element.iter(qn("a:rPr"), qn("a:endParaRPr"), qn("a:defRPr")):
+        rpr.set("lang", language)
+
+
+def put_title_first(slide, title_shape) -> None:
+    """The title as the first shape of the slide, so a screen reader reads it first (shape order is reading order)."""
+    element = title_shape._element
+    tree = element.getparent()
+    first = next((child for child in tree if child.tag in (qn("p:sp"), qn("p:graphicFrame"), qn("p:pic"),
+                                                            qn("p:grpSp"), qn("p:cxnSp"))), None)
+    if first is not None and first is not element:
+        first.addprevious(element)

@@ -84,7 +84,7 @@ class Deck:
         # The master's look (fonts, theme colours) unless the template sets deck fonts or colours.
         self.look = master_look(self.prs, self.layout("content", "content"), template)
         self.colors = self.look.colors
-        self.metrics = Metrics(self.look.fonts)
+        self.metrics = Metrics(self.look.fonts, self.look.face)
         self.family = self.look.face  #: the typeface of text boxes, tables and charts
         self.placeholder_family = self.look.family  #: None: placeholders keep the master's fonts
 

@@ -20,8 +20,6 @@ METRIC_COMPATIBLE = {
     "helvetica": "Liberation Sans", "arial narrow": "Liberation Sans Narrow", "times new roman": "Liberation Serif",
     "times": "Liberation Serif", "courier new": "Liberation Mono", "georgia": "Gelasio",
 }
-STYLES = {"regular": ("normal", "normal"), "bold": ("bold", "normal"), "italic": ("normal", "italic"),
-          "bold_italic": ("bold", "italic")}
 
 
 @dataclass(frozen=True)
@@ -66,24 +64,38 @@ def font_files(face: str, fallback: Mapping[str, Path]) -> Mapping[str, Path]:
     """Files to measure the master's typeface with: the template's own fonts when they are that family, else the
     installed font or its metric-compatible substitute; else the template's fonts (DejaVu is wider than most
     master fonts, so text measured with it still fits)."""
-    if face and _family_name(fallback["regular"]).lower() == face.lower():
+    if not face or _family_name(fallback["regular"]).lower() == face.lower():
         return fallback
-    from matplotlib import font_manager
-
-    for name in (face, METRIC_COMPATIBLE.get(face.lower())):
-        if not name:
-            continue
-        files = {}
-        for style, (weight, slant) in STYLES.items():
-            try:
-                found = font_manager.findfont(font_manager.FontProperties(family=name, weight=weight, style=slant),
-                                              fallback_to_default=False, rebuild_if_missing=False)
-            except ValueError:
-                break
-            files[style] = Path(found)
-        if len(files) == len(STYLES) and _family_name(files["regular"]).lower() == name.lower():
-            return files
+    wanted = [name.lower() for name in (face, METRIC_COMPATIBLE.get(face.lower())) if name]
+    found = installed_fonts(wanted)
+    for name in wanted:
+        if all((name, style) in found for style in STYLE_NAMES):
+            return {style: found[name, style] for style in STYLE_NAMES}
     return fallback
+
+
+#: Style names in font files -> the template's font keys.
+STYLE_NAMES = {"regular": ("regular", "book", "normal", "roman"), "bold": ("bold",),
+               "italic": ("italic", "oblique"), "bold_italic": ("bold italic", "bold oblique")}
+
+
+def installed_fonts(families: list[str]) -> dict[tuple[str, str], Path]:
+    """(family, style key) -> file, for the installed TrueType files of these families (lower-case names)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    found: dict[tuple[str, str], Path] = {}
+    for path in sorted(font_manager.findSystemFonts(fontext="ttf")):
+        try:
+            family, style = ImageFont.truetype(path, 12).getname()
+        except OSError:
+            continue
+        if family is None or family.lower() not in families:
+            continue
+        for key, names in STYLE_NAMES.items():
+            if (style or "").lower() in names:
+                found.setdefault((family.lower(), key), Path(path))
+    return found
 
 
 def deck_colours(master, text: str | None, background: str, template: "Template") -> dict[str, str]:

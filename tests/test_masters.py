@@ -151,7 +151,8 @@ def test_libreoffice_masters_are_what_libreoffice_writes(libreoffice_masters):
             assert len([n for n in names if re.fullmatch(r"ppt/slideMasters/slideMaster\d+\.xml", n)]) == 2
             assert len(layouts) == 24
             assert any(b"<p:ph/>" in archive.read(n) for n in layouts)
-            assert b"officedocument/2006/relationships/metadata/core-properties" in archive.read("_rels/.rels")
+            if path.suffix == ".potx":  # its .potx names them with "officedocument" (python-pptx misses that)
+                assert b"officedocument/2006/relationships/metadata/core-properties" in archive.read("_rels/.rels")
             assert b"<p:txStyles>" not in archive.read("ppt/slideMasters/slideMaster1.xml")
 
 

@@ -108,7 +108,11 @@ def deck_colours(master, text: str | None, background: str, template: "Template"
         "text": text or theme.get("dk1"), "light": theme.get("lt2"),
     }
     colours = {key: template.deck_colors.get(key) or from_master.get(key) or base[key] for key in base}
-    for key in ("text", "muted", "warning", "accent"):
+    colours["text"] = readable(colours["text"], background)
+    if contrast(colours["muted"], background) < MIN_CONTRAST:
+        # Secondary text stays quieter than the body where a shade between background and text reads well enough.
+        colours["muted"] = mix(background, colours["text"], 0.75)
+    for key in ("muted", "warning", "accent"):
         colours[key] = readable(colours[key], background)
     if contrast(colours["light"], background) < 1.1 or contrast(colours["text"], colours["light"]) < MIN_CONTRAST:
         # Alternate table rows in a shade of the background the text stays readable on.

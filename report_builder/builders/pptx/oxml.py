@@ -444,7 +444,8 @@ def app_properties(slides: int, notes: int, application: str = "report_builder")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-__all__ = ["app_properties", "has_text_styles", "settle_text_colours", "background_colour", "master_text_style", "number_placeholders", "remove_master",
-           "theme_colours", "theme_fonts", "without_properties", "ParagraphFormat", "RunFormat", "add_latent_placeholder", "link_notes_master", "paragraph",
-           "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets", "set_paragraphs",
-           "set_table_style", "value_axis_crosses_at_maximum"]
+__all__ = ["ParagraphFormat", "RunFormat", "add_latent_placeholder", "app_properties", "background_colour",
+           "has_text_styles", "link_notes_master", "master_text_style", "number_placeholders", "paragraph",
+           "remove_master", "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets",
+           "set_paragraphs", "set_table_style", "settle_text_colours", "theme_colours", "theme_fonts",
+           "value_axis_crosses_at_maximum", "without_properties"]

@@ -68,13 +68,28 @@ class PdfSettings(Model):
     """Sections of the PDF, in order; a name without a built-in meaning renders wording/pdf/local/<name>.j2."""
 
 
+#: The layout kinds the deck's slides use; deck.layouts maps each (or a slide kind itself) to a layout name.
+LAYOUT_ROLES = ("title", "section", "content", "two_content", "title_only", "closing")
+#: The deck's built-in slide kinds (builders/pptx/slides.py BUILT_IN; a test keeps the two lists equal).
+DECK_SLIDES = ("title", "objectives", "question", "background", "mechanism", "studies", "cross_study", "forest",
+               "safety", "dosing", "regulatory", "appraisal", "bottom_line", "discussion", "quiz", "references",
+               "closing")
+
+
 class DeckSettings(Model):
     master: RelativeFile | None = None
     """A .pptx or .potx whose slide layouts the deck uses, by name."""
     layouts: dict[Text, Text] = {}
-    """Slide kind -> layout name in the master."""
+    """Layout kind (title, section, content, two_content, title_only, closing) or slide kind -> layout name in
+    the master. Setting `master` drops the layout map inherited from the parent."""
     slides: tuple[Text, ...] | None = None
     """Slide kinds of the deck, in order."""
+    colors: Colors = Colors()
+    """Deck-only colours; those left out come from the master's theme (accent1 primary, accent2 secondary,
+    accent3 accent, lt2 light, the master's text colour). Setting `master` drops inherited deck colours."""
+    fonts: Fonts = Fonts()
+    """Deck-only fonts (TrueType files): the deck's text is set in them. Left out, the deck keeps the master's
+    fonts. Setting `master` drops inherited deck fonts."""
 
 
 class TemplateFile(Model):

@@ -42,8 +42,8 @@ extends: {parent_ref}
 #                                             # wording/pdf/local/<name>.j2
 
 # deck:
-#   master: our-master.pptx       # your own .pptx or .potx; its layouts are used by name
-#   layouts:                      # slide kind -> layout name in YOUR master
+#   master: our-master.pptx       # your own .pptx or .potx; its layouts, fonts and theme colours are used
+#   layouts:                      # layout kind -> layout name in YOUR master (a new master maps all six)
 #     title: Title Slide
 #     section: Section Header
 #     content: Title and Content
@@ -51,6 +51,7 @@ extends: {parent_ref}
 #     title_only: Title Only
 #     closing: Title Slide
 #   slides: [title, question, studies, forest, safety, bottom_line, references, closing]
+#   colors: {{primary: "#00563F"}}  # deck-only colours; left out, they come from the master's theme
 """
 
 _WORDING_README = """\

@@ -1,6 +1,7 @@
 """A resolved template: the settings of its search path merged, the files they name checked, and its wording."""
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -9,7 +10,7 @@ from typing import Any
 
 from report_builder.errors import Problem, TemplateError
 from report_builder.inputs.evidence import validate_as
-from report_builder.inputs.template_schema import TemplateFile
+from report_builder.inputs.template_schema import DECK_SLIDES, LAYOUT_ROLES, TemplateFile
 from report_builder.inputs.yaml_reader import SourceMap
 from report_builder.theme.search_path import DEFAULT, TemplateFolder, template_chain, template_files
 
@@ -42,6 +43,8 @@ class Template:
     deck_layouts: Mapping[str, str]
     layout_sources: Mapping[str, Path] = field(default_factory=dict)  #: where each layout mapping was set
     citation_style: Path | None = None  #: the CSL file the reference list is formatted with
+    deck_colors: Mapping[str, str] = field(default_factory=dict)  #: set with or after the master; others: its theme
+    deck_fonts: Mapping[str, Path] = field(default_factory=dict)  #: set with or after the master; else its fonts
 
     @cached_property
     def environment(self):
@@ -124,6 +127,9 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
     values: dict[str, Any] = {}
     layouts: dict[str, str] = {}
     layout_sources: dict[str, Path] = {}
+    layout_keys: list[tuple[str, SourceMap]] = []
+    deck_colors: dict[str, str] = {}
+    deck_fonts: dict[str, Path | None] = {}
     # Walk from the default up to the institution so that the most specific value wins.
     for folder, parsed, source_map in reversed(chain):
         theme = parsed.theme
@@ -148,10 +154,28 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
             values["deck.slides"] = parsed.deck.slides
         if parsed.deck.master is not None:
             values["deck.master"] = _file(folder, parsed.deck.master, source_map, ("deck", "master"), problems, _check_master)
-            layouts = {}  # a new master brings its own layout names
+            # A new master brings its own layout names, colours and fonts.
+            layouts, deck_colors, deck_fonts = {}, {}, {}
         for kind, layout in parsed.deck.layouts.items():
             layouts[kind] = layout
             layout_sources[kind] = source_map.file
+            layout_keys.append((kind, source_map))
+        deck_colors.update({k: v for k, v in parsed.deck.colors.model_dump().items() if v is not None})
+        for key, value in parsed.deck.fonts.model_dump().items():
+            if value is not None:
+                deck_fonts[key] = _file(folder, value, source_map, ("deck", "fonts", key), problems, _check_font)
+    slides = values.get("deck.slides", ())
+    for kind, source_map in layout_keys:
+        if kind not in LAYOUT_ROLES and kind not in DECK_SLIDES and kind not in slides:
+            known = sorted(set(LAYOUT_ROLES) | set(DECK_SLIDES) | set(slides))
+            close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append(source_map.problem(
+                ("deck", "layouts", kind), f"unknown layout kind or slide '{kind}'; {hint}deck.layouts maps a layout "
+                f"kind ({', '.join(LAYOUT_ROLES)}) or a slide of deck.slides to a layout name", key=True))
+    if deck_fonts and "regular" not in deck_fonts:
+        problems.append(Problem(chain[0][0] / "template.yaml", None, None, "deck.fonts",
+                                "deck.fonts needs at least 'regular' (the others default to it)"))
     style = _citation_style(tuple(folder for folder, _, _ in chain), values, problems)
     if problems:
         raise TemplateError(f"template '{chain[0][0].name}': {len(problems)} error(s)", problems)
@@ -179,6 +203,9 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
         deck_layouts=dict(layouts),
         layout_sources=layout_sources,
         citation_style=style,
+        deck_colors=deck_colors,
+        deck_fonts={key: deck_fonts.get(key) or deck_fonts["regular"]
+                    for key in ("regular", "bold", "italic", "bold_italic")} if deck_fonts else {},
     )
 
 

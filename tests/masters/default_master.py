@@ -107,8 +107,12 @@ def plain_list(size: int, colour: str, bold: bool = False, align: str = "l") -> 
 
 # ----------------------------------------------------------------------------------------- parts
 def theme_xml(colors: dict[str, str], palette: tuple[str, ...], font: str) -> str:
-    """The theme: our colour scheme and font, flat fills and no effects (no default shadows on shapes)."""
-    accents = "".join(f'<a:accent{i}><a:srgbClr val="{hexc(c)}"/></a:accent{i}>' for i, c in enumerate(palette[:6], 1))
+    """The theme: our colour scheme and font, flat fills and no effects (no default shadows on shapes). The
+    brand colours come first (accent1-3: primary, secondary, accent), as in an institution's own theme: the deck
+    takes its colours from there; the arm colours follow."""
+    brand = (colors["primary"], colors["secondary"], colors["accent"])
+    accents = "".join(f'<a:accent{i}><a:srgbClr val="{hexc(c)}"/></a:accent{i}>'
+                      for i, c in enumerate((brand + tuple(palette))[:6], 1))
     fill = '<a:solidFill><a:schemeClr val="phClr"/></a:solidFill>'
     lines = "".join(f'<a:ln w="{w}" cap="flat" cmpd="sng" algn="ctr">{fill}<a:prstDash val="solid"/></a:ln>'
                     for w in (9525, 25400, 38100))

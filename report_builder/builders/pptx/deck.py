@@ -9,6 +9,7 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 
 from report_builder.inputs import markup
 from report_builder.builders.pptx import oxml, package
+from report_builder.builders.pptx.master import master_look, readable
 from report_builder.builders.pptx.shapes import Cell, add_table, add_text, paginate_rows
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, Box, Metrics, Para, fit_size, paginate, plain_spans, sizes, write,
@@ -72,16 +73,20 @@ class Deck:
         self.charts = charts
         self.template = template
         self.theme = template.theme
-        self.colors = template.theme.colors
         self.palette = template.theme.chart_palette
         self.numbers = report.reference_numbers
-        self.metrics = Metrics(template.theme.fonts)
-        self.family = self.metrics.family
         self.prs = package.open_master(template.deck_master)
         self._labels: dict[str, str] | None = None
         # Layouts never change while slides are added: each is found, and its placeholders read, once.
         self._layouts: dict[tuple[str, str], Any] = {}  #: (kind, role) -> layout
         self._layout_placeholders: dict[Any, list[Placeholder]] = {}  #: layout part -> its placeholders
+        self._backgrounds: dict[Any, str] = {}  #: layout part -> its background colour
+        # The master's look (fonts, theme colours) unless the template sets deck fonts or colours.
+        self.look = master_look(self.prs, self.layout("content", "content"), template)
+        self.colors = self.look.colors
+        self.metrics = Metrics(self.look.fonts, self.look.face)
+        self.family = self.look.face  #: the typeface of text boxes, tables and charts
+        self.placeholder_family = self.look.family  #: None: placeholders keep the master's fonts
 
     # ---------------------------------------------------------------------------------- wording
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -125,11 +130,15 @@ class Deck:
         return " ".join(filter(None, (surname, str(ref.year) if ref.year else "", self.cite(ref_id))))
 
     # ---------------------------------------------------------------------------------- slides
-    def new_slide(self, kind: str, role: str, title: str) -> SlideHandle:
+    def layout(self, kind: str, role: str):
         layout = self._layouts.get((kind, role))
         if layout is None:
             layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master)
             self._layouts[kind, role] = layout
+        return layout
+
+    def new_slide(self, kind: str, role: str, title: str) -> SlideHandle:
+        layout = self.layout(kind, role)
         slide = self.prs.slides.add_slide(layout)
         # python-pptx copies the layout's placeholders without a position of their own: each inherits type and
         # position from the (first) layout placeholder of its idx, read once per layout.
@@ -164,7 +173,7 @@ class Deck:
         box = self.box_of(ph)
         paragraphs = [Para(plain_spans(title), space_before=0)]
         size = fit_size(self.metrics, paragraphs, box, largest, smallest) or smallest
-        write(ph.text_frame, paragraphs, size, self.family, anchor=None)
+        write(ph.text_frame, paragraphs, size, self.placeholder_family, anchor=None)
         handle.used.add(ph.idx)
 
     def _slide_number(self, handle: SlideHandle) -> None:
@@ -175,7 +184,7 @@ class Deck:
         for kind, text in ((PP_PLACEHOLDER.SLIDE_NUMBER, str(len(self.prs.slides))), (PP_PLACEHOLDER.FOOTER, footer)):
             ph = next((ph for ph in self.layout_placeholders(handle.layout) if ph.type == kind), None)
             if ph is not None and text:
-                oxml.add_latent_placeholder(handle.slide, ph.shape, text, self.family,
+                oxml.add_latent_placeholder(handle.slide, ph.shape, text, self.placeholder_family,
                                             slide_number=kind == PP_PLACEHOLDER.SLIDE_NUMBER)
 
     def title_placeholder(self, handle: SlideHandle) -> Placeholder | None:
@@ -196,8 +205,9 @@ class Deck:
         """Below the title, above the footer: where tables, charts and pictures go."""
         width, height = self.prs.slide_width, self.prs.slide_height
         ph = self.title_placeholder(handle)
-        left = int(ph.left) if ph is not None else int(0.5 * EMU_PER_INCH)
-        right = int(ph.left + ph.width) if ph is not None else width - int(0.5 * EMU_PER_INCH)
+        # As wide as the body: the layout's, else the master's (a narrow title must not narrow a table), else the title.
+        sides = self._body_sides(handle.layout) or ((int(ph.left), int(ph.left + ph.width)) if ph is not None else None)
+        left, right = sides or (int(0.5 * EMU_PER_INCH), width - int(0.5 * EMU_PER_INCH))
         top = int(ph.top + ph.height) + int(0.22 * EMU_PER_INCH) if ph is not None else int(1.4 * EMU_PER_INCH)
         bottom = height - int(0.5 * EMU_PER_INCH)
         footers = (PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.DATE)
@@ -205,6 +215,17 @@ class Deck:
             if layout_ph.type in footers and layout_ph.top > top:
                 bottom = min(bottom, int(layout_ph.top) - int(0.05 * EMU_PER_INCH))
         return Box(left, top, right - left, bottom - top)
+
+    def _body_sides(self, layout) -> tuple[int, int] | None:
+        """Left and right edge (EMU) of the layout's body placeholders, else of its master's body placeholder."""
+        kinds = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT)
+        bodies = [ph for ph in self.layout_placeholders(layout) if ph.type in kinds]
+        if not bodies:
+            bodies = [Placeholder.of(ph) for ph in layout.slide_master.placeholders
+                      if ph.placeholder_format.type in kinds]
+        if not bodies:
+            return None
+        return min(ph.left for ph in bodies), max(ph.left + ph.width for ph in bodies)
 
     def body_box(self, handle: SlideHandle, index: int = 0, columns: int = 1) -> Box:
         """The index-th of `columns` body placeholders; where a master's layout has fewer, columns of the area."""
@@ -223,18 +244,36 @@ class Deck:
         bodies = self.bodies(handle)
         if len(bodies) >= columns:
             ph = bodies[index]
-            write(ph.text_frame, paragraphs, size, self.family, colour)
+            write(ph.text_frame, paragraphs, size, self.placeholder_family, colour)
             handle.used.add(ph.idx)
         else:
             add_text(handle.slide, self.body_box(handle, index, columns), paragraphs, size, self.family,
                      name=f"Body {index + 1}", colour=colour or self.colors["text"])
 
     def finish(self, handle: SlideHandle, notes: str) -> None:
-        """Remove every placeholder left unused (no empty prompts) and write the speaker notes."""
+        """Remove every placeholder left unused (no empty prompts), make every text readable on what it is drawn on,
+        and write the speaker notes."""
         for ph in handle.placeholders:
             if ph.idx not in handle.used:
                 oxml.remove_shape(ph.shape)
+        oxml.settle_text_colours(handle.slide, self.background(handle), self._text_colour)
         handle.slide.notes_slide.notes_text_frame.text = markup.clean(notes).strip()
+
+    def background(self, handle: SlideHandle) -> str:
+        colour = self._backgrounds.get(handle.layout.part)
+        if colour is None:
+            colour = self._backgrounds[handle.layout.part] = oxml.background_colour(handle.layout) or "#FFFFFF"
+        return colour
+
+    def _text_colour(self, stated: str | None, fill: str, placeholder: str | None) -> str | None:
+        """A stated colour kept where it is readable; text boxes and tables stating none get the deck's text colour;
+        placeholders keep the master's."""
+        if stated is not None:
+            return readable(stated, fill)
+        if placeholder is None:
+            return readable(self.colors["text"], fill)
+        master = self.look.placeholder_colours.get("title" if placeholder in ("title", "ctrTitle") else "body")
+        return readable(master, fill) if master else None
 
     def discard(self, handle: SlideHandle) -> None:
         """Take a slide back out cleanly (relationship and sldId), e.g. when its content needs another layout."""

@@ -159,7 +159,8 @@ def paragraph(format_: ParagraphFormat, runs: Sequence[tuple[str, RunFormat]], e
 
 def _run_properties(parent, run: RunFormat, tag: str, full: bool = True) -> None:
     """parent's a:rPr (or a:endParaRPr): language, size, style, baseline, colour, latin and complex-script
-    typeface; full=False for language and latin typeface only."""
+    typeface; full=False for language and latin typeface only. An empty family states no typeface: the
+    master's font applies."""
     rpr = _sub(parent, tag, lang="en-US")
     if full:
         rpr.set("sz", str(int(round(run.size * 100))))
@@ -171,9 +172,10 @@ def _run_properties(parent, run: RunFormat, tag: str, full: bool = True) -> None
             rpr.set("baseline", str(run.baseline))
         if run.colour:
             _sub(_sub(rpr, "solidFill"), "srgbClr", val=run.colour.lstrip("#").upper())
-    _sub(rpr, "latin", typeface=run.family)
-    if full:
-        _sub(rpr, "cs", typeface=run.family)
+    if run.family:
+        _sub(rpr, "latin", typeface=run.family)
+        if full:
+            _sub(rpr, "cs", typeface=run.family)
 
 
 def set_insets(text_frame, x: int, y: int) -> None:
@@ -226,11 +228,6 @@ def value_axis_crosses_at_maximum(chart) -> None:
     crosses.set("val", "max")
 
 
-__all__ = ["ParagraphFormat", "RunFormat", "add_latent_placeholder", "link_notes_master", "paragraph",
-           "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets", "set_paragraphs",
-           "set_table_style", "value_axis_crosses_at_maximum"]
-
-
 # ------------------------------------------------------------------------------------ accessibility
 def set_language(slide, language: str) -> None:
     """Every run, paragraph end and default run property of a slide (or notes slide) in `language`."""
@@ -246,3 +243,224 @@ def put_title_first(slide, title_shape) -> None:
                                                             qn("p:grpSp"), qn("p:cxnSp"))), None)
     if first is not None and first is not element:
         first.addprevious(element)
+# ------------------------------------------------------------------------------------------ masters
+#: Placeholder types a slide matches by type alone (PowerPoint and python-pptx give them no index of their own).
+_BY_TYPE = ("title", "ctrTitle")
+
+
+def number_placeholders(layout) -> None:
+    """Give every placeholder of a layout its own idx. LibreOffice writes content placeholders as <p:ph/> (idx 0,
+    the title's), so a slide's body would inherit the title's box; numbered, each matches its own."""
+    taken: set[int] = set()
+    needs: list = []
+    for sp in layout._element.cSld.spTree.iter(qn("p:sp")):
+        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+        if ph is None:
+            continue
+        if ph.get("type") in _BY_TYPE:
+            taken.add(int(ph.get("idx", "0")))
+            continue
+        idx = ph.get("idx")
+        if idx is None or int(idx) in taken:
+            needs.append(ph)
+        else:
+            taken.add(int(idx))
+    number = max(taken, default=0) + 1
+    for ph in needs:
+        while number in taken:
+            number += 1
+        ph.set("idx", str(number))
+        taken.add(number)
+
+
+def remove_master(prs, master) -> None:
+    """Take a slide master (and with it the layouts only it relates to) out of the presentation."""
+    id_list = prs.part._element.find(qn("p:sldMasterIdLst"))
+    for master_id in list(id_list):
+        rid = master_id.get(qn("r:id"))
+        if prs.part.related_part(rid) is master.part:
+            id_list.remove(master_id)
+            prs.part.drop_rel(rid)
+
+
+def _xml(part):
+    """A part python-pptx keeps as bytes only (the theme)."""
+    return etree.fromstring(part.blob)
+
+
+def theme_colours(master) -> dict[str, str]:
+    """The master's theme colour scheme: dk1, lt1, dk2, lt2, accent1-6, hlink, folHlink as "#RRGGBB"."""
+    theme = _xml(master.part.part_related_by(RT.THEME))
+    scheme = theme.find(f".//{{{A}}}clrScheme")
+    colours: dict[str, str] = {}
+    for slot in scheme if scheme is not None else ():
+        if not isinstance(slot.tag, str):
+            continue
+        value = slot.find(f"{{{A}}}srgbClr")
+        system = slot.find(f"{{{A}}}sysClr")
+        if value is not None:
+            colours[etree.QName(slot).localname] = "#" + value.get("val").upper()
+        elif system is not None and system.get("lastClr"):
+            colours[etree.QName(slot).localname] = "#" + system.get("lastClr").upper()
+    return colours
+
+
+def theme_fonts(master) -> tuple[str, str]:
+    """The theme's heading (major) and body (minor) latin typefaces."""
+    theme = _xml(master.part.part_related_by(RT.THEME))
+    faces = []
+    for kind in ("majorFont", "minorFont"):
+        latin = theme.find(f".//{{{A}}}{kind}/{{{A}}}latin")
+        faces.append(latin.get("typeface", "") if latin is not None else "")
+    return faces[0], faces[1]
+
+
+def _colour_of(element, master, colours: dict[str, str]) -> str | None:
+    """The colour an a:solidFill (or a:bgRef, a gradient's first stop) states, scheme colours resolved through
+    the master's colour map (tx1 -> dk1 ...)."""
+    if element is None:
+        return None
+    for child in element.iter():
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name == "srgbClr":
+            return "#" + child.get("val").upper()
+        if name == "sysClr" and child.get("lastClr"):
+            return "#" + child.get("lastClr").upper()
+        if name == "schemeClr":
+            slot = child.get("val")
+            mapping = master._element.find(qn("p:clrMap"))
+            if mapping is not None and mapping.get(slot):
+                slot = mapping.get(slot)
+            return colours.get(slot)
+    return None
+
+
+def background_colour(layout) -> str | None:
+    """The colour of a layout's background (its own, else its master's); a gradient's first stop; None for a
+    picture or where nothing is stated."""
+    master = layout.slide_master
+    colours = theme_colours(master)
+    for owner in (layout, master):
+        bg = owner._element.cSld.find(qn("p:bg"))
+        if bg is None:
+            continue
+        pr = bg.find(qn("p:bgPr"))
+        if pr is not None and pr.find(f"{{{A}}}blipFill") is not None:
+            return None
+        return _colour_of(pr if pr is not None else bg.find(qn("p:bgRef")), master, colours)
+    return "#FFFFFF"
+
+
+def has_text_styles(master) -> bool:
+    """Whether the master states its text styles where slides inherit them (p:txStyles); LibreOffice writes none
+    and puts its fonts and colours on the runs of the master's placeholders instead."""
+    styles = master._element.find(qn("p:txStyles"))
+    return styles is not None and styles.find(f"{qn('p:bodyStyle')}/{{{A}}}lvl1pPr/{{{A}}}defRPr") is not None
+
+
+def master_text_style(master, kind: str = "body") -> tuple[str, str | None]:
+    """The typeface and colour of the master's body (or title) text: its text style, else (as LibreOffice writes
+    them) the runs of its placeholder of that type; theme references (+mn-lt) resolved."""
+    colours = theme_colours(master)
+    major, minor = theme_fonts(master)
+    face, colour = "", None
+    style = master._element.find(f"{qn('p:txStyles')}/{qn('p:' + kind + 'Style')}")
+    level = style.find(f"{{{A}}}lvl1pPr/{{{A}}}defRPr") if style is not None else None
+    candidates = [level] if level is not None else []
+    for sp in master._element.cSld.spTree.iter(qn("p:sp")):
+        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+        if ph is not None and ph.get("type") == kind:
+            candidates += list(sp.iter(f"{{{A}}}rPr", f"{{{A}}}endParaRPr", f"{{{A}}}defRPr"))
+    for rpr in candidates:
+        latin = rpr.find(f"{{{A}}}latin")
+        if not face and latin is not None and latin.get("typeface"):
+            face = latin.get("typeface")
+        if colour is None:
+            colour = _colour_of(rpr.find(f"{{{A}}}solidFill"), master, colours)
+    default = major if kind == "title" else minor
+    face = {"+mn-lt": minor, "+mj-lt": major}.get(face, face) or default
+    return face, colour
+
+
+def _fill_of(properties) -> str | None:
+    """The "#RRGGBB" of an spPr's or tcPr's (or rPr's) own a:solidFill/a:srgbClr, if it states one."""
+    colour = properties.find(f"{{{A}}}solidFill/{{{A}}}srgbClr") if properties is not None else None
+    return "#" + colour.get("val").upper() if colour is not None else None
+
+
+def settle_text_colours(slide, background: str, choose) -> None:
+    """Give every run of the slide's text the colour choose(stated, fill, placeholder) returns (stated: its own
+    colour or None; fill: what it is drawn on, the shape's or cell's fill, else the background; placeholder: the
+    placeholder type, "body" where the master states none, or None outside placeholders)."""
+    for element in slide._element.cSld.spTree.iterchildren():
+        if element.tag == qn("p:sp"):
+            ph = element.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+            placeholder = None if ph is None else ph.get("type", "body")
+            fill = _fill_of(element.find(qn("p:spPr"))) or background
+            areas = [(element.find(qn("p:txBody")), fill)]
+        elif element.tag == qn("p:graphicFrame"):
+            placeholder = None
+            areas = [(cell.find(qn("a:txBody")), _fill_of(cell.find(qn("a:tcPr"))) or background)
+                     for cell in element.iter(qn("a:tc"))]
+        else:
+            continue
+        for body, fill in areas:
+            if body is None:
+                continue
+            for rpr in body.iter(qn("a:rPr"), qn("a:endParaRPr")):
+                stated = _fill_of(rpr)
+                colour = choose(stated, fill, placeholder)
+                if colour is None or colour == stated:
+                    continue
+                old = rpr.find(qn("a:solidFill"))
+                if old is not None:
+                    rpr.remove(old)
+                new = OxmlElement("a:solidFill")
+                etree.SubElement(new, qn("a:srgbClr")).set("val", colour.lstrip("#").upper())
+                line = rpr.find(qn("a:ln"))
+                if line is not None:
+                    line.addnext(new)  # schema order: a:ln, then the fill
+                else:
+                    rpr.insert(0, new)
+
+
+# ------------------------------------------------------------------------------------------ package parts
+#: Relationship types of the master's own document properties (LibreOffice writes "officedocument").
+MASTER_PROPERTIES = ("/metadata/core-properties", "/custom-properties")
+
+
+def without_properties(rels: bytes, content_types: bytes) -> tuple[bytes, bytes, list[str]]:
+    """The package relationships and content types without the master's own core and custom properties:
+    python-pptx does not recognise LibreOffice's spelling of their type and would add a second docProps/core.xml.
+    Returns both files and the names of the parts left out."""
+    rels_tree = etree.fromstring(rels)
+    dropped = []
+    for rel in list(rels_tree):
+        if rel.get("Type", "").lower().endswith(MASTER_PROPERTIES):
+            dropped.append(rel.get("Target").lstrip("/"))
+            rels_tree.remove(rel)
+    types_tree = etree.fromstring(content_types)
+    for override in list(types_tree):
+        if override.get("PartName", "").lstrip("/") in dropped:
+            types_tree.remove(override)
+    declaration = dict(xml_declaration=True, encoding="UTF-8", standalone=True)
+    return etree.tostring(rels_tree, **declaration), etree.tostring(types_tree, **declaration), dropped
+
+
+def app_properties(slides: int, notes: int, application: str = "report_builder") -> bytes:
+    """docProps/app.xml describing the deck itself (not the master's sample slides)."""
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+    root = etree.Element(f"{{{ns}}}Properties", nsmap={None: ns})
+    for name, value in (("Application", application), ("Slides", str(slides)), ("Notes", str(notes)),
+                        ("HiddenSlides", "0")):
+        etree.SubElement(root, f"{{{ns}}}{name}").text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+__all__ = ["ParagraphFormat", "RunFormat", "add_latent_placeholder", "app_properties", "background_colour",
+           "has_text_styles", "link_notes_master", "master_text_style", "number_placeholders", "paragraph",
+           "remove_master", "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets",
+           "put_title_first", "set_language", "set_paragraphs", "set_table_style", "settle_text_colours",
+           "theme_colours", "theme_fonts", "value_axis_crosses_at_maximum", "without_properties"]

@@ -37,11 +37,14 @@ def open_master(path: Path):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             types = archive.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, KeyError) as exc:
+            rels = archive.read("_rels/.rels")
+        # The master's own document properties go: the deck gets its own (set_properties), never two.
+        rels, types, dropped = oxml.without_properties(rels, types)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateError(f"{path}: not a PowerPoint file ({exc})") from None
-    if TEMPLATE_MAIN.encode() in types:
-        # python-pptx refuses the template content type; the parts are otherwise identical.
-        data = _replace_entry(data, "[Content_Types].xml", types.replace(TEMPLATE_MAIN.encode(), PRESENTATION_MAIN.encode()))
+    # python-pptx refuses the template content type; the parts are otherwise identical.
+    types = types.replace(TEMPLATE_MAIN.encode(), PRESENTATION_MAIN.encode())
+    data = _replace_entries(data, {"[Content_Types].xml": types, "_rels/.rels": rels, **dict.fromkeys(dropped)})
     try:
         prs = pptx.Presentation(io.BytesIO(data))
     except Exception as exc:  # any parse failure of a user's master is a template problem, not a crash
@@ -50,16 +53,32 @@ def open_master(path: Path):
     return prs
 
 
-def _replace_entry(data: bytes, name: str, content: bytes) -> bytes:
+def _replace_entries(data: bytes, replacements: Mapping[str, bytes | None]) -> bytes:
+    """The zip with some entries replaced (None: left out)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(info, content if info.filename == name else src.read(info.filename))
+            if info.filename not in replacements:
+                dst.writestr(info, src.read(info.filename))
+            elif replacements[info.filename] is not None:
+                dst.writestr(info, replacements[info.filename])
     return out.getvalue()
 
 
-def layout_names(prs) -> list[str]:
-    return [layout.name for master in prs.slide_masters for layout in master.slide_layouts]
+def master_name(prs, master) -> str:
+    """How the error messages name a slide master: its theme's name where it has one, and its position."""
+    position = list(prs.slide_masters).index(master) + 1
+    name = master.name
+    return f"slide master {position} '{name}'" if name else f"slide master {position}"
+
+
+def layout_listing(prs) -> str:
+    """Every layout name once, grouped by the slide master it belongs to."""
+    groups = []
+    for master in prs.slide_masters:
+        names = list(dict.fromkeys(layout.name for layout in master.slide_layouts))
+        groups.append(f"{master_name(prs, master)}: " + (", ".join(f"'{n}'" for n in names) or "none"))
+    return "; ".join(groups) or "none"
 
 
 def check_layouts(template) -> list["Problem"]:
@@ -86,14 +105,15 @@ def check_layouts(template) -> list["Problem"]:
 
 
 def find_layout(prs, name: str, kind: str, master_path: Path):
+    """The first layout of that name, masters in order (a name in several masters: the first master's)."""
     for master in prs.slide_masters:
         for layout in master.slide_layouts:
             if layout.name == name:
+                oxml.number_placeholders(layout)
                 return layout
-    names = ", ".join(f"'{n}'" for n in layout_names(prs)) or "none"
     raise TemplateError(
-        f"deck slide '{kind}' uses layout '{name}', which {master_path.name} does not have; "
-        f"its layouts are: {names} (map slide kinds to these names under deck.layouts in template.yaml)"
+        f"deck slide '{kind}' uses layout '{name}', which {master_path.name} does not have; its layouts are "
+        f"({layout_listing(prs)}); map slide kinds to these names under deck.layouts in template.yaml"
     )
 
 
@@ -101,12 +121,22 @@ def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master
     """The layout of a slide kind: its own mapping first (institutions), else its role's mapping."""
     name = layouts.get(kind) or layouts.get(role)
     if name is None:
-        names = ", ".join(f"'{n}'" for n in layout_names(prs)) or "none"
         raise TemplateError(
-            f"deck slide '{kind}' needs a layout: map '{kind}' or '{role}' to one of the layouts of "
-            f"{master_path.name} under deck.layouts in template.yaml: {names}"
+            f"deck slide '{kind}' needs a layout: map '{kind}' or '{role}' under deck.layouts in template.yaml "
+            f"to one of the layouts of {master_path.name} ({layout_listing(prs)})"
         )
     return find_layout(prs, name, kind, master_path)
+
+
+def drop_unused(prs) -> None:
+    """Leave out the layouts no slide uses and the slide masters left without any: the deck carries only what it
+    shows (a LibreOffice master brings 12 layouts per master, and often several masters)."""
+    for master in list(prs.slide_masters):
+        for layout in list(master.slide_layouts):
+            if not layout.used_by_slides:
+                master.slide_layouts.remove(layout)
+        if len(master.slide_layouts) == 0:
+            oxml.remove_master(prs, master)
 
 
 # --------------------------------------------------------------------------------------- saving
@@ -135,6 +165,8 @@ def save(prs, date: dt.date) -> bytes:
     """python-pptx's save, then every zip entry rewritten without the build clock, so identical input gives
     identical bytes."""
     oxml.link_notes_master(prs)
+    drop_unused(prs)
+    app = oxml.app_properties(len(prs.slides), sum(1 for slide in prs.slides if slide.has_notes_slide))
     saved = io.BytesIO()
     prs.save(saved)
     out = io.BytesIO()
@@ -144,6 +176,8 @@ def save(prs, date: dt.date) -> bytes:
             content = src.read(name)
             if name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
                 content = repack_workbook(content, date)
+            elif name == "docProps/app.xml":
+                content = app
             stored = name.startswith("ppt/media/") and name.lower().endswith(COMPRESSED_MEDIA)
             dst.writestr(fixed_entry(name, stored), content)
     return out.getvalue()

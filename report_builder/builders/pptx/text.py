@@ -87,7 +87,8 @@ def bullets(texts: Iterable[str], numbers: Mapping[str, int], bullet: str = "•
 class Metrics:
     """Text widths from the theme's TrueType files, so fitting matches what renderers draw."""
 
-    def __init__(self, fonts: Mapping[str, Path]):
+    def __init__(self, fonts: Mapping[str, Path], family: str | None = None):
+        """family: the typeface name runs state, where it differs from the files' (Calibri measured with Carlito)."""
         from PIL import ImageFont
 
         # The basic layout engine: the same widths on every machine (raqm may be missing or refuse odd text).
@@ -95,7 +96,7 @@ class Metrics:
             style: ImageFont.truetype(str(fonts[style]), 200, layout_engine=ImageFont.Layout.BASIC)
             for style in ("regular", "bold", "italic", "bold_italic")
         }
-        self.family = self._fonts["regular"].getname()[0]
+        self.family = family or self._fonts["regular"].getname()[0]
         ascent, descent = self._fonts["regular"].getmetrics()
         self.natural_line = (ascent + descent) / 200  #: in font sizes
         # Fitting tries every paragraph at many sizes and widths: each is split into words, and each word

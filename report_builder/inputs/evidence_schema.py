@@ -290,6 +290,8 @@ class AdverseEvent(Model):
     source_note: Text | None = None
     arms: dict[Id, BinaryArmResult] = Field(min_length=1)
     note: Text | None = None
+    in_summary: bool = False
+    """True for the defining harm(s): the row also goes into the handout's Summary of findings and key numbers."""
 
 
 # --------------------------------------------------------------------------------------- studies

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
 
-CHART_MAX_HEIGHT = 72 * mm  # a chart takes at most about a third of a page...
-FIGURE_SCALE = 0.7
-MIN_FIGURE_SCALE = 0.6  # ...unless that would shrink its 8-9 pt text below about 5 pt
+#: A chart is printed at the size it was drawn (charts.media.PRINT), so its text keeps its point size;
+#: only a chart taller than this share of the page is shrunk, and never below MIN_FIGURE_SCALE.
+MAX_FIGURE_SHARE = 0.85
+MIN_FIGURE_SCALE = 7.0 / 7.5  # the charts' smallest text (7.5 pt) never prints below 7 pt
 
 
 def escape(text: str) -> str:
@@ -107,33 +108,25 @@ class Context:
 
     # ----------------------------------------------------------------------------------- figures
     def figure(self, chart: "Chart") -> list[Any]:
-        """The chart as vector graphics with a numbered caption, kept on one page.
+        """The chart as vector graphics at the size it was drawn, the numbered caption below, kept on one page.
 
-        Charts are drawn for a 6.5-inch column with 8-9 pt text; printed at a fixed 70% their text
-        matches the tables' size and every chart shares one scale. The caption goes beside a chart
-        narrower than the column, which saves the height a caption below would take.
+        Charts are laid out for the text column (charts.media.PRINT) with 7.5-9 pt text and printed
+        unscaled, so the chart text is as large on paper as in the drawing; the caption below uses
+        the full width rather than leaving a hole beside a narrower chart.
         """
         drawing = RecordedChart.of(chart, self.fonts)
         self.figure_count += 1
         caption = self.para(self.words("chart/caption", chart=chart, number=self.figure_count), self.styles.caption)
-        fit_height = self.frame_height * 0.8 / drawing.height
-        scale = min(FIGURE_SCALE, self.width / drawing.width, max(MIN_FIGURE_SCALE, CHART_MAX_HEIGHT / drawing.height),
-                    fit_height)
+        scale = min(1.0, self.width / drawing.width)
+        if drawing.height * scale > MAX_FIGURE_SHARE * self.frame_height:
+            scale = max(MIN_FIGURE_SCALE, MAX_FIGURE_SHARE * self.frame_height / drawing.height)
         drawing.scale(scale)
-        side = self.width - drawing.width - 6 * mm
-        if side >= 34 * mm and caption.wrap(side, self.frame_height)[1] <= drawing.height:
-            t = Table([[drawing, caption]], colWidths=[drawing.width + 6 * mm, side], hAlign="LEFT")
-            t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (1, 0), (1, 0), 10),
-                                   ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]))
-            return [t, Spacer(1, 6)]
-        if drawing.height + caption.wrap(self.width, self.frame_height)[1] > 0.9 * self.frame_height:
+        if drawing.height + caption.wrap(self.width, self.frame_height)[1] > 0.95 * self.frame_height:
             return [drawing, caption]  # only with a page-long caption: it must be free to split
         t = Table([[drawing], [caption]], colWidths=[self.width], hAlign="LEFT", splitByRow=0)  # one piece
         t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 1), (0, 1), 3), ("BOTTOMPADDING", (0, 1), (0, 1), 6),
                                ("ALIGN", (0, 0), (0, 0), "CENTER"),
                                ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]))
         return [t]
@@ -211,12 +204,17 @@ class Footnotes:
         return f"<super>{_letter(index)}</super>"
 
     def marks(self, markup_texts: Iterable[str]) -> str:
-        return "".join(self.mark(t) for t in markup_texts)
+        """Several marks as one superscript, "d,e": run together they would read as a footnote "de"."""
+        letters = [self.mark(t)[len("<super>"):-len("</super>")] for t in markup_texts]
+        return f"<super>{','.join(letters)}</super>" if letters else ""
 
-    def flowables(self) -> list[Any]:
-        """The notes, in two columns when there are several (they are short, and a table's foot)."""
+    def flowables(self, tail: Sequence[Any] = ()) -> list[Any]:
+        """The notes (and any general note, `tail`), in two columns when there are several."""
         style = self.ctx.styles.footnote
         notes = [Para(text, style, bulletText=_letter(i)) for i, text in enumerate(self.texts)]
+        return self._columns(notes) + list(tail)
+
+    def _columns(self, notes: list[Any]) -> list[Any]:
         if len(notes) < 4:
             return notes
         half = (len(notes) + 1) // 2

@@ -8,7 +8,7 @@ from reportlab.platypus import Spacer, TableStyle
 from report_builder.analysis import formatting as fmt
 from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.builders.pdf.context import Context, Footnotes, escape
-from report_builder.builders.pdf.style import Para, SplitTable, callout, heading, table
+from report_builder.builders.pdf.style import Para, SplitTable, TableWithNotes, callout, heading, table
 from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
@@ -24,7 +24,7 @@ NONE = "—"  # an empty cell that reads as deliberate, not as missing data
 
 # ------------------------------------------------------------------------------------------ cells
 def small(ctx: Context, markup_text: str) -> str:
-    return f'<font size="6.5" color="{ctx.theme.colors["muted"]}">{markup_text}</font>'
+    return f'<font size="7" color="{ctx.theme.colors["muted"]}">{markup_text}</font>'
 
 
 def lines(*parts: str) -> str:
@@ -42,21 +42,36 @@ def phrases(*parts: str, sep: str = " ") -> str:
 
 
 def binary_arm(ctx: Context, study: Study, key: str, arm: str, result: "BinaryArmResult | None",
-               exact: bool = True, inline: bool = False) -> str:
-    """n/N (%) as published, its reported CI, and the exact CI derived from the counts.
+               exact: bool = True, inline: bool = False, notes: "Footnotes | None" = None, name: str = "") -> str:
+    """n/N (%) as published and one interval: the reported CI, else the exact CI derived from the counts.
 
-    Inline (one flowing line) in a wide single-arm column; one figure per line in narrow columns,
-    so that arms side by side line up.
+    With both, the exact CI goes to one footnote of the table (under `name`, markup) when it differs
+    from the reported one at the reported precision. Inline (one flowing line) in a wide single-arm
+    column; one figure per line in narrow columns, so that arms side by side line up.
     """
     if result is None or not result.reported:
         return missing(ctx, result)
     out = [nb(fmt.binary_result(result, with_ci=False))]
-    if result.ci:
-        out.append(small(ctx, labelled(ctx.labels["reported"], fmt.reported_ci(result.ci, result.ci_level))))
     proportion = ctx.report.proportion(study, key, arm) if exact else None
-    if proportion is not None:
+    if result.ci:
+        out.append(small(ctx, nb(fmt.reported_ci(result.ci, result.ci_level))))
+        if proportion is not None and notes is not None and _differs(result.ci, proportion):
+            label = f"{name}, {escape(arm_label(study, arm, ctx.labels['pooled']))}" if name else \
+                escape(arm_label(study, arm, ctx.labels["pooled"]))
+            out[-1] += notes.collect("exact", ctx.words("footnotes/exact_differs_lead"),
+                                     f"{label} {nb(fmt.exact_ci(proportion))}")
+    elif proportion is not None:
         out.append(small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(proportion))))
     return phrases(*out) if inline else lines(*out)
+
+
+def _differs(ci, proportion) -> bool:
+    """Whether the exact CI, rounded as the reported CI is written, gives other bounds."""
+    for reported, derived in zip(ci, (proportion.low, proportion.high)):
+        places = len(reported.text.partition(".")[2])
+        if f"{100 * derived:.{places}f}" != f"{float(reported.text):.{places}f}":
+            return True
+    return False
 
 
 def missing(ctx: Context, result) -> str:
@@ -223,7 +238,8 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
         if outcome.population:
             name = phrases(name, small(ctx, ctx.md(outcome.population)))
         if isinstance(outcome, BinaryOutcome):
-            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a)) for a in (exp, ref)]
+            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), notes=notes,
+                                  name=ctx.md(outcome.name)) for a in (exp, ref)]
             effect = ctx.report.effect(study, outcome.id, exp)
             derived = ctx.report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
             if derived is not None:
@@ -256,11 +272,44 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
                          studies=1)
         rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
                      cell(ctx, absolute), cell(ctx, escape(count)), cell(ctx, certainty(ctx, outcome))])
-    out.append(table(rows, widths(ctx, 16, 14, 14, 16, 14, 9, 17), ctx.theme, ctx.fonts))
-    out.append(Spacer(1, 3))
-    out += notes.flowables()
-    out.append(ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote))
-    return out
+    rows += harm_rows(ctx, studies, notes, several=len(pairs) > 1)
+    t = table(rows, widths(ctx, 17, 14, 14, 16, 15, 9, 15), ctx.theme, ctx.fonts)
+    tail = [ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote)]
+    return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
+
+
+def harm_rows(ctx: Context, studies: list[tuple[int, Study]], notes: Footnotes, several: bool) -> list[list[Any]]:
+    """The Summary of findings' rows for the adverse events marked in_summary: the key harms beside the benefits."""
+    rows: list[list[Any]] = []
+    warning = ctx.theme.colors["warning"]
+    for i, study in studies:
+        for k, event in enumerate(study.adverse_events):
+            if not event.in_summary:
+                continue
+            for comparison in ctx.report.comparisons(study):
+                exp, ref = comparison.arm_ids
+                marks = [ctx.words("footnotes/source_note", note=event.source_note)] if event.source_note else []
+                marks += [ctx.md(event.note)] if event.note else []
+                name = (f'<font color="{warning}"><b>{ctx.label("key_harm")}:</b></font> '
+                        f"<b>{ctx.md(event.term)}</b>, {escape(fmt.grade(event.grade))} {ctx.cite([event.source])}"
+                        f"{notes.marks(marks)}")
+                if several:
+                    name = phrases(name, small(ctx, versus(ctx, comparison)))
+                per_arm = [binary_arm(ctx, study, ae_key(k), a, event.arms.get(a), notes=notes,
+                                      name=ctx.md(event.term)) for a in (exp, ref)]
+                effect = ctx.report.effect(study, ae_key(k), exp)
+                relative = risk_ratio_marked(ctx, effect, notes) if effect else NONE
+                absolute = phrases(risk_difference(ctx, effect),
+                                   number_needed(ctx, study, effect, notes, ctx.md(event.term)), sep=" · ") \
+                    if effect else NONE
+                totals = [event.arms[a].total if a in event.arms else None for a in (exp, ref)]
+                participants = _sum(*totals)
+                count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
+                                 studies=1)
+                rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
+                             cell(ctx, absolute), cell(ctx, escape(count)),
+                             cell(ctx, small(ctx, ctx.label("not_rated")))])
+    return rows
 
 
 def summarised(ctx: Context, study: Study) -> bool:
@@ -330,7 +379,10 @@ def study_section(ctx: Context, index: int, study: Study) -> list[Any]:
     out += results_table(ctx, index, study)
     out += points(ctx, study)
     placed_elsewhere = {"adverse_events"} if "safety" in ctx.template.pdf_sections else set()
-    # Each chart appears once: a study's adverse-event charts go with the safety section when there is one.
+    if "forest" in ctx.template.pdf_sections:
+        placed_elsewhere.add("forest")
+    # Each chart appears once: a study's adverse-event charts go with the safety section when there is
+    # one, its forest plot with the forest section.
     charts = [c for c in charts if c.kind not in placed_elsewhere | {"flow"}]
     out += ctx.figures(sorted(charts, key=lambda c: _CHART_ORDER.get(c.kind, 9)))
     return out
@@ -413,8 +465,8 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
             extra.append(ctx.md(outcome.population))
         name = phrases(name, small(ctx, "; ".join(extra)) if extra else "")
         if isinstance(outcome, BinaryOutcome):
-            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1)
-                       for a, _ in arms]
+            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1,
+                                  notes=notes, name=ctx.md(outcome.name)) for a, _ in arms]
             effects = ctx.report.effects_of(study, outcome.id)
             if outcome.conditional_on:
                 derived_cells = [conditional_arm(ctx, study, outcome, a) for a, _ in arms]
@@ -449,15 +501,14 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
     else:
         comparative = bool(ctx.report.comparisons(study))
         fractions = [27] + [(45 if comparative else 52) / len(arms)] * len(arms) + [28 if comparative else 21]
-    out += [Para(ctx.label("results"), ctx.styles.h3), table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)]
+    results = table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)
+    out.append(Para(ctx.label("results"), ctx.styles.h3))
     flow_waivers = [w for w in ctx.report.waivers_under(f"studies[{index}]")
                     if (w.path, w.check) not in ctx.shown_waivers and ".outcomes[" not in w.path
                     and ".adverse_events[" not in w.path]
     for waiver in flow_waivers:
         notes.mark(ctx.waiver_text(waiver))
-    out.append(Spacer(1, 2))
-    out += notes.flowables()
-    return out
+    return out + [TableWithNotes([results, Spacer(1, 2), *notes.flowables()])]
 
 
 def points(ctx: Context, study: Study) -> list[Any]:
@@ -551,7 +602,7 @@ def safety(ctx: Context, key: str, title: str) -> list[Any]:
     if warning is not None:
         title_markup = ctx.words("safety/boxed_warning_title", warning=warning) + " " + ctx.cite([warning.source])
         body = [Para(title_markup, st.warning_title)]
-        body += [Para(ctx.md(p), st.body_tight, bulletText="•") for p in warning.points]
+        body += [Para(ctx.md(p), st.box_body, bulletText="•") for p in warning.points]
         if warning.source_note:
             body.append(Para(ctx.md(warning.source_note), st.footnote))
         out += [callout(body, ctx.width, ctx.theme, ctx.fonts, tone="warning"), Spacer(1, 6)]
@@ -591,6 +642,6 @@ def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
             row.append(cell(ctx, diff))
         rows.append(row)
     fractions = [24, 9] + [(36 if comparative else 67) / len(arms)] * len(arms) + ([31] if comparative else [])
-    out: list[Any] = [Para(ctx.md(study.name), ctx.styles.h3),
-                      table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts), Spacer(1, 2)]
-    return out + notes.flowables() + [Spacer(1, 4)]
+    events = table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)
+    return [Para(ctx.md(study.name), ctx.styles.h3), TableWithNotes([events, Spacer(1, 2), *notes.flowables()]),
+            Spacer(1, 4)]

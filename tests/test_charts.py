@@ -339,7 +339,7 @@ def test_slide_png_at_200_dpi_of_the_shown_size(charts):
 
 def test_print_charts_fill_the_text_column_at_their_drawn_size(charts):
     for chart in charts.for_medium("print"):
-        assert chart.width_in == PRINT.width_in == 6.5 and 1 <= chart.height_in <= 6, chart.id
+        assert chart.width_in == PRINT.width_in == 7.1 and 1 <= chart.height_in <= 6.5, chart.id
         assert json.loads(chart.ops)["width"] == pytest.approx(72 * chart.width_in), chart.id
 
 

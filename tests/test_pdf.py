@@ -13,8 +13,9 @@ import pytest
 
 from conftest import EXAMPLE, ROOT, require_tool
 
-SECTIONS = ("title", "bottom_line", "question", "summary_of_findings", "studies", "cross_study", "safety", "dosing",
-            "regulatory", "appraisal", "teaching_points", "references", "abbreviations")
+SECTIONS = ("title", "key_numbers", "summary_of_findings", "forest", "dosing_brief", "appraisal_brief", "appendix",
+            "teaching_points", "bottom_line", "question", "studies", "safety", "cross_study", "dosing", "regulatory",
+            "appraisal", "abbreviations", "references")
 
 
 def build_pdf(report, charts, template) -> bytes:
@@ -193,7 +194,7 @@ def test_header_and_footer_on_every_page(reader, template, report):
     for number, page in enumerate(reader.pages, start=1):
         content = squash(page.extract_text())
         assert f"Page {number} of {pages}" in content
-        assert template.theme.institution in content
+        assert report.evidence.drug.name in content and "report_builder" not in content  # the topic, never the tool
         assert report.evidence.meta.date.isoformat() in content
         assert "For teaching only" in content
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 BUILT_IN = (
     "title", "key_numbers", "bottom_line", "question", "summary_of_findings", "forest", "studies", "cross_study",
-    "safety", "dosing", "regulatory", "appraisal", "appraisal_brief", "teaching_points", "references",
+    "safety", "dosing", "dosing_brief", "regulatory", "appraisal", "appraisal_brief", "teaching_points", "references",
     "abbreviations", "new_page", "appendix",
 )
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -85,6 +85,7 @@ def section_renderers(template: "Template") -> dict[str, Callable[["Context"], l
 
     built_in: dict[str, Callable[..., list[Any]]] = {
         "title": s.title, "key_numbers": f.key_numbers, "forest": f.forest, "appraisal_brief": f.appraisal_brief,
+        "dosing_brief": f.dosing_brief,
         "appendix": f.appendix, "bottom_line": s.bottom_line, "question": s.question,
         "summary_of_findings": t.summary_of_findings, "studies": t.studies, "cross_study": t.cross_study,
         "safety": t.safety, "dosing": s.dosing, "regulatory": s.regulatory, "appraisal": s.appraisal,

@@ -12,7 +12,7 @@ from report_builder.analysis.arms import arm_label
 from report_builder.inputs import markup
 from report_builder.builders.pdf.chart import RecordedChart
 from report_builder.builders.pdf.style import (
-    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
+    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, NOTE_SIZE, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
     register_fonts,
 )
 from report_builder.errors import TemplateError
@@ -190,8 +190,7 @@ class Footnotes:
     def mark(self, markup_text: str) -> str:
         if markup_text not in self.texts:
             self.texts.append(markup_text)
-        letter = _letter(self.texts.index(markup_text))
-        return f"<super>{letter}</super>"
+        return _superscript(_letter(self.texts.index(markup_text)))
 
     def collect(self, key: str, lead: str, item: str) -> str:
         """One footnote gathering many short items (e.g. every unrounded 1/RD of a table): the same letter."""
@@ -201,12 +200,12 @@ class Footnotes:
         index, _, items = self.groups[key]
         items.append(item)
         self.texts[index] = f"{lead} {'; '.join(items)}."
-        return f"<super>{_letter(index)}</super>"
+        return _superscript(_letter(index))
 
     def marks(self, markup_texts: Iterable[str]) -> str:
         """Several marks as one superscript, "d,e": run together they would read as a footnote "de"."""
-        letters = [self.mark(t)[len("<super>"):-len("</super>")] for t in markup_texts]
-        return f"<super>{','.join(letters)}</super>" if letters else ""
+        letters = [_letter(self.texts.index(t)) for t in markup_texts if self.mark(t)]
+        return _superscript(",".join(letters)) if letters else ""
 
     def flowables(self, tail: Sequence[Any] = ()) -> list[Any]:
         """The notes (and any general note, `tail`), in two columns when there are several."""
@@ -226,6 +225,12 @@ class Footnotes:
                                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                ("FONTNAME", (0, 0), (-1, -1), self.ctx.fonts.regular)]))
         return [t]
+
+
+def _superscript(text: str) -> str:
+    """A footnote mark: raised, at the smallest size the handout prints (ReportLab's default would be 80%
+    of the cell's 8 pt)."""
+    return f'<super size="{NOTE_SIZE}">{text}</super>'
 
 
 def _letter(index: int) -> str:

@@ -51,7 +51,12 @@ def key_numbers_of(ctx: Context) -> list[KeyNumber]:
                 status = [risk_ratio(effect), _number_needed(ctx, effect)] if effect else []
                 status.append(p_text(ctx, study, outcome))
             else:
-                figures = _versus(ctx, *(_median(outcome, a) for a in (exp, ref)))
+                medians = [_median(outcome, a) for a in (exp, ref)]
+                unit = f" {outcome.unit}"
+                if all(m.endswith(unit) for m in medians):  # "7.7 vs 6.7 months": the unit once
+                    figures = _versus(ctx, medians[0][:-len(unit)], medians[1])
+                else:
+                    figures = _versus(ctx, *medians)
                 status = [escape(fmt.hazard_ratio(outcome.hazard_ratio)) if outcome.hazard_ratio else "",
                           p_text(ctx, study, outcome)]
             found.append(KeyNumber(f"{ctx.md(outcome.name)} {ctx.cite([outcome.source])}", figures, arms,
@@ -97,8 +102,8 @@ def key_numbers(ctx: Context, key: str, title_text: str) -> list[Any]:
     cells = []
     for item in items:
         label = ctx.label("key_harm" if item.harm else "key_benefit")
-        cells.append([Para(f"{label}: {item.name}", st.key_label), Para(item.figures, st.key_number),
-                      Para(item.arms, st.key_status), Para(item.status, st.key_status)])
+        cells.append([Para(f"{label}: {item.name}", st.key_label),
+                      Para(item.figures, st.key_number), Para(f"{item.arms}: {item.status}", st.key_status)])
     row: list[Any] = []
     widths: list[float] = []
     for n, content in enumerate(cells):
@@ -129,18 +134,43 @@ def forest(ctx: Context, key: str, title_text: str) -> list[Any]:
 
 
 def appraisal_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
-    """Per appraised study: how many questions were answered yes, and each concern with its reason."""
+    """Per appraised study, one paragraph: how many questions were answered yes, and the concerns.
+    The reasons are in the full appraisal of the appendix."""
     if not ctx.evidence.appraisal:
         return []
     st = ctx.styles
     out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
     for a in ctx.evidence.appraisal:
         study: "Study" = ctx.evidence.study(a.study)
-        concerns = [item for item in a.items if item.answer != "yes"]
+        concerns = [{"question": item.question, "answer": ctx.labels[_ANSWERS[item.answer]]}
+                    for item in a.items if item.answer != "yes"]
         out.append(Para(ctx.words("appraisal/brief", appraisal=a, study=study, total=len(a.items),
-                                  yes=len(a.items) - len(concerns)), st.body))
-        out += [Para(f"<b>{ctx.md(item.question)}</b> {ctx.label(_ANSWERS[item.answer])}. {ctx.md(item.reason)}",
-                     st.bullet, bulletText="•") for item in concerns]
+                                  yes=len(a.items) - len(concerns), concerns=concerns), st.body))
+    return out
+
+
+def dosing_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """One line per schedule, and the rules the template puts up front (wording/pdf/dosing/on_front.j2:
+    by default the rules about transplant); the full dosing section belongs in the appendix."""
+    d = ctx.evidence.dosing
+    if d is None:
+        return []
+    st = ctx.styles
+    out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
+    for schedule in d.schedules:
+        doses = ctx.words("dosing/doses", schedule=schedule, doses=[
+            {"day": str(x.day), "dose": f"{fmt.number(x.dose)} {fmt.dose_unit(x.unit)}"} for x in schedule.doses],
+            total=f"{fmt.number(schedule.total_per_cycle)} {fmt.dose_unit(schedule.doses[0].unit)}"
+            if schedule.total_per_cycle is not None else "")
+        out.append(Para(f"{doses} {ctx.cite([d.source])}", st.bullet, bulletText="•"))
+    for rule in d.rules:
+        if not ctx.text("dosing/on_front", rule=rule).strip():
+            continue
+        text = f"<b>{ctx.md(rule.topic)}:</b> {ctx.md(rule.text)} {ctx.cite([rule.source])}"
+        if rule.source_note:
+            text += f' <font size="{st.footnote.fontSize}" color="{ctx.theme.colors["muted"]}">' \
+                    f'({ctx.md(rule.source_note)})</font>'
+        out.append(Para(text, st.bullet, bulletText="•"))
     return out
 
 

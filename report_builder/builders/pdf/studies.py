@@ -79,8 +79,9 @@ def missing(ctx: Context, result) -> str:
     return small(ctx, escape(ctx.labels["not_in_summary" if result is None else "not_reported"]))
 
 
-def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str) -> str | None:
-    """Randomized first: the reported events over all the base outcome analysed, then the responder-only figure.
+def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str, compact: bool = False) -> str | None:
+    """Randomized first: the reported events over all the base outcome analysed, then the responder-only figure
+    (compact: the responder-only figure is left to the table's footnote, see responders_only).
 
     None when the base outcome gives no denominator for this arm.
     """
@@ -90,10 +91,19 @@ def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str
     if derived is None or result is None:
         return None
     head = nb(f"{derived.events}/{derived.total} ({derived.percent:.1f}%)")
+    if compact:
+        return lines(head, small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(derived))))
     return lines(head, small(ctx, escape(ctx.text("phrases/all_in_base", base=base))),
                  small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(derived))),
                  small(ctx, nb(fmt.binary_result(result, with_ci=False)) + " " +
                        escape(ctx.text("phrases/responders_only", base=base))))
+
+
+def responders_only(ctx: Context, study: Study, outcome: BinaryOutcome, arms: tuple[str, ...]) -> str:
+    """"InO 69/88 (78.4%), SoC 9/32 (28.1%)" (plain text for wording): a conditional outcome's figures as
+    reported, among responders."""
+    return ", ".join(f"{arm_label(study, a, ctx.labels['pooled'])} {fmt.binary_result(outcome.arms[a], with_ci=False)}"
+                     for a in arms if a in outcome.arms)
 
 
 def labelled(label: str, value: str) -> str:
@@ -106,7 +116,7 @@ def landmark(lm: "Landmark", unit: str) -> str:
     return phrases(text, nb(f"({fmt.reported_ci(lm.ci, lm.ci_level)})") if lm.ci else "")
 
 
-def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = False) -> str:
+def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = False, landmarks: bool = True) -> str:
     result = outcome.arms.get(arm)
     if result is None or not result.reported:
         return missing(ctx, result)
@@ -116,7 +126,8 @@ def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = 
             out.append(small(ctx, nb(fmt.reported_ci(result.ci, result.ci_level))))
     else:
         out = [nb(fmt.median(result, outcome.unit))]
-    out += [small(ctx, landmark(lm, outcome.unit)) for lm in result.landmarks]
+    if landmarks:
+        out += [small(ctx, landmark(lm, outcome.unit)) for lm in result.landmarks]
     return phrases(*out) if inline else lines(*out)
 
 
@@ -152,13 +163,15 @@ def risk_difference(ctx: Context, effect: "BinaryEffect") -> str:
                      high=fmt.percentage_points(s.rd_high))
 
 
-def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Footnotes, name: str) -> str:
+def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Footnotes, name: str,
+                  unrounded: bool = True) -> str:
     """"NNT 2 (95% CI 2 to 3)", rounded up; the unrounded 1/RD goes to one footnote shared by the table,
-    under `name` (markup: the outcome or event), with the comparison when the study has several."""
+    under `name` (markup: the outcome or event), with the comparison when the study has several
+    (not on page 1, whose general note says NNTs are rounded up)."""
     values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
     text = ctx.words("phrases/number_needed", **values)
-    if values["value"] is None:
-        return text
+    if values["value"] is None or not unrounded:
+        return f"<b>{text}</b>" if values["value"] is not None else text
     if len(ctx.report.comparisons(study)) > 1:
         name = f"{name}, {versus(ctx, effect.comparison)}"
     return f"<b>{text}</b>" + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
@@ -187,11 +200,13 @@ def widths(ctx: Context, *fractions: float) -> list[float]:
 
 
 def outcome_notes(ctx: Context, study_index: int, outcome: "OutcomeBase", notes: Footnotes,
-                  with_note: bool) -> str:
+                  with_note: bool, with_population: bool = False) -> str:
     """Footnote marks for what the reader must know about an outcome's figures."""
     texts = []
     if with_note and outcome.definition:
         texts.append(ctx.md(outcome.definition))
+    if with_population and outcome.population:  # the same population shares one note
+        texts.append(ctx.words("footnotes/population", population=outcome.population))
     if outcome.source_note:
         texts.append(ctx.words("footnotes/source_note", note=outcome.source_note))
     if with_note and outcome.note:
@@ -221,7 +236,6 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     items = [(i, s, o, c) for i, s in studies for o in s.outcomes if o.in_summary for c in ctx.report.comparisons(s)]
     if not items:
         return out + [ctx.para(ctx.words("sof/none"))]
-    out.append(ctx.para(ctx.words("sof/intro"), ctx.styles.intro))
     pairs = {(c.experimental.short_name, c.reference.short_name) for _, s, _, c in items}
     arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
     notes = Footnotes(ctx)
@@ -231,27 +245,29 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     for i, study, outcome, comparison in items:
         exp, ref = comparison.arm_ids
         arm_n = {a.id: a.n for a in study.arms}
+        # Page 1 stays short: the definition and population of each outcome go to its footnote.
         name = f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"
-        name += outcome_notes(ctx, i, outcome, notes, with_note=True)
+        name += outcome_notes(ctx, i, outcome, notes, with_note=True, with_population=True)
         if len(pairs) > 1:  # the header cannot name the arms: each row does
             name = phrases(name, small(ctx, versus(ctx, comparison)))
-        if outcome.population:
-            name = phrases(name, small(ctx, ctx.md(outcome.population)))
         if isinstance(outcome, BinaryOutcome):
             per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), notes=notes,
                                   name=ctx.md(outcome.name)) for a in (exp, ref)]
             effect = ctx.report.effect(study, outcome.id, exp)
             derived = ctx.report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
             if derived is not None:
-                per_arm = [conditional_arm(ctx, study, outcome, a) or per_arm[k] for k, a in enumerate((exp, ref))]
+                per_arm = [conditional_arm(ctx, study, outcome, a, compact=True) or per_arm[k]
+                           for k, a in enumerate((exp, ref))]
                 base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
-                per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base", outcome=outcome, base=base,
-                                                   randomized=study.randomized))
+                per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base_compact", outcome=outcome, base=base,
+                                                   randomized=study.randomized,
+                                                   responders=responders_only(ctx, study, outcome, (exp, ref))))
                 effect = derived
             if effect is not None:
                 relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p_text(ctx, study, outcome)))
                 absolute = phrases(risk_difference(ctx, effect),
-                                   number_needed(ctx, study, effect, notes, ctx.md(outcome.name)), sep=" · ")
+                                   number_needed(ctx, study, effect, notes, ctx.md(outcome.name), unrounded=False),
+                                   sep=" · ")
             else:
                 relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
                                  small(ctx, p_text(ctx, study, outcome)))
@@ -271,11 +287,17 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
         count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
                          studies=1)
         rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
-                     cell(ctx, absolute), cell(ctx, escape(count)), cell(ctx, certainty(ctx, outcome))])
+                     cell(ctx, absolute), cell(ctx, participants_cell(count)), cell(ctx, certainty(ctx, outcome, notes))])
     rows += harm_rows(ctx, studies, notes, several=len(pairs) > 1)
-    t = table(rows, widths(ctx, 17, 14, 14, 16, 15, 9, 15), ctx.theme, ctx.fonts)
+    t = table(rows, widths(ctx, 15, 14, 14, 21, 17.5, 7.5, 11), ctx.theme, ctx.fonts)
     tail = [ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote)]
     return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
+
+
+def participants_cell(count: str) -> str:
+    """"218 (1 RCT)" that wraps before the parenthesis, never inside it, in its narrow column."""
+    head, sep, rest = count.partition(" (")
+    return escape(head) + (" " + nb("(" + rest) if sep else "")
 
 
 def harm_rows(ctx: Context, studies: list[tuple[int, Study]], notes: Footnotes, several: bool) -> list[list[Any]]:
@@ -300,14 +322,14 @@ def harm_rows(ctx: Context, studies: list[tuple[int, Study]], notes: Footnotes, 
                 effect = ctx.report.effect(study, ae_key(k), exp)
                 relative = risk_ratio_marked(ctx, effect, notes) if effect else NONE
                 absolute = phrases(risk_difference(ctx, effect),
-                                   number_needed(ctx, study, effect, notes, ctx.md(event.term)), sep=" · ") \
-                    if effect else NONE
+                                   number_needed(ctx, study, effect, notes, ctx.md(event.term), unrounded=False),
+                                   sep=" · ") if effect else NONE
                 totals = [event.arms[a].total if a in event.arms else None for a in (exp, ref)]
                 participants = _sum(*totals)
                 count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
                                  studies=1)
                 rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
-                             cell(ctx, absolute), cell(ctx, escape(count)),
+                             cell(ctx, absolute), cell(ctx, participants_cell(count)),
                              cell(ctx, small(ctx, ctx.label("not_rated")))])
     return rows
 
@@ -336,12 +358,14 @@ def _sum(*values: int | None) -> int | None:
     return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
 
 
-def certainty(ctx: Context, outcome: "OutcomeBase") -> str:
+def certainty(ctx: Context, outcome: "OutcomeBase", notes: Footnotes) -> str:
+    """The GRADE symbols and level; the reasons for rating down are footnotes, as in GRADE's own tables."""
     if outcome.certainty is None:
-        return NONE
+        return small(ctx, ctx.label("not_rated"))
     level = outcome.certainty.level
-    top = f'{GRADE_SYMBOLS[level]} <b>{ctx.label("certainty_" + level.replace(" ", "_"))}</b>'
-    return lines(top, *(small(ctx, ctx.md(r)) for r in outcome.certainty.reasons))
+    reasons = notes.mark(ctx.words("footnotes/certainty", reasons=list(outcome.certainty.reasons),
+                                   outcome=outcome)) if outcome.certainty.reasons else ""
+    return lines(GRADE_SYMBOLS[level], f'<b>{ctx.label("certainty_" + level.replace(" ", "_"))}</b>{reasons}')
 
 
 # ------------------------------------------------------------------------------------------ studies

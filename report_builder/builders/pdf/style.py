@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZES = {"A4": A4, "Letter": LETTER}
 MARGIN_X = 14 * mm
-MARGIN_TOP = 17 * mm
-MARGIN_BOTTOM = 18.5 * mm
+MARGIN_TOP = 16 * mm
+MARGIN_BOTTOM = 17 * mm
 BASE_SIZE = 9.5  #: body text, pt: read at arm's length on a ward, not at a desk
 CELL_SIZE = 8.0  #: table text, pt
 NOTE_SIZE = 7.0  #: footnotes and the small print inside cells: the smallest text of the handout
@@ -148,7 +148,7 @@ class Styles:
         self.number = style("number", leftIndent=15, bulletIndent=0, spaceAfter=2.5)
         self.small = style("small", 8.2, textColor=muted)
         self.intro = style("intro", 8.2, textColor=muted, spaceAfter=3, keepWithNext=1)  # stays with its table
-        self.footnote = style("footnote", NOTE_SIZE, leftIndent=8, bulletIndent=0, textColor=muted, spaceAfter=1)
+        self.footnote = style("footnote", NOTE_SIZE, 8.4, leftIndent=8, bulletIndent=0, textColor=muted, spaceAfter=1)
         self.caption = style("caption", 8.2, textColor=muted, spaceBefore=3, spaceAfter=8)
         cell_leading = round(CELL_SIZE * 1.22, 2)  # tables are scanned, not read at length: set them tighter
         # No embeddedHyphenation: ReportLab 4 can drop the hyphen of "investigator-assessed" when it

@@ -125,7 +125,7 @@ def outline(reader) -> list[tuple[int, str, int, float]]:
     return found
 
 
-def text_runs(page) -> list[tuple[str, float, float]]:
+def text_runs(page, fonts: bool = False) -> list[tuple]:
     """(text, printed size in pt, baseline y) of every text run on the page, from its content stream.
 
     The printed size is the font size times the scale of the text and current matrices, so chart
@@ -139,7 +139,8 @@ def text_runs(page) -> list[tuple[str, float, float]]:
         a, b, c, d, e, f = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
                             tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3],
                             tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
-        runs.append((text, size * math.sqrt(abs(a * d - b * c)), f))
+        printed = size * math.sqrt(abs(a * d - b * c))
+        runs.append((text, printed, f, str((font or {}).get("/BaseFont", ""))) if fonts else (text, printed, f))
 
     page.extract_text(visitor_text=visit)
     return runs
@@ -188,15 +189,21 @@ def test_body_text_is_at_least_9_5_pt_and_table_text_at_least_8_pt(handout, repo
 
 
 def test_no_page_ends_with_a_heading(handout):
-    """Every bookmarked heading has text below it on its own page (above the footer)."""
+    """Every bookmarked heading has text below it on its own page, and no page's last line above the
+    footer is set in a heading style (bold at a heading size)."""
     name, reader = handout
+    footer_top = 14 * 72 / 25.4
     for level, title, page, top in outline(reader):
         if top == 0:
             continue
         runs = text_runs(reader.pages[page - 1])
-        footer_top = 14 * 72 / 25.4
         below = [t for t, _, y in runs if footer_top + 2 < y < top - 30]
         assert below, (name, title, page)
+    heading_sizes = {12.6, 11.0, 9.6, 15.0}  # h1, h2, h3, appendix title (builders/pdf/style.py)
+    for number, page in enumerate(reader.pages[:-1], start=1):
+        runs = [r for r in text_runs(page, fonts=True) if r[2] > footer_top + 2]
+        text, size, _, font = min(runs, key=lambda r: r[2])
+        assert not ("Bold" in font and round(size, 1) in heading_sizes), (name, number, text)
 
 
 def test_the_summary_of_findings_has_a_harm_row_with_its_footnotes_on_the_same_page(handout, report):

@@ -214,12 +214,27 @@ class SplitTable(Table):
         return parts
 
 
-class TableWithNotes(KeepTogether):
+class TableWithNotes(Flowable):
     """A table followed by its footnotes, which always print on the page where the table ends.
 
     When the notes do not fit under the table's end, the table is split earlier so that its last
-    rows go to the next page with them. The table and notes stay ordinary flowables in the story.
+    rows go to the next page with them. It only ever splits into its parts, so the table and notes
+    stay ordinary flowables on the page. Not a ReportLab container (KeepTogether): a heading before
+    it could not then be kept with it.
     """
+
+    def __init__(self, flowables: Sequence[Any]):
+        super().__init__()
+        self._content = list(flowables)
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        return aW, 0xFFFFFF  # always split into the parts (as KeepTogether does)
+
+    def getSpaceBefore(self) -> float:
+        return self._content[0].getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self._content[-1].getSpaceAfter()
 
     def split(self, aW: float, aH: float) -> list[Any]:
         table, *notes = self._content
@@ -233,7 +248,7 @@ class TableWithNotes(KeepTogether):
         frame = getattr(self, "_frame", None)
         if frame is not None and getattr(frame, "_atTop", False):
             return list(self._content)  # a page cannot hold more: let the table split as it must
-        return [FrameBreak(), *self._content]
+        return []  # nothing of it here: the whole goes to the next page (with a heading kept before it)
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], theme: "ResolvedTheme", fonts: Fonts,

@@ -279,3 +279,10 @@ def test_a_table_never_leaves_fewer_than_three_rows_on_a_page(template):
     first, rest = t.split(200, height - row * 1.5)  # room for all but one row
     assert len(rest._cellvalues) - 1 >= 3  # header repeated + at least three rows
     assert t.split(200, row * 2.5) == []  # a header and one row: the table starts on the next page
+
+
+def test_numeric_ranges_in_prose_take_the_tables_en_dash(handout):
+    name, reader = handout
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "0.34–0.61" in text and "0.34-0.61" not in text, name
+    assert "CD22-positive" in text  # words keep their hyphen

@@ -286,3 +286,12 @@ def test_numeric_ranges_in_prose_take_the_tables_en_dash(handout):
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "0.34–0.61" in text and "0.34-0.61" not in text, name
     assert "CD22-positive" in text  # words keep their hyphen
+
+
+def test_a_chart_of_two_or_three_points_without_intervals_is_left_to_its_table(charts):
+    from report_builder.builders.pdf.context import points_only
+
+    print_charts = {c.id: c for c in charts.for_medium("print")}
+    assert points_only(print_charts["time-to-event-minihcvd_2018"])  # two medians, no CI: the table has them
+    assert not points_only(print_charts["time-to-event-inovate"])
+    assert not points_only(print_charts["forest-inovate"])

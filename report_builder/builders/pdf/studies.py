@@ -289,7 +289,7 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
         rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
                      cell(ctx, absolute), cell(ctx, participants_cell(count)), cell(ctx, certainty(ctx, outcome, notes))])
     rows += harm_rows(ctx, studies, notes, several=len(pairs) > 1)
-    t = table(rows, widths(ctx, 15, 14, 14, 21, 17.5, 7.5, 11), ctx.theme, ctx.fonts)
+    t = table(rows, widths(ctx, 16.5, 14, 14, 19.5, 16, 9, 11), ctx.theme, ctx.fonts)
     tail = [ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote)]
     return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
 

@@ -196,7 +196,7 @@ def test_header_and_footer_on_every_page(reader, template, report):
     for number, page in enumerate(reader.pages, start=1):
         content = squash(page.extract_text())
         assert f"Page {number} of {pages}" in content
-        assert report.evidence.drug.name in content and "report_builder" not in content  # the topic, never the tool
+        assert report.evidence.drug.name in content  # the topic in the running header (test_handout: never the tool)
         assert report.evidence.meta.date.isoformat() in content
         assert "For teaching only" in content
 
@@ -236,8 +236,10 @@ def test_charts_are_embedded_as_vectors_not_images(reader, charts):
     charts = charts.for_medium("print")
     assert len(charts) >= 2
     assert not any(page.images for page in reader.pages)
+    from report_builder.builders.pdf.context import points_only
+
     figures = sum(squash(page.extract_text()).count("Figure ") for page in reader.pages)
-    assert figures >= len(charts)
+    assert figures >= len([c for c in charts if not points_only(c)])  # a few points without CIs: left to the table
 
 
 def test_identical_input_gives_identical_bytes(report, charts, template, pdf_path):

@@ -202,7 +202,11 @@ class SplitTable(Table):
         self.splitInRow = 1 if self._rowHeights[first] > self.TALL_ROW else 0
         parts = super().split(availWidth, availHeight)
         frame = getattr(self, "_frame", None)
-        if len(parts) != 2 or self.splitInRow or (frame is not None and getattr(frame, "_atTop", False)):
+        at_top = frame is not None and getattr(frame, "_atTop", False)
+        if at_top and not parts and not self.splitInRow:
+            self.splitInRow = 1  # a whole page cannot hold the next row (very long texts): cut inside it
+            return super().split(availWidth, availHeight)
+        if len(parts) != 2 or self.splitInRow or at_top:
             return parts
         rows = len(self._rowHeights) - head
         shown = len(parts[0]._cellvalues) - head
@@ -246,9 +250,12 @@ class TableWithNotes(Flowable):
         if len(parts) == 2:
             return [parts[0], TableWithNotes([parts[1], *notes])]
         frame = getattr(self, "_frame", None)
-        if frame is not None and getattr(frame, "_atTop", False):
-            return list(self._content)  # a page cannot hold more: let the table split as it must
-        return []  # nothing of it here: the whole goes to the next page (with a heading kept before it)
+        if frame is None or not getattr(frame, "_atTop", False):
+            return []  # nothing of it here: the whole goes to the next page (with a heading kept before it)
+        # At the top of a page and still too tall (very long texts): split as ReportLab must, inside rows.
+        table.splitInRow = 1
+        parts = Table.split(table, aW, aH)
+        return [parts[0], TableWithNotes([parts[1], *notes])] if len(parts) == 2 else list(self._content)
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], theme: "ResolvedTheme", fonts: Fonts,
@@ -327,9 +334,9 @@ class Furniture:
         canv.setFillColor(st.header.textColor)
         base = height - 11 * mm
         canv.setFont(st.fonts.bold, size)
-        canv.drawString(MARGIN_X, base, fit(self.header_left, st.fonts.bold, size, inner * 0.45))
+        canv.drawString(MARGIN_X, base, fit(self.header_left, st.fonts.bold, size, inner * 0.38))
         canv.setFont(st.fonts.regular, size)
-        canv.drawRightString(width - MARGIN_X, base, fit(self.header_right, st.fonts.regular, size, inner * 0.53))
+        canv.drawRightString(width - MARGIN_X, base, fit(self.header_right, st.fonts.regular, size, inner * 0.6))
         canv.setStrokeColor(self.rule)
         canv.setLineWidth(0.6)
         canv.line(MARGIN_X, base - 3.5, width - MARGIN_X, base - 3.5)

@@ -295,3 +295,15 @@ def test_a_chart_of_two_or_three_points_without_intervals_is_left_to_its_table(c
     assert points_only(print_charts["time-to-event-minihcvd_2018"])  # two medians, no CI: the table has them
     assert not points_only(print_charts["time-to-event-inovate"])
     assert not points_only(print_charts["forest-inovate"])
+
+
+def test_a_study_block_never_starts_in_the_last_quarter_of_a_page(handout, report):
+    from report_builder.builders.pdf.style import MARGIN_BOTTOM, MARGIN_TOP
+
+    name, reader = handout
+    studies = {s.name for s in report.evidence.studies}
+    for level, title, page, top in outline(reader):
+        if title in studies:
+            height = float(reader.pages[page - 1].mediabox.height)
+            frame = height - MARGIN_TOP - MARGIN_BOTTOM
+            assert top - MARGIN_BOTTOM > frame / 4, (name, title, page, top)

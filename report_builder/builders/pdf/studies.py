@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reportlab.platypus import Spacer, TableStyle
+from reportlab.platypus import CondPageBreak, Spacer, TableStyle
 
 from report_builder.analysis import formatting as fmt
 from report_builder.analysis.cohorts import repeats, shown_once
@@ -370,8 +370,13 @@ def certainty(ctx: Context, outcome: "OutcomeBase", notes: Footnotes) -> str:
 
 # ------------------------------------------------------------------------------------------ studies
 def studies(ctx: Context, key: str, title: str) -> list[Any]:
-    out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
+    """One block per study; a block never starts in the last quarter of a page (its heading and design
+    would sit apart from its results)."""
+    quarter = CondPageBreak(ctx.frame_height / 4)
+    out: list[Any] = [quarter, heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
     for index, study in enumerate(ctx.evidence.studies):
+        if index:
+            out.append(CondPageBreak(ctx.frame_height / 4))
         out += study_section(ctx, index, study)
     return out
 

@@ -24,8 +24,9 @@ class Medium:
         return self.width_in * self.scale
 
 
-#: Paper: the PDF replays the operations at full text-column width, text at 9/8/7.5 pt; the SVG is
-#: the same drawing for readers who reuse a chart in print.
+#: Paper: the PDF replays the operations unscaled, centred in the text column (7.17 in on A4, 7.39 in
+#: on Letter), so chart text prints at its drawn 9/8/7.5 pt; the SVG is the same drawing for readers
+#: who reuse a chart in print.
 PRINT = Medium("print", width_in=6.5, scale=1.0, forms=("svg", "ops"))
 #: A 16:9 slide: laid out narrower and shown 1.8 times larger (a 6.5-inch layout fills 11.7 of the
 #: slide's 13.3 inches), so chart text is 16/14/13.5 pt where it is projected; the deck embeds the PNG,

@@ -455,6 +455,8 @@ class AdverseEvent(Model):
     """Arm id -> the events in that arm; "all" for a result pooled over arms."""
     note: Text | None = None
     """A note printed with this adverse event."""
+    in_summary: bool = False
+    """True for the defining harm(s): the row also goes into the handout's Summary of findings and key numbers."""
 
     @model_validator(mode="after")
     def _confirmation_explained(self) -> "AdverseEvent":

@@ -183,7 +183,7 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
     if missing:
         raise TemplateError(f"template '{chain[0][0].name}': the default template must define {', '.join(missing)}")
     theme = ResolvedTheme(
-        institution=values["institution"],
+        institution=values.get("institution", ""),  # none: the handout's header names no institution
         colors={k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("colors.")},
         chart_palette=tuple(values["chart_palette"]),
         fonts={k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("fonts.")},
@@ -233,7 +233,7 @@ def _citation_style(search_path: tuple[Path, ...], values: dict[str, Any], probl
 
 
 _REQUIRED = (
-    "institution", "chart_palette", "page_size", "disclaimer", "pdf.sections", "deck.slides", "deck.master",
+    "chart_palette", "page_size", "disclaimer", "pdf.sections", "deck.slides", "deck.master",
     "colors.primary", "colors.secondary", "colors.accent", "colors.text", "colors.muted", "colors.light",
     "colors.warning", "fonts.regular", "fonts.bold", "fonts.italic", "fonts.bold_italic",
 )

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from report_builder.theme.template import Template
 
 BUILT_IN = (
-    "title", "bottom_line", "question", "summary_of_findings", "studies", "cross_study", "safety", "dosing",
-    "regulatory", "appraisal", "teaching_points", "references", "abbreviations",
+    "title", "key_numbers", "bottom_line", "question", "summary_of_findings", "forest", "studies", "cross_study",
+    "safety", "dosing", "dosing_brief", "regulatory", "appraisal", "appraisal_brief", "teaching_points", "references",
+    "abbreviations", "new_page", "appendix",
 )
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -82,18 +83,23 @@ class PdfBuilder:
 
 def section_renderers(template: "Template") -> dict[str, Callable[["Context"], list[Any]]]:
     """Each name in template.pdf_sections mapped to what draws it: built in, or the institution's wording file."""
+    from report_builder.builders.pdf import front as f
     from report_builder.builders.pdf import sections as s
     from report_builder.builders.pdf import studies as t
 
     built_in: dict[str, Callable[..., list[Any]]] = {
-        "title": s.title, "bottom_line": s.bottom_line, "question": s.question,
+        "title": s.title, "key_numbers": f.key_numbers, "forest": f.forest, "appraisal_brief": f.appraisal_brief,
+        "dosing_brief": f.dosing_brief,
+        "appendix": f.appendix, "bottom_line": s.bottom_line, "question": s.question,
         "summary_of_findings": t.summary_of_findings, "studies": t.studies, "cross_study": t.cross_study,
         "safety": t.safety, "dosing": s.dosing, "regulatory": s.regulatory, "appraisal": s.appraisal,
         "teaching_points": s.teaching_points, "references": s.references, "abbreviations": s.abbreviations,
     }
     renderers: dict[str, Callable[["Context"], list[Any]]] = {}
     for name in template.pdf_sections:
-        if name in built_in:
+        if name == "new_page":
+            renderers[name] = lambda ctx: f.new_page(ctx)
+        elif name in built_in:
             renderers[name] = _titled(built_in[name], name)
         elif _NAME.match(name) and template.has_text(f"pdf/local/{name}"):
             renderers[name] = lambda ctx, name=name: s.local(ctx, name)

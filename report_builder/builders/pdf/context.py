@@ -6,14 +6,14 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, TableStyle
 
 from report_builder.analysis.arms import arm_label
 from report_builder.inputs import markup
 from report_builder.builders.pdf.chart import RecordedChart
-from report_builder.builders.pdf.tagging import TABLE_TAGS
+from report_builder.builders.pdf.tagging import TaggedTable
 from report_builder.builders.pdf.style import (
-    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
+    MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, NOTE_SIZE, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
     register_fonts,
 )
 from report_builder.errors import TemplateError
@@ -25,9 +25,20 @@ if TYPE_CHECKING:
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
 
-CHART_MAX_HEIGHT = 72 * mm  # a chart takes at most about a third of a page...
-FIGURE_SCALE = 0.7
-MIN_FIGURE_SCALE = 0.6  # ...unless that would shrink its 8-9 pt text below about 5 pt
+#: A chart is printed at the size it was drawn (charts.media.PRINT), so its text keeps its point size;
+#: only a chart taller than this share of the page is shrunk, and never below MIN_FIGURE_SCALE.
+MAX_FIGURE_SHARE = 0.85
+MIN_FIGURE_SCALE = 7.0 / 7.5  # the charts' smallest text (7.5 pt) never prints below 7 pt
+
+
+#: "0.34-0.61" typed in evidence prose: a numeric range, set with an en dash as the tables set theirs.
+#: Dates (2016-06-01), words ("2-year", "CD22-positive") and longer chains are left alone.
+_RANGE = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)(?![\w\-]|\.\d)")
+
+
+def en_dash_ranges(text: str) -> str:
+    """Numeric ranges with an en dash: the same range looks the same in prose and in tables."""
+    return _RANGE.sub("\\1\u2013\\2", text)
 
 
 def escape(text: str) -> str:
@@ -65,7 +76,7 @@ class Context:
     # ----------------------------------------------------------------------------------- text
     def md(self, text: str) -> str:
         """Evidence text (or rendered wording) as ReportLab markup: escaped, with our inline styles only."""
-        return markup.to_reportlab(text, self.numbers, link=self._cite_link)
+        return en_dash_ranges(markup.to_reportlab(text, self.numbers, link=self._cite_link))
 
     def _cite_link(self, label: str) -> str:
         if not self.links_to_references:
@@ -108,40 +119,31 @@ class Context:
 
     # ----------------------------------------------------------------------------------- figures
     def figure(self, chart: "Chart") -> list[Any]:
-        """The chart as vector graphics with a numbered caption, kept on one page.
+        """The chart as vector graphics at the size it was drawn, the numbered caption below, kept on one page.
 
-        Charts are drawn for a 6.5-inch column with 8-9 pt text; printed at a fixed 70% their text
-        matches the tables' size and every chart shares one scale. The caption goes beside a chart
-        narrower than the column, which saves the height a caption below would take.
+        Charts are laid out for the text column (charts.media.PRINT) with 7.5-9 pt text and printed
+        unscaled, so the chart text is as large on paper as in the drawing; the caption below uses
+        the full width rather than leaving a hole beside a narrower chart.
         """
         drawing = RecordedChart.of(chart, self.fonts)
         self.figure_count += 1
         caption = self.para(self.words("chart/caption", chart=chart, number=self.figure_count), self.styles.caption)
-        fit_height = self.frame_height * 0.8 / drawing.height
-        scale = min(FIGURE_SCALE, self.width / drawing.width, max(MIN_FIGURE_SCALE, CHART_MAX_HEIGHT / drawing.height),
-                    fit_height)
+        scale = min(1.0, self.width / drawing.width)
+        if drawing.height * scale > MAX_FIGURE_SHARE * self.frame_height:
+            scale = max(MIN_FIGURE_SCALE, MAX_FIGURE_SHARE * self.frame_height / drawing.height)
         drawing.scale(scale)
-        side = self.width - drawing.width - 6 * mm
-        if side >= 34 * mm and caption.wrap(side, self.frame_height)[1] <= drawing.height:
-            t = Table([[drawing, caption]], colWidths=[drawing.width + 6 * mm, side], hAlign="LEFT", renderCB=TABLE_TAGS)
-            t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (1, 0), (1, 0), 10),
-                                   ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]))
-            return [t, Spacer(1, 6)]
-        if drawing.height + caption.wrap(self.width, self.frame_height)[1] > 0.9 * self.frame_height:
+        if drawing.height + caption.wrap(self.width, self.frame_height)[1] > 0.95 * self.frame_height:
             return [drawing, caption]  # only with a page-long caption: it must be free to split
-        t = Table([[drawing], [caption]], colWidths=[self.width], hAlign="LEFT", splitByRow=0,  # one piece
-                  renderCB=TABLE_TAGS)
+        t = TaggedTable([[drawing], [caption]], colWidths=[self.width], hAlign="LEFT", splitByRow=0)  # one piece
         t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 1), (0, 1), 3), ("BOTTOMPADDING", (0, 1), (0, 1), 6),
                                ("ALIGN", (0, 0), (0, 0), "CENTER"),
                                ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]))
         return [t]
 
     def figures(self, charts: Sequence["Chart"]) -> list[Any]:
-        return [f for chart in charts for f in self.figure(chart)]
+        return [f for chart in charts if not points_only(chart) for f in self.figure(chart)]
 
     # ----------------------------------------------------------------------------------- footnotes
     def waiver_text(self, waiver: "Waiver") -> str:
@@ -177,6 +179,16 @@ class Context:
         return ", ".join(parts) or path
 
 
+def points_only(chart: "Chart", most: int = 3) -> bool:
+    """A time-to-event chart of at most `most` points and no interval: its table already says all of it,
+    so the handout leaves it out rather than spend a figure (and a caption about intervals) on it."""
+    if chart.kind != "time_to_event":
+        return False
+    rows = [r for group in (*chart.data.get("medians", ()), *chart.data.get("landmarks", ())) for r in group["rows"]]
+    drawn = [r for r in rows if r.get("median", r.get("percent")) is not None]
+    return len(drawn) <= most and not any(r.get("low") is not None for r in drawn)
+
+
 class Labels(dict):
     """The short labels of wording/pdf/labels.j2; a key an override dropped is a located template error."""
 
@@ -199,8 +211,7 @@ class Footnotes:
     def mark(self, markup_text: str) -> str:
         if markup_text not in self.texts:
             self.texts.append(markup_text)
-        letter = _letter(self.texts.index(markup_text))
-        return f"<super>{letter}</super>"
+        return _superscript(_letter(self.texts.index(markup_text)))
 
     def collect(self, key: str, lead: str, item: str) -> str:
         """One footnote gathering many short items (e.g. every unrounded 1/RD of a table): the same letter."""
@@ -210,15 +221,20 @@ class Footnotes:
         index, _, items = self.groups[key]
         items.append(item)
         self.texts[index] = f"{lead} {'; '.join(items)}."
-        return f"<super>{_letter(index)}</super>"
+        return _superscript(_letter(index))
 
     def marks(self, markup_texts: Iterable[str]) -> str:
-        return "".join(self.mark(t) for t in markup_texts)
+        """Several marks as one superscript, "d,e": run together they would read as a footnote "de"."""
+        letters = [_letter(self.texts.index(t)) for t in markup_texts if self.mark(t)]
+        return _superscript(",".join(letters)) if letters else ""
 
-    def flowables(self) -> list[Any]:
-        """The notes, in two columns when there are several (they are short, and a table's foot)."""
+    def flowables(self, tail: Sequence[Any] = ()) -> list[Any]:
+        """The notes (and any general note, `tail`), in two columns when there are several."""
         style = self.ctx.styles.footnote
         notes = [Para(text, style, bulletText=_letter(i)) for i, text in enumerate(self.texts)]
+        return self._columns(notes) + list(tail)
+
+    def _columns(self, notes: list[Any]) -> list[Any]:
         if len(notes) < 4:
             return notes
         half = (len(notes) + 1) // 2
@@ -230,6 +246,12 @@ class Footnotes:
                                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                ("FONTNAME", (0, 0), (-1, -1), self.ctx.fonts.regular)]))
         return [t]
+
+
+def _superscript(text: str) -> str:
+    """A footnote mark: raised, at the smallest size the handout prints (ReportLab's default would be 80%
+    of the cell's 8 pt)."""
+    return f'<super size="{NOTE_SIZE}">{text}</super>'
 
 
 def _letter(index: int) -> str:

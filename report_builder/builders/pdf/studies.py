@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reportlab.platypus import Spacer, TableStyle
+from reportlab.platypus import CondPageBreak, Spacer, TableStyle
 
 from report_builder.analysis import formatting as fmt
 from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.builders.pdf.context import Context, Footnotes, escape
-from report_builder.builders.pdf.style import Para, SplitTable, callout, heading, table
+from report_builder.builders.pdf.style import Para, SplitTable, TableWithNotes, callout, heading, table
 from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
@@ -24,7 +24,7 @@ NONE = "—"  # an empty cell that reads as deliberate, not as missing data
 
 # ------------------------------------------------------------------------------------------ cells
 def small(ctx: Context, markup_text: str) -> str:
-    return f'<font size="6.5" color="{ctx.theme.colors["muted"]}">{markup_text}</font>'
+    return f'<font size="7" color="{ctx.theme.colors["muted"]}">{markup_text}</font>'
 
 
 def lines(*parts: str) -> str:
@@ -42,21 +42,36 @@ def phrases(*parts: str, sep: str = " ") -> str:
 
 
 def binary_arm(ctx: Context, study: Study, key: str, arm: str, result: "BinaryArmResult | None",
-               exact: bool = True, inline: bool = False) -> str:
-    """n/N (%) as published, its reported CI, and the exact CI derived from the counts.
+               exact: bool = True, inline: bool = False, notes: "Footnotes | None" = None, name: str = "") -> str:
+    """n/N (%) as published and one interval: the reported CI, else the exact CI derived from the counts.
 
-    Inline (one flowing line) in a wide single-arm column; one figure per line in narrow columns,
-    so that arms side by side line up.
+    With both, the exact CI goes to one footnote of the table (under `name`, markup) when it differs
+    from the reported one at the reported precision. Inline (one flowing line) in a wide single-arm
+    column; one figure per line in narrow columns, so that arms side by side line up.
     """
     if result is None or not result.reported:
         return missing(ctx, result)
     out = [nb(fmt.binary_result(result, with_ci=False))]
-    if result.ci:
-        out.append(small(ctx, labelled(ctx.labels["reported"], fmt.reported_ci(result.ci, result.ci_level))))
     proportion = ctx.report.proportion(study, key, arm) if exact else None
-    if proportion is not None:
+    if result.ci:
+        out.append(small(ctx, nb(fmt.reported_ci(result.ci, result.ci_level))))
+        if proportion is not None and notes is not None and _differs(result.ci, proportion):
+            label = f"{name}, {escape(arm_label(study, arm, ctx.labels['pooled']))}" if name else \
+                escape(arm_label(study, arm, ctx.labels["pooled"]))
+            out[-1] += notes.collect("exact", ctx.words("footnotes/exact_differs_lead"),
+                                     f"{label} {nb(fmt.exact_ci(proportion))}")
+    elif proportion is not None:
         out.append(small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(proportion))))
     return phrases(*out) if inline else lines(*out)
+
+
+def _differs(ci, proportion) -> bool:
+    """Whether the exact CI, rounded as the reported CI is written, gives other bounds."""
+    for reported, derived in zip(ci, (proportion.low, proportion.high)):
+        places = len(reported.text.partition(".")[2])
+        if f"{100 * derived:.{places}f}" != f"{float(reported.text):.{places}f}":
+            return True
+    return False
 
 
 def missing(ctx: Context, result) -> str:
@@ -64,8 +79,9 @@ def missing(ctx: Context, result) -> str:
     return small(ctx, escape(ctx.labels["not_in_summary" if result is None else "not_reported"]))
 
 
-def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str) -> str | None:
-    """Randomized first: the reported events over all the base outcome analysed, then the responder-only figure.
+def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str, compact: bool = False) -> str | None:
+    """Randomized first: the reported events over all the base outcome analysed, then the responder-only figure
+    (compact: the responder-only figure is left to the table's footnote, see responders_only).
 
     None when the base outcome gives no denominator for this arm.
     """
@@ -75,10 +91,19 @@ def conditional_arm(ctx: Context, study: Study, outcome: BinaryOutcome, arm: str
     if derived is None or result is None:
         return None
     head = nb(f"{derived.events}/{derived.total} ({derived.percent:.1f}%)")
+    if compact:
+        return lines(head, small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(derived))))
     return lines(head, small(ctx, escape(ctx.text("phrases/all_in_base", base=base))),
                  small(ctx, labelled(ctx.labels["exact"], fmt.exact_ci(derived))),
                  small(ctx, nb(fmt.binary_result(result, with_ci=False)) + " " +
                        escape(ctx.text("phrases/responders_only", base=base))))
+
+
+def responders_only(ctx: Context, study: Study, outcome: BinaryOutcome, arms: tuple[str, ...]) -> str:
+    """"InO 69/88 (78.4%), SoC 9/32 (28.1%)" (plain text for wording): a conditional outcome's figures as
+    reported, among responders."""
+    return ", ".join(f"{arm_label(study, a, ctx.labels['pooled'])} {fmt.binary_result(outcome.arms[a], with_ci=False)}"
+                     for a in arms if a in outcome.arms)
 
 
 def labelled(label: str, value: str) -> str:
@@ -91,7 +116,7 @@ def landmark(lm: "Landmark", unit: str) -> str:
     return phrases(text, nb(f"({fmt.reported_ci(lm.ci, lm.ci_level)})") if lm.ci else "")
 
 
-def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = False) -> str:
+def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = False, landmarks: bool = True) -> str:
     result = outcome.arms.get(arm)
     if result is None or not result.reported:
         return missing(ctx, result)
@@ -101,7 +126,8 @@ def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = 
             out.append(small(ctx, nb(fmt.reported_ci(result.ci, result.ci_level))))
     else:
         out = [nb(fmt.median(result, outcome.unit))]
-    out += [small(ctx, landmark(lm, outcome.unit)) for lm in result.landmarks]
+    if landmarks:
+        out += [small(ctx, landmark(lm, outcome.unit)) for lm in result.landmarks]
     return phrases(*out) if inline else lines(*out)
 
 
@@ -137,13 +163,15 @@ def risk_difference(ctx: Context, effect: "BinaryEffect") -> str:
                      high=fmt.percentage_points(s.rd_high))
 
 
-def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Footnotes, name: str) -> str:
+def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Footnotes, name: str,
+                  unrounded: bool = True) -> str:
     """"NNT 2 (95% CI 2 to 3)", rounded up; the unrounded 1/RD goes to one footnote shared by the table,
-    under `name` (markup: the outcome or event), with the comparison when the study has several."""
+    under `name` (markup: the outcome or event), with the comparison when the study has several
+    (not on page 1, whose general note says NNTs are rounded up)."""
     values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
     text = ctx.words("phrases/number_needed", **values)
-    if values["value"] is None:
-        return text
+    if values["value"] is None or not unrounded:
+        return f"<b>{text}</b>" if values["value"] is not None else text
     if len(ctx.report.comparisons(study)) > 1:
         name = f"{name}, {versus(ctx, effect.comparison)}"
     return f"<b>{text}</b>" + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
@@ -172,11 +200,13 @@ def widths(ctx: Context, *fractions: float) -> list[float]:
 
 
 def outcome_notes(ctx: Context, study_index: int, outcome: "OutcomeBase", notes: Footnotes,
-                  with_note: bool) -> str:
+                  with_note: bool, with_population: bool = False) -> str:
     """Footnote marks for what the reader must know about an outcome's figures."""
     texts = []
     if with_note and outcome.definition:
         texts.append(ctx.md(outcome.definition))
+    if with_population and outcome.population:  # the same population shares one note
+        texts.append(ctx.words("footnotes/population", population=outcome.population))
     if outcome.source_note:
         texts.append(ctx.words("footnotes/source_note", note=confirmation(ctx, outcome)))
     if with_note and outcome.note:
@@ -219,11 +249,6 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     items = [(i, s, o, c) for i, s in studies for o in s.outcomes if o.in_summary for c in ctx.report.comparisons(s)]
     if not items:
         return out + [ctx.para(ctx.words("sof/none"))]
-    binary = [(s, o) for _, s, o, _ in items if isinstance(o, BinaryOutcome)]
-    out.append(ctx.para(ctx.words(
-        "sof/intro", counts=any(ctx.report.effects_of(s, o.id) for s, o in binary),
-        hazard_ratios=any(isinstance(o, TimeToEventOutcome) and o.hazard_ratio for _, _, o, _ in items)),
-        ctx.styles.intro))
     pairs = {(c.experimental.short_name, c.reference.short_name) for _, s, _, c in items}
     arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
     notes = Footnotes(ctx)
@@ -233,26 +258,29 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     for i, study, outcome, comparison in items:
         exp, ref = comparison.arm_ids
         arm_n = {a.id: a.n for a in study.arms}
+        # Page 1 stays short: the definition and population of each outcome go to its footnote.
         name = f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"
-        name += outcome_notes(ctx, i, outcome, notes, with_note=True)
+        name += outcome_notes(ctx, i, outcome, notes, with_note=True, with_population=True)
         if len(pairs) > 1:  # the header cannot name the arms: each row does
             name = phrases(name, small(ctx, versus(ctx, comparison)))
-        if outcome.population:
-            name = phrases(name, small(ctx, ctx.md(outcome.population)))
         if isinstance(outcome, BinaryOutcome):
-            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a)) for a in (exp, ref)]
+            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), notes=notes,
+                                  name=ctx.md(outcome.name)) for a in (exp, ref)]
             effect = ctx.report.effect(study, outcome.id, exp)
             derived = ctx.report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
             if derived is not None:
-                per_arm = [conditional_arm(ctx, study, outcome, a) or per_arm[k] for k, a in enumerate((exp, ref))]
+                per_arm = [conditional_arm(ctx, study, outcome, a, compact=True) or per_arm[k]
+                           for k, a in enumerate((exp, ref))]
                 base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
-                per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base", outcome=outcome, base=base,
-                                                   randomized=study.randomized))
+                per_arm[0] += notes.mark(ctx.words("footnotes/all_in_base_compact", outcome=outcome, base=base,
+                                                   randomized=study.randomized,
+                                                   responders=responders_only(ctx, study, outcome, (exp, ref))))
                 effect = derived
             if effect is not None:
                 relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p_text(ctx, study, outcome)))
                 absolute = phrases(risk_difference(ctx, effect),
-                                   number_needed(ctx, study, effect, notes, ctx.md(outcome.name)), sep=" · ")
+                                   number_needed(ctx, study, effect, notes, ctx.md(outcome.name), unrounded=False),
+                                   sep=" · ")
             else:
                 relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
                                  small(ctx, p_text(ctx, study, outcome)))
@@ -272,12 +300,51 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
         count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
                          studies=1)
         rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
-                     cell(ctx, absolute), cell(ctx, escape(count)), cell(ctx, certainty(ctx, outcome))])
-    out.append(table(rows, widths(ctx, 16, 14, 14, 16, 14, 9, 17), ctx.theme, ctx.fonts))
-    out.append(Spacer(1, 3))
-    out += notes.flowables()
-    out.append(ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote))
-    return out
+                     cell(ctx, absolute), cell(ctx, participants_cell(count)), cell(ctx, certainty(ctx, outcome, notes))])
+    rows += harm_rows(ctx, studies, notes, several=len(pairs) > 1)
+    t = table(rows, widths(ctx, 16.5, 14, 14, 19.5, 16, 9, 11), ctx.theme, ctx.fonts)
+    tail = [ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote)]
+    return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
+
+
+def participants_cell(count: str) -> str:
+    """"218 (1 RCT)" that wraps before the parenthesis, never inside it, in its narrow column."""
+    head, sep, rest = count.partition(" (")
+    return escape(head) + (" " + nb("(" + rest) if sep else "")
+
+
+def harm_rows(ctx: Context, studies: list[tuple[int, Study]], notes: Footnotes, several: bool) -> list[list[Any]]:
+    """The Summary of findings' rows for the adverse events marked in_summary: the key harms beside the benefits."""
+    rows: list[list[Any]] = []
+    warning = ctx.theme.colors["warning"]
+    for i, study in studies:
+        for k, event in enumerate(study.adverse_events):
+            if not event.in_summary:
+                continue
+            for comparison in ctx.report.comparisons(study):
+                exp, ref = comparison.arm_ids
+                marks = [ctx.words("footnotes/source_note", note=event.source_note)] if event.source_note else []
+                marks += [ctx.md(event.note)] if event.note else []
+                name = (f'<font color="{warning}"><b>{ctx.label("key_harm")}:</b></font> '
+                        f"<b>{ctx.md(event.term)}</b>, {escape(fmt.grade(event.grade))} {ctx.cite([event.source])}"
+                        f"{notes.marks(marks)}")
+                if several:
+                    name = phrases(name, small(ctx, versus(ctx, comparison)))
+                per_arm = [binary_arm(ctx, study, ae_key(k), a, event.arms.get(a), notes=notes,
+                                      name=ctx.md(event.term)) for a in (exp, ref)]
+                effect = ctx.report.effect(study, ae_key(k), exp)
+                relative = risk_ratio_marked(ctx, effect, notes) if effect else NONE
+                absolute = phrases(risk_difference(ctx, effect),
+                                   number_needed(ctx, study, effect, notes, ctx.md(event.term), unrounded=False),
+                                   sep=" · ") if effect else NONE
+                totals = [event.arms[a].total if a in event.arms else None for a in (exp, ref)]
+                participants = _sum(*totals)
+                count = ctx.text("sof/participants", participants=participants if participants is not None else NONE,
+                                 studies=1)
+                rows.append([cell(ctx, name), cell(ctx, per_arm[0]), cell(ctx, per_arm[1]), cell(ctx, relative),
+                             cell(ctx, absolute), cell(ctx, participants_cell(count)),
+                             cell(ctx, small(ctx, ctx.label("not_rated")))])
+    return rows
 
 
 def summarised(ctx: Context, study: Study) -> bool:
@@ -302,18 +369,25 @@ def _sum(*values: int | None) -> int | None:
     return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
 
 
-def certainty(ctx: Context, outcome: "OutcomeBase") -> str:
+def certainty(ctx: Context, outcome: "OutcomeBase", notes: Footnotes) -> str:
+    """The GRADE symbols and level; the reasons for rating down are footnotes, as in GRADE's own tables."""
     if outcome.certainty is None:
-        return NONE
+        return small(ctx, ctx.label("not_rated"))
     level = outcome.certainty.level
-    top = f'{GRADE_SYMBOLS[level]} <b>{ctx.label("certainty_" + level.replace(" ", "_"))}</b>'
-    return lines(top, *(small(ctx, ctx.md(r)) for r in outcome.certainty.reasons))
+    reasons = notes.mark(ctx.words("footnotes/certainty", reasons=list(outcome.certainty.reasons),
+                                   outcome=outcome)) if outcome.certainty.reasons else ""
+    return lines(GRADE_SYMBOLS[level], f'<b>{ctx.label("certainty_" + level.replace(" ", "_"))}</b>{reasons}')
 
 
 # ------------------------------------------------------------------------------------------ studies
 def studies(ctx: Context, key: str, title: str) -> list[Any]:
-    out: list[Any] = [heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
+    """One block per study; a block never starts in the last quarter of a page (its heading and design
+    would sit apart from its results)."""
+    quarter = CondPageBreak(ctx.frame_height / 4)
+    out: list[Any] = [quarter, heading(ctx.md(title), title, key, 0, ctx.styles.h1)]
     for index, study in enumerate(ctx.evidence.studies):
+        if index:
+            out.append(CondPageBreak(ctx.frame_height / 4))
         out += study_section(ctx, index, study)
     return out
 
@@ -347,7 +421,10 @@ def study_section(ctx: Context, index: int, study: Study) -> list[Any]:
     out += results_table(ctx, index, study)
     out += points(ctx, study)
     placed_elsewhere = {"adverse_events"} if "safety" in ctx.template.pdf_sections else set()
-    # Each chart appears once: a study's adverse-event charts go with the safety section when there is one.
+    if "forest" in ctx.template.pdf_sections:
+        placed_elsewhere.add("forest")
+    # Each chart appears once: a study's adverse-event charts go with the safety section when there is
+    # one, its forest plot with the forest section.
     charts = [c for c in charts if c.kind not in placed_elsewhere | {"flow"}]
     out += ctx.figures(sorted(charts, key=lambda c: _CHART_ORDER.get(c.kind, 9)))
     return out
@@ -438,8 +515,8 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
             extra.append(ctx.md(outcome.population))
         name = phrases(name, small(ctx, "; ".join(extra)) if extra else "")
         if isinstance(outcome, BinaryOutcome):
-            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1)
-                       for a, _ in arms]
+            per_arm = [binary_arm(ctx, study, outcome.id, a, outcome.arms.get(a), inline=len(arms) == 1,
+                                  notes=notes, name=ctx.md(outcome.name)) for a, _ in arms]
             effects = ctx.report.effects_of(study, outcome.id)
             if outcome.conditional_on:
                 derived_cells = [conditional_arm(ctx, study, outcome, a) for a, _ in arms]
@@ -474,15 +551,14 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
     else:
         comparative = bool(ctx.report.comparisons(study))
         fractions = [27] + [(45 if comparative else 52) / len(arms)] * len(arms) + [28 if comparative else 21]
-    out += [Para(ctx.label("results"), ctx.styles.h3), table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)]
+    results = table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)
+    out.append(Para(ctx.label("results"), ctx.styles.h3))
     flow_waivers = [w for w in ctx.report.waivers_under(f"studies[{index}]")
                     if (w.path, w.check) not in ctx.shown_waivers and ".outcomes[" not in w.path
                     and ".adverse_events[" not in w.path]
     for waiver in flow_waivers:
         notes.mark(ctx.waiver_text(waiver))
-    out.append(Spacer(1, 2))
-    out += notes.flowables()
-    return out
+    return out + [TableWithNotes([results, Spacer(1, 2), *notes.flowables()])]
 
 
 def points(ctx: Context, study: Study) -> list[Any]:
@@ -583,7 +659,7 @@ def safety(ctx: Context, key: str, title: str) -> list[Any]:
     if warning is not None:
         title_markup = ctx.words("safety/boxed_warning_title", warning=warning) + " " + ctx.cite([warning.source])
         body = [Para(title_markup, st.warning_title)]
-        body += [Para(ctx.md(p), st.body_tight, bulletText="•") for p in warning.points]
+        body += [Para(ctx.md(p), st.box_body, bulletText="•") for p in warning.points]
         if warning.source_note:
             body.append(Para(ctx.md(warning.source_note), st.footnote))
         out += [callout(body, ctx.width, ctx.theme, ctx.fonts, tone="warning"), Spacer(1, 6)]
@@ -626,6 +702,6 @@ def adverse_event_table(ctx: Context, index: int, study: Study) -> list[Any]:
             row.append(cell(ctx, diff))
         rows.append(row)
     fractions = [24, 9] + [(36 if comparative else 67) / len(arms)] * len(arms) + ([31] if comparative else [])
-    out: list[Any] = [Para(ctx.md(study.name), ctx.styles.h3),
-                      table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts), Spacer(1, 2)]
-    return out + notes.flowables() + [Spacer(1, 4)]
+    events = table(rows, widths(ctx, *fractions), ctx.theme, ctx.fonts)
+    return [Para(ctx.md(study.name), ctx.styles.h3), TableWithNotes([events, Spacer(1, 2), *notes.flowables()]),
+            Spacer(1, 4)]

@@ -22,17 +22,18 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import FrameBreak
 
-from report_builder.builders.pdf.tagging import TABLE_TAGS, TaggedFrame, Tagger, TaggingCanvas
+from report_builder.builders.pdf.tagging import TaggedFrame, TaggedTable, Tagger, TaggingCanvas
 
 if TYPE_CHECKING:
     from report_builder.theme.template import ResolvedTheme
 
 PAGE_SIZES = {"A4": A4, "Letter": LETTER}
 MARGIN_X = 14 * mm
-MARGIN_TOP = 17 * mm
-MARGIN_BOTTOM = 18.5 * mm
-BASE_SIZE = 8.6  # body text; DejaVu is large for its size, so 8.6 pt reads like 9.5 pt of most faces
-CELL_SIZE = 7.2
+MARGIN_TOP = 16 * mm
+MARGIN_BOTTOM = 17 * mm
+BASE_SIZE = 9.5  #: body text, pt: read at arm's length on a ward, not at a desk
+CELL_SIZE = 8.0  #: table text, pt
+NOTE_SIZE = 7.0  #: footnotes and the small print inside cells: the smallest text of the handout
 WHITE = colors.white
 
 
@@ -144,39 +145,45 @@ class Styles:
         self.fonts = fonts
         self.body = style("body", spaceAfter=4)
         self.body_tight = style("body_tight")
-        self.bullet = style("bullet", leftIndent=11, bulletIndent=2, spaceAfter=2.5)
+        # Bullets hang: wrapped lines start under the text, not under the bullet.
+        self.bullet = style("bullet", leftIndent=12, bulletIndent=2, spaceAfter=2.5)
         self.number = style("number", leftIndent=15, bulletIndent=0, spaceAfter=2.5)
-        self.small = style("small", 7.6, textColor=muted)
-        self.intro = style("intro", 7.6, textColor=muted, spaceAfter=3, keepWithNext=1)  # stays with its table
-        self.footnote = style("footnote", 6.9, leftIndent=8, bulletIndent=0, textColor=muted, spaceAfter=1)
-        self.caption = style("caption", 7.4, textColor=muted, spaceBefore=2, spaceAfter=8)
+        self.small = style("small", 8.2, textColor=muted)
+        self.intro = style("intro", 8.2, textColor=muted, spaceAfter=3, keepWithNext=1)  # stays with its table
+        self.footnote = style("footnote", NOTE_SIZE, 8.4, leftIndent=8, bulletIndent=0, textColor=muted, spaceAfter=1)
+        self.caption = style("caption", 8.2, textColor=muted, spaceBefore=3, spaceAfter=8)
         cell_leading = round(CELL_SIZE * 1.22, 2)  # tables are scanned, not read at length: set them tighter
         # No embeddedHyphenation: ReportLab 4 can drop the hyphen of "investigator-assessed" when it
         # re-joins the halves on one line, which alters the evidence text. Columns are sized instead.
         self.cell = style("cell", CELL_SIZE, cell_leading)
         self.cell_bold = style("cell_bold", CELL_SIZE, cell_leading, font=fonts.bold)
-        self.cell_bullet = style("cell_bullet", CELL_SIZE + 0.4, leftIndent=9, bulletIndent=0, spaceAfter=2)
+        self.cell_bullet = style("cell_bullet", CELL_SIZE + 0.5, leftIndent=9, bulletIndent=0, spaceAfter=2)
         self.header_cell = style("header_cell", CELL_SIZE, cell_leading, font=fonts.bold, textColor=WHITE)
-        self.eyebrow = style("eyebrow", 8.6, textColor=color(c["secondary"]), spaceAfter=3)
-        self.title = style("title", 17.5, 21.5, font=fonts.bold, textColor=primary, spaceAfter=4)
-        self.subtitle = style("subtitle", 10.2, 13.5, textColor=muted, spaceAfter=5)
-        self.meta = style("meta", 8, textColor=muted, spaceAfter=4)
-        self.lead = style("lead", 9.2, 12, textColor=color(c["secondary"]), spaceAfter=4)
-        self.h1 = style("h1", 12.4, 15, font=fonts.bold, textColor=primary, spaceBefore=8, spaceAfter=3.5,
+        self.eyebrow = style("eyebrow", 9, textColor=color(c["secondary"]), spaceAfter=2)
+        self.title = style("title", 17, 20.5, font=fonts.bold, textColor=primary, spaceAfter=3)
+        self.subtitle = style("subtitle", 10.5, 13.5, textColor=muted, spaceAfter=3)
+        self.meta = style("meta", 8.2, textColor=muted, spaceAfter=3)
+        self.lead = style("lead", 10, 12.8, textColor=color(c["secondary"]), spaceAfter=4)
+        self.h1 = style("h1", 12.6, 15.2, font=fonts.bold, textColor=primary, spaceBefore=7, spaceAfter=3.5,
                         keepWithNext=1)
-        self.h2 = style("h2", 10.4, 13, font=fonts.bold, textColor=color(c["secondary"]), spaceBefore=8,
+        self.h2 = style("h2", 11, 13.5, font=fonts.bold, textColor=color(c["secondary"]), spaceBefore=8,
                         spaceAfter=3, keepWithNext=1)
-        self.h3 = style("h3", 8.8, 11.5, font=fonts.bold, textColor=primary, spaceBefore=5, spaceAfter=2,
+        self.h3 = style("h3", 9.6, 12, font=fonts.bold, textColor=primary, spaceBefore=5, spaceAfter=2,
                         keepWithNext=1)
-        self.box_title = style("box_title", 10, 12.5, font=fonts.bold, textColor=primary, spaceAfter=2)
-        self.box_body = style("box_body", 9.4, 12.6, spaceAfter=3)
-        self.warning_title = style("warning_title", 9.2, 11.8, font=fonts.bold, textColor=color(c["warning"]))
-        self.reference = style("reference", 7.4, 9.2, leftIndent=14, bulletIndent=0, spaceAfter=1.8)
-        self.header = style("header", 7.2, textColor=muted)
-        self.footer = style("footer", 6.4, 8, textColor=muted, alignment=TA_LEFT)
+        self.appendix_title = style("appendix_title", 15, 18, font=fonts.bold, textColor=primary, spaceAfter=4,
+                                    keepWithNext=1)
+        self.box_title = style("box_title", 10.5, 13, font=fonts.bold, textColor=primary, spaceAfter=2)
+        self.box_body = style("box_body", BASE_SIZE, 12.4, leftIndent=11, bulletIndent=0, spaceAfter=3)
+        self.key_number = style("key_number", 15, 18, font=fonts.bold, textColor=primary, spaceAfter=1)
+        self.key_label = style("key_label", 8.5, 10.6, font=fonts.bold, textColor=text, spaceAfter=1)
+        self.key_status = style("key_status", 8, 10, textColor=text)
+        self.warning_title = style("warning_title", 9.8, 12.4, font=fonts.bold, textColor=color(c["warning"]))
+        self.reference = style("reference", 8, 10, leftIndent=14, bulletIndent=0, spaceAfter=1.8)
+        self.header = style("header", 7.5, textColor=muted)
+        self.footer = style("footer", NOTE_SIZE, 8.6, textColor=muted, alignment=TA_LEFT)
 
 
-class SplitTable(Table):
+class SplitTable(TaggedTable):
     """A table that splits between rows, and inside a row only when that row is too tall to move.
 
     ReportLab's splitInRow would also cut a three-line row in two at a page foot; moving such a row
@@ -185,19 +192,72 @@ class SplitTable(Table):
     """
 
     TALL_ROW = 220.0
+    MIN_ROWS = 3  #: no page holds fewer rows of a table than this (a lone row reads as a stray)
     keep_whole_below = 0.0  #: a table at most this tall moves to the next page whole instead of splitting
-
-    def __init__(self, *args: Any, **kw: Any):
-        kw.setdefault("renderCB", TABLE_TAGS)  # header rows, cells and rules tagged (see tagging.py)
-        super().__init__(*args, **kw)
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         self._calc(availWidth, availHeight)
         if self._height <= self.keep_whole_below:
             return []
-        first = min(self.repeatRows, len(self._rowHeights) - 1)
+        head = self.repeatRows
+        first = min(head, len(self._rowHeights) - 1)
         self.splitInRow = 1 if self._rowHeights[first] > self.TALL_ROW else 0
-        return super().split(availWidth, availHeight)
+        parts = super().split(availWidth, availHeight)
+        frame = getattr(self, "_frame", None)
+        at_top = frame is not None and getattr(frame, "_atTop", False)
+        if at_top and not parts and not self.splitInRow:
+            self.splitInRow = 1  # a whole page cannot hold the next row (very long texts): cut inside it
+            return super().split(availWidth, availHeight)
+        if len(parts) != 2 or self.splitInRow or at_top:
+            return parts
+        rows = len(self._rowHeights) - head
+        shown = len(parts[0]._cellvalues) - head
+        if shown < self.MIN_ROWS or rows - self.MIN_ROWS < self.MIN_ROWS:
+            return []  # the whole table starts on the next page
+        if rows - shown < self.MIN_ROWS:  # leave at least MIN_ROWS rows for the next page
+            keep = rows - self.MIN_ROWS
+            return super().split(availWidth, sum(self._rowHeights[:head + keep]) + 0.5)
+        return parts
+
+
+class TableWithNotes(Flowable):
+    """A table followed by its footnotes, which always print on the page where the table ends.
+
+    When the notes do not fit under the table's end, the table is split earlier so that its last
+    rows go to the next page with them. It only ever splits into its parts, so the table and notes
+    stay ordinary flowables on the page. Not a ReportLab container (KeepTogether): a heading before
+    it could not then be kept with it.
+    """
+
+    def __init__(self, flowables: Sequence[Any]):
+        super().__init__()
+        self._content = list(flowables)
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        return aW, 0xFFFFFF  # always split into the parts (as KeepTogether does)
+
+    def getSpaceBefore(self) -> float:
+        return self._content[0].getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self._content[-1].getSpaceAfter()
+
+    def split(self, aW: float, aH: float) -> list[Any]:
+        table, *notes = self._content
+        table_h = table.wrap(aW, aH)[1] + table.getSpaceBefore()
+        notes_h = sum(f.wrap(aW, aH)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in notes)
+        if table_h + notes_h <= aH:
+            return list(self._content)
+        parts = table.split(aW, aH - notes_h if table_h <= aH else aH)
+        if len(parts) == 2:
+            return [parts[0], TableWithNotes([parts[1], *notes])]
+        frame = getattr(self, "_frame", None)
+        if frame is None or not getattr(frame, "_atTop", False):
+            return []  # nothing of it here: the whole goes to the next page (with a heading kept before it)
+        # At the top of a page and still too tall (very long texts): split as ReportLab must, inside rows.
+        table.splitInRow = 1
+        parts = Table.split(table, aW, aH)
+        return [parts[0], TableWithNotes([parts[1], *notes])] if len(parts) == 2 else list(self._content)
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], theme: "ResolvedTheme", fonts: Fonts,
@@ -276,9 +336,9 @@ class Furniture:
         canv.setFillColor(st.header.textColor)
         base = height - 11 * mm
         canv.setFont(st.fonts.bold, size)
-        canv.drawString(MARGIN_X, base, fit(self.header_left, st.fonts.bold, size, inner * 0.45))
+        canv.drawString(MARGIN_X, base, fit(self.header_left, st.fonts.bold, size, inner * 0.38))
         canv.setFont(st.fonts.regular, size)
-        canv.drawRightString(width - MARGIN_X, base, fit(self.header_right, st.fonts.regular, size, inner * 0.53))
+        canv.drawRightString(width - MARGIN_X, base, fit(self.header_right, st.fonts.regular, size, inner * 0.6))
         canv.setStrokeColor(self.rule)
         canv.setLineWidth(0.6)
         canv.line(MARGIN_X, base - 3.5, width - MARGIN_X, base - 3.5)
@@ -286,7 +346,7 @@ class Furniture:
         canv.line(MARGIN_X, foot_y, width - MARGIN_X, foot_y)
         label = self.page_label(page, pages)
         canv.drawRightString(width - MARGIN_X, foot_y - size - 2, fit(label, st.fonts.regular, size, 30 * mm))
-        foot = fit_paragraph(self.footer, st.footer, inner - 34 * mm, lines=2)
+        foot = fit_paragraph(self.footer, st.footer, inner - 34 * mm, lines=1)
         _, fh = foot.wrap(inner - 34 * mm, 12 * mm)
         foot.drawOn(canv, MARGIN_X, foot_y - 2.5 - fh)
         canv.restoreState()

@@ -90,8 +90,8 @@ def tag_of(flowable: Any) -> Tag | None:
             return Tag("LI", list_key=style, numbering=numbering)
         return Tag("P")
     if isinstance(flowable, Table):
-        if getattr(flowable, "_renderCB", None) is not TABLE_TAGS:
-            return Tag("Div")  # a table made without TABLE_TAGS: its content is tagged, as one block
+        if not isinstance(flowable, TaggedTable):
+            return Tag("Div")  # a plain Table: its content is tagged, as one block
         return Tag("Table" if flowable.repeatRows else "Div", table="data" if flowable.repeatRows else "layout")
     if getattr(flowable, "width", 0) == 0 and getattr(flowable, "height", 0) == 0:
         return None  # anchors and other zero-size markers
@@ -360,8 +360,18 @@ class _TableTags(TableRenderCB):
             tagger.leave(T.canv)
 
 
-#: Give every Table this render callback (Table(..., renderCB=TABLE_TAGS)) so its cells are tagged.
+#: The render callback of every TaggedTable: it tags the table's rows and cells as it draws them.
 TABLE_TAGS = _TableTags()
+
+
+class TaggedTable(Table):
+    """A Table whose rows and cells are tagged as it draws them (TR, TH with scope, TD; rules and
+    backgrounds as Artifacts) through ReportLab's public render callback; the handout makes every table
+    this way. A plain Table is tagged as one block (tag_of)."""
+
+    def __init__(self, *args: Any, **kw: Any):
+        kw["renderCB"] = TABLE_TAGS
+        super().__init__(*args, **kw)
 
 
 # ------------------------------------------------------------------------------------ after the build

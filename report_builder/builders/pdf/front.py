@@ -1,0 +1,187 @@
+"""The handout's front pages: the bottom line as key numbers, the forest plot, the appraisal in brief, the appendix divider."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from reportlab.platypus import PageBreak, TableStyle
+
+from report_builder.analysis import formatting as fmt
+from report_builder.analysis.report import ae_key
+from report_builder.builders.pdf.context import Context, escape
+from report_builder.builders.pdf.style import Para, color, heading, mix
+from report_builder.builders.pdf.studies import p_text, risk_difference, risk_ratio, summarised
+from report_builder.builders.pdf.tagging import TaggedTable
+from report_builder.inputs.evidence_schema import BinaryOutcome, TimeToEventOutcome
+
+if TYPE_CHECKING:
+    from report_builder.analysis.report import BinaryEffect
+    from report_builder.inputs.evidence_schema import Study
+
+MAX_KEY_NUMBERS = 4
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    """One box of the bottom line: what was measured, the two arms' figures, and their honest status."""
+
+    name: str  #: markup
+    figures: str  #: markup, e.g. "80.7% vs 29.4%"
+    arms: str  #: markup, e.g. "InO vs SoC"
+    status: str  #: markup: effect with its CI, P with sidedness, boundary, NNT/NNH
+    harm: bool
+
+
+def key_numbers_of(ctx: Context) -> list[KeyNumber]:
+    """The primary outcomes of each randomized study the Summary of findings holds, then its harms marked
+    in_summary: the benefit, the survival result against its boundary, the defining harm with its NNH."""
+    found: list[KeyNumber] = []
+    for study in ctx.evidence.studies:
+        if not summarised(ctx, study):
+            continue
+        comparison = ctx.report.comparisons(study)[0]
+        exp, ref = comparison.arm_ids
+        arms = ctx.words("phrases/comparison", experimental=comparison.experimental.short_name,
+                         reference=comparison.reference.short_name)
+        for outcome in study.outcomes:
+            if not (outcome.primary and outcome.in_summary) or outcome.conditional_on:
+                continue
+            if isinstance(outcome, BinaryOutcome):
+                figures = _versus(ctx, *(fmt.percent_label(outcome.arms[a]) if a in outcome.arms else "" for a in (exp, ref)))
+                effect = ctx.report.effect(study, outcome.id, exp)
+                status = [risk_ratio(effect), _number_needed(ctx, effect)] if effect else []
+                status.append(p_text(ctx, study, outcome))
+            else:
+                medians = [_median(outcome, a) for a in (exp, ref)]
+                unit = f" {outcome.unit}"
+                if all(m.endswith(unit) for m in medians):  # "7.7 vs 6.7 months": the unit once
+                    figures = _versus(ctx, medians[0][:-len(unit)], medians[1])
+                else:
+                    figures = _versus(ctx, *medians)
+                status = [escape(fmt.hazard_ratio(outcome.hazard_ratio)) if outcome.hazard_ratio else "",
+                          p_text(ctx, study, outcome)]
+            found.append(KeyNumber(f"{ctx.md(outcome.name)} {ctx.cite([outcome.source])}", figures, arms,
+                                   "; ".join(s for s in status if s), harm=False))
+        for k, event in enumerate(study.adverse_events):
+            if not event.in_summary:
+                continue
+            figures = _versus(ctx, *(fmt.percent_label(event.arms[a]) if a in event.arms else "" for a in (exp, ref)))
+            effect = ctx.report.effect(study, ae_key(k), exp)
+            status = [risk_difference(ctx, effect), _number_needed(ctx, effect)] if effect else []
+            found.append(KeyNumber(f"{ctx.md(event.term)} {ctx.cite([event.source])}", figures, arms,
+                                   "; ".join(status), harm=True))
+    return found[:MAX_KEY_NUMBERS]
+
+
+def _versus(ctx: Context, experimental: str, reference: str) -> str:
+    return ctx.words("phrases/comparison", experimental=experimental or ctx.labels["not_in_summary"],
+                     reference=reference or ctx.labels["not_in_summary"])
+
+
+def _median(outcome: TimeToEventOutcome, arm: str) -> str:
+    result = outcome.arms.get(arm)
+    if result is None:
+        return ""
+    if result.median is not None:
+        return f"{fmt.number(result.median)} {outcome.unit}"
+    return fmt.median(result, outcome.unit)
+
+
+def _number_needed(ctx: Context, effect: "BinaryEffect") -> str:
+    values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
+    return f"<b>{ctx.words('phrases/number_needed', **values)}</b>"
+
+
+def key_numbers(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """A row of boxes, one per key number; a harm's box is edged in the warning colour (and says so in words)."""
+    items = key_numbers_of(ctx)
+    if not items:
+        return []
+    st = ctx.styles
+    gap = 6
+    width = (ctx.width - gap * (len(items) - 1)) / len(items)
+    cells = []
+    for item in items:
+        label = ctx.label("key_harm" if item.harm else "key_benefit")
+        cells.append([Para(f"{label}: {item.name}", st.key_label),
+                      Para(item.figures, st.key_number), Para(f"{item.arms}: {item.status}", st.key_status)])
+    row: list[Any] = []
+    widths: list[float] = []
+    for n, content in enumerate(cells):
+        if n:
+            row.append("")
+            widths.append(gap)
+        row.append(content)
+        widths.append(width)
+    t = TaggedTable([row], colWidths=widths, hAlign="LEFT")
+    commands: list[tuple] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), ctx.fonts.regular),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+                             ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
+    for n, item in enumerate(items):
+        col = 2 * n
+        edge = color(ctx.theme.colors["warning" if item.harm else "primary"])
+        commands += [("BACKGROUND", (col, 0), (col, 0), mix(ctx.theme.colors["warning" if item.harm else "primary"], 0.92)),
+                     ("LINEABOVE", (col, 0), (col, 0), 3, edge)]
+    t.setStyle(TableStyle(commands))
+    return [heading(ctx.md(title_text), title_text, key, 0, st.h1), t]
+
+
+def forest(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """The forest plot of each randomized study, at full width: the effects at a glance, intervals drawn."""
+    charts = [c for c in ctx.charts if c.kind == "forest"]
+    if not charts:
+        return []
+    return [heading(ctx.md(title_text), title_text, key, 0, ctx.styles.h1)] + ctx.figures(charts)
+
+
+def appraisal_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """Per appraised study, one paragraph: how many questions were answered yes, and the concerns.
+    The reasons are in the full appraisal of the appendix."""
+    if not ctx.evidence.appraisal:
+        return []
+    st = ctx.styles
+    out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
+    for a in ctx.evidence.appraisal:
+        study: "Study" = ctx.evidence.study(a.study)
+        concerns = [{"question": item.question, "answer": ctx.labels[_ANSWERS[item.answer]]}
+                    for item in a.items if item.answer != "yes"]
+        out.append(Para(ctx.words("appraisal/brief", appraisal=a, study=study, total=len(a.items),
+                                  yes=len(a.items) - len(concerns), concerns=concerns), st.body))
+    return out
+
+
+def dosing_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """One line per schedule, and the rules the template puts up front (wording/pdf/dosing/on_front.j2:
+    by default the rules about transplant); the full dosing section belongs in the appendix."""
+    d = ctx.evidence.dosing
+    if d is None:
+        return []
+    st = ctx.styles
+    out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
+    for schedule in d.schedules:
+        doses = ctx.words("dosing/doses", schedule=schedule, doses=[
+            {"day": str(x.day), "dose": f"{fmt.number(x.dose)} {fmt.dose_unit(x.unit)}"} for x in schedule.doses],
+            total=f"{fmt.number(schedule.total_per_cycle)} {fmt.dose_unit(schedule.doses[0].unit)}"
+            if schedule.total_per_cycle is not None else "")
+        out.append(Para(f"{doses} {ctx.cite([d.source])}", st.bullet, bulletText="•"))
+    for rule in d.rules:
+        if not ctx.text("dosing/on_front", rule=rule).strip():
+            continue
+        text = f"<b>{ctx.md(rule.topic)}:</b> {ctx.md(rule.text)} {ctx.cite([rule.source])}"
+        if rule.source_note:
+            text += f' <font size="{st.footnote.fontSize}" color="{ctx.theme.colors["muted"]}">' \
+                    f'({ctx.md(rule.source_note)})</font>'
+        out.append(Para(text, st.bullet, bulletText="•"))
+    return out
+
+
+_ANSWERS = {"yes": "answer_yes", "no": "answer_no", "can't tell": "answer_cant_tell"}
+
+
+def appendix(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """A new page and the appendix title: the sections listed after `appendix` are its detail."""
+    return [PageBreak(), heading(ctx.md(title_text), title_text, key, 0, ctx.styles.appendix_title)]
+
+
+def new_page(ctx: Context) -> list[Any]:
+    return [PageBreak()]

@@ -1,0 +1,309 @@
+"""The handout a clinician reads in two minutes: two front pages, the detail in an appendix, type large enough to read."""
+from __future__ import annotations
+
+import math
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE
+
+SINGLE_TRIAL = textwrap.dedent("""\
+    format_version: 1
+    meta: {title: Drug X in relapsed disease, date: 2024-01-01, version: "1"}
+    drug: {name: Drug X, abbreviation: DX}
+    background: ["Relapsed disease has a poor prognosis [@smith2020]."]
+    question:
+      population: Adults with relapsed disease
+      intervention: Drug X
+      comparison: Chemotherapy
+      outcomes: [Complete remission, Overall survival]
+    studies:
+      - id: trial
+        name: TRIAL-1
+        short_name: TRIAL-1
+        design: Open-label randomized phase 3
+        phase: "3"
+        randomized: true
+        population: Adults with relapsed disease
+        enrolled: 200
+        sources: [smith2020]
+        arms:
+          - {id: dx, name: Drug X, short_name: DX, role: intervention, n: 100}
+          - {id: chemo, name: Chemotherapy, short_name: Chemo, role: control, n: 100}
+        outcomes:
+          - id: cr
+            kind: binary
+            name: Complete remission
+            source: smith2020
+            primary: true
+            favourable: higher
+            arms:
+              dx: {events: 60, total: 100, percent: 60.0, ci: [49.7, 69.7]}
+              chemo: {events: 30, total: 100, percent: 30.0, ci: [21.2, 40.0]}
+          - id: os
+            kind: time_to_event
+            name: Overall survival
+            source: smith2020
+            primary: true
+            unit: months
+            p: 0.03
+            arms:
+              dx: {median: 9.5, ci: [7.1, 11.0]}
+              chemo: {median: 6.0, ci: [4.8, 7.7]}
+            hazard_ratio: {estimate: 0.70, ci: [0.51, 0.97], ci_level: 95}
+        adverse_events:
+          - term: Febrile neutropenia
+            grade: ">=3"
+            source: smith2020
+            in_summary: true
+            arms:
+              dx: {events: 12, total: 100, percent: 12}
+              chemo: {events: 25, total: 100, percent: 25}
+    bottom_line:
+      - Drug X doubles complete remission compared with chemotherapy [@smith2020].
+    references:
+      - {id: smith2020, authors: [Smith A, Jones B], title: Drug X versus chemotherapy in relapsed disease,
+         journal: J Example Med, year: 2020, volume: "1", pages: 1-10}
+""")
+
+
+def _build(evidence: Path, template_name: str, folder: Path) -> Path:
+    from report_builder.analysis.report import load_report
+    from report_builder.builders.pdf import PdfBuilder
+    from report_builder.charts.draw import draw_charts
+    from report_builder.theme.template import load_template
+
+    report = load_report(evidence)
+    template = load_template(template_name)
+    path = folder / f"{evidence.stem}-{template_name}.pdf"
+    path.write_bytes(PdfBuilder().build(report, draw_charts(report, template), template))
+    return path
+
+
+@pytest.fixture(scope="module", params=["default", "northbridge"])
+def handout(request, report, charts, template, tmp_path_factory):
+    """(template name, PdfReader) of the bundled evidence, per bundled template."""
+    from pypdf import PdfReader
+
+    from report_builder.builders.pdf import PdfBuilder
+    from report_builder.theme.template import load_template
+
+    folder = tmp_path_factory.mktemp("handout")
+    if request.param == "default":
+        path = folder / "default.pdf"
+        path.write_bytes(PdfBuilder().build(report, charts, template))
+    else:
+        path = _build(EXAMPLE, request.param, folder)
+    return request.param, PdfReader(str(path))
+
+
+@pytest.fixture(scope="module")
+def single_trial(tmp_path_factory):
+    from pypdf import PdfReader
+
+    folder = tmp_path_factory.mktemp("single")
+    evidence = folder / "single-trial.yaml"
+    evidence.write_text(SINGLE_TRIAL, encoding="utf-8")
+    return PdfReader(str(_build(evidence, "default", folder)))
+
+
+def outline(reader) -> list[tuple[int, str, int, float]]:
+    """(level, title, page number from 1, top of the destination in pt) of every bookmark, in order."""
+    found = []
+
+    def walk(items, level=0):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item) + 1, float(item.top or 0)))
+
+    walk(reader.outline)
+    return found
+
+
+def text_runs(page, fonts: bool = False) -> list[tuple]:
+    """(text, printed size in pt, baseline y) of every text run on the page, from its content stream.
+
+    The printed size is the font size times the scale of the text and current matrices, so chart
+    text, which is drawn inside a scaled figure, counts at the size it is printed.
+    """
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if not text.strip():
+            return
+        a, b, c, d, e, f = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
+                            tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3],
+                            tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+        printed = size * math.sqrt(abs(a * d - b * c))
+        runs.append((text, printed, f, str((font or {}).get("/BaseFont", ""))) if fonts else (text, printed, f))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def first_appendix_page(reader) -> int:
+    from report_builder.theme.template import load_template
+
+    title = load_template("default").text("pdf/titles/appendix").strip()
+    return next(page for level, name, page, _ in outline(reader) if name == title)
+
+
+def test_the_appendix_starts_on_page_three_or_earlier(handout):
+    name, reader = handout
+    assert first_appendix_page(reader) <= 3, name
+
+
+def test_page_one_answers_the_question_with_key_numbers_and_the_summary_of_findings(handout):
+    name, reader = handout
+    entries = {title: page for _, title, page, _ in outline(reader)}
+    assert entries["Summary of findings"] == 1 and entries["Bottom line in numbers"] <= 2, name
+    assert entries["Effects at a glance"] == 2 and entries["Dosing and transplant"] == 2, name
+    text = reader.pages[0].extract_text()
+    assert "Question:" in text
+
+
+def test_no_text_is_smaller_than_7_pt_charts_included(handout):
+    name, reader = handout
+    for number, page in enumerate(reader.pages, start=1):
+        small = [(t, round(s, 2)) for t, s, _ in text_runs(page) if s < 6.95]
+        assert not small, (name, number, small[:5])
+
+
+def test_body_text_is_at_least_9_5_pt_and_table_text_at_least_8_pt(handout, report):
+    name, reader = handout
+    sizes = Counter()
+    for page in reader.pages:
+        for text, size, _ in text_runs(page):
+            sizes[round(size, 1)] += len(text)
+    point = report.evidence.bottom_line[0][:20]
+    body = [s for page in reader.pages for t, s, _ in text_runs(page) if point in t]
+    assert body and min(body) >= 9.5, (name, body)
+    cells = [s for page in reader.pages for t, s, _ in text_runs(page) if "88/109 (80.7%)" in t]
+    assert cells and min(cells) >= 8, (name, cells)
+    assert max(sizes, key=sizes.get) >= 8, sizes.most_common(5)  # most of the text is table text or larger
+
+
+def test_no_page_ends_with_a_heading(handout):
+    """Every bookmarked heading has text below it on its own page, and no page's last line above the
+    footer is set in a heading style (bold at a heading size)."""
+    name, reader = handout
+    footer_top = 14 * 72 / 25.4
+    for level, title, page, top in outline(reader):
+        if top == 0:
+            continue
+        runs = text_runs(reader.pages[page - 1])
+        below = [t for t, _, y in runs if footer_top + 2 < y < top - 30]
+        assert below, (name, title, page)
+    heading_sizes = {12.6, 11.0, 9.6, 15.0}  # h1, h2, h3, appendix title (builders/pdf/style.py)
+    for number, page in enumerate(reader.pages[:-1], start=1):
+        runs = [r for r in text_runs(page, fonts=True) if r[2] > footer_top + 2]
+        text, size, _, font = min(runs, key=lambda r: r[2])
+        assert not ("Bold" in font and round(size, 1) in heading_sizes), (name, number, text)
+
+
+def test_the_summary_of_findings_has_a_harm_row_with_its_footnotes_on_the_same_page(handout, report):
+    from report_builder.analysis.report import ae_key
+
+    name, reader = handout
+    study = report.evidence.study("inovate")
+    [(k, event)] = [(k, e) for k, e in enumerate(study.adverse_events) if e.in_summary]
+    effect = report.effect(study, ae_key(k))
+    pages = [p.extract_text().replace("\u00a0", " ") for p in reader.pages]
+    sof = next(i for i, t in enumerate(pages) if "Harm: VOD/SOS" in t and "23/164 (14.0%)" in t)
+    assert f"NNH {effect.nnt.value}" in pages[sof]
+    assert "One interval per cell" in pages[sof], name  # the table's last note, on the page of its last row
+    assert sof <= 1
+
+
+def test_key_numbers_come_from_the_report_model(handout, report):
+    from report_builder.analysis import formatting as fmt
+
+    name, reader = handout
+    text = " ".join(" ".join(p.extract_text().replace("\u00a0", " ").split()) for p in reader.pages[:2])
+    study = report.evidence.study("inovate")
+    crcri = next(o for o in study.outcomes if o.id == "crcri")
+    assert f"{fmt.percent_label(crcri.arms['ino'])} vs {fmt.percent_label(crcri.arms['soc'])}" in text
+    os_ = next(o for o in study.outcomes if o.id == "os")
+    assert f"{fmt.number(os_.arms['ino'].median)} vs {fmt.number(os_.arms['soc'].median)} months" in text
+    assert "not significant" in text
+
+
+def test_running_header_names_the_topic_and_the_footer_fits_one_line(handout, report):
+    name, reader = handout
+    for page in reader.pages:
+        runs = text_runs(page)
+        top = max(y for _, _, y in runs)
+        header = " ".join(t for t, _, y in runs if y > top - 1)
+        assert report.evidence.drug.name in header and "report_builder" not in header, header
+        footer = [t for t, _, y in runs if y < 14 * 72 / 25.4]
+        footer_lines = {round(y) for t, _, y in runs if y < 14 * 72 / 25.4}
+        assert len(footer_lines) == 1 and not any("…" in t for t in footer), footer
+
+
+def test_a_single_randomized_trial_gets_the_same_two_front_pages(single_trial):
+    assert first_appendix_page(single_trial) <= 3
+    text = " ".join(p.extract_text() for p in single_trial.pages[:2])
+    assert "Harm: Febrile neutropenia" in text and "60.0% vs 30.0%" in text
+    for page in single_trial.pages:
+        assert all(s >= 6.95 for _, s, _ in text_runs(page))
+
+
+def test_footnote_marks_are_separated():
+    from report_builder.builders.pdf.context import Footnotes
+
+    class Ctx:
+        pass
+
+    notes = Footnotes(Ctx())
+    notes.mark("first")
+    assert notes.marks(["second", "third"]).endswith(">b,c</super>")
+
+
+def test_a_table_never_leaves_fewer_than_three_rows_on_a_page(template):
+    from reportlab.platypus import Paragraph
+    from reportlab.lib.styles import ParagraphStyle
+
+    from report_builder.builders.pdf.style import register_fonts, table
+
+    fonts = register_fonts(template.theme)
+    style = ParagraphStyle("cell", fontName=fonts.regular, fontSize=8, leading=10)
+    rows = [[Paragraph("head", style)]] + [[Paragraph(f"row {i}", style)] for i in range(10)]
+    t = table(rows, [200], template.theme, fonts)
+    _, height = t.wrap(200, 10_000)
+    row = height / 11
+    first, rest = t.split(200, height - row * 1.5)  # room for all but one row
+    assert len(rest._cellvalues) - 1 >= 3  # header repeated + at least three rows
+    assert t.split(200, row * 2.5) == []  # a header and one row: the table starts on the next page
+
+
+def test_numeric_ranges_in_prose_take_the_tables_en_dash(handout):
+    name, reader = handout
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "0.34–0.61" in text and "0.34-0.61" not in text, name
+    assert "CD22-positive" in text  # words keep their hyphen
+
+
+def test_a_chart_of_two_or_three_points_without_intervals_is_left_to_its_table(charts):
+    from report_builder.builders.pdf.context import points_only
+
+    print_charts = {c.id: c for c in charts.for_medium("print")}
+    assert points_only(print_charts["time-to-event-minihcvd_2018"])  # two medians, no CI: the table has them
+    assert not points_only(print_charts["time-to-event-inovate"])
+    assert not points_only(print_charts["forest-inovate"])
+
+
+def test_a_study_block_never_starts_in_the_last_quarter_of_a_page(handout, report):
+    from report_builder.builders.pdf.style import MARGIN_BOTTOM, MARGIN_TOP
+
+    name, reader = handout
+    studies = {s.name for s in report.evidence.studies}
+    for level, title, page, top in outline(reader):
+        if title in studies:
+            height = float(reader.pages[page - 1].mediabox.height)
+            frame = height - MARGIN_TOP - MARGIN_BOTTOM
+            assert top - MARGIN_BOTTOM > frame / 4, (name, title, page, top)

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from report_builder.theme.template import Template
 
 GAP = int(0.18 * EMU_PER_INCH)
-BODY_LARGEST, BODY_SMALLEST, BODY_PAGE = 24.0, 14.0, 18.0
-TABLE_LARGEST, TABLE_SMALLEST, TABLE_PAGE = 18.0, 11.0, 12.0
+# Sizes as projected (issue 17): body text >= 20 pt, tables >= 16 pt, nothing below 14 pt.
+BODY_LARGEST, BODY_SMALLEST, BODY_PAGE = 24.0, 20.0, 20.0
+TABLE_LARGEST, TABLE_SMALLEST, TABLE_PAGE = 20.0, 16.0, 16.0
 TITLE_LARGEST, TITLE_SMALLEST = 28.0, 18.0
 COVER_LARGEST, COVER_SMALLEST = 40.0, 24.0
 
@@ -79,6 +80,7 @@ class Deck:
         self.family = self.metrics.family
         self.prs = package.open_master(template.deck_master)
         self._labels: dict[str, str] | None = None
+        self.shown: set[str] = set()  #: chart ids already on a slide: no second slide of the same data
         # Layouts never change while slides are added: each is found, and its placeholders read, once.
         self._layouts: dict[tuple[str, str], Any] = {}  #: (kind, role) -> layout
         self._layout_placeholders: dict[Any, list[Placeholder]] = {}  #: layout part -> its placeholders
@@ -287,6 +289,16 @@ class Deck:
                 add_text(handle.slide, box, below, size_below, self.family, name="Text below table")
             self.finish(handle, notes(i, len(handles)) if callable(notes) else notes)
         return handles
+
+    def table(self, handle: SlideHandle, box: Box, header: Sequence[Cell], rows: Sequence[Sequence[Cell]],
+              weights: Sequence[float], alt_text: str, largest: float = TABLE_LARGEST,
+              smallest: float = TABLE_SMALLEST):
+        """A short table in a box, at the largest size that fits (one slide: more rows belong in the handout)."""
+        widths = [int(box.width * w / sum(weights)) for w in weights]
+        size, _ = paginate_rows(self.metrics, header, rows, widths, box, largest, smallest, smallest)
+        return add_table(handle.slide, box, header, rows, widths, self.metrics, size,
+                         header_fill=self.colors["primary"], header_colour="#FFFFFF", rule_colour=self.colors["muted"],
+                         band_fill=self.colors["light"], name=f"Table {handle.kind}", alt_text=alt_text)
 
     def _reserve(self, paragraphs: Sequence[Para], area: Box, largest: float = 18.0) -> tuple[int, float]:
         """Height (EMU) and size of a short text block next to a table: the smallest height it fits in."""

@@ -18,7 +18,7 @@ def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes:
         from report_builder.builders.pptx.text import fit_size
 
         box = deck.body_box(handle)
-        size = fit_size(deck.metrics, paragraphs, box, 20, 12) or 12
+        size = fit_size(deck.metrics, paragraphs, box, 24, 20) or 20
         deck.fill_body(handle, paragraphs, size)
     deck.finish(handle, notes)
 
@@ -61,7 +61,7 @@ def question(deck: "Deck") -> None:
     handle = deck.new_slide("question", "two_content", title)
     left, right = deck.body_box(handle, 0, 2), deck.body_box(handle, 1, 2)
     # One size for both columns, so the slide reads as one text.
-    size = min(fit_size(deck.metrics, case, left, 22, 14) or 0, fit_size(deck.metrics, pico, right, 22, 14) or 0)
+    size = min(fit_size(deck.metrics, case, left, 24, 20) or 0, fit_size(deck.metrics, pico, right, 24, 20) or 0)
     if size == 0:
         # Too long for two columns even at the smallest size: case first, then PICO, continued as needed.
         deck.discard(handle)
@@ -97,20 +97,18 @@ def dosing(deck: "Deck") -> None:
     if dosing_ is None:
         return
     days = sorted({d.day for s in dosing_.schedules for d in s.doses})
-    header = [Cell((Para(plain_spans(deck.label("schedule"))),))]
-    header += [Cell((Para(plain_spans(deck.say("phrases/day", day=day))),)) for day in days]
-    header += [Cell((Para(plain_spans(deck.label("total_per_cycle"))),)),
-               Cell((Para(plain_spans(deck.label("cycle_length"))),))]
+    # Four columns at most on a slide: the doses of a cycle as one cell, a line per day.
+    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("schedule", "doses", "total_per_cycle", "cycle_length")]
     rows = []
     schedules = []
     for schedule in dosing_.schedules:
         by_day = {d.day: f"{formatting.number(d.dose)} {formatting.dose_unit(d.unit)}" for d in schedule.doses}
         unit = formatting.dose_unit(schedule.doses[0].unit)
         total = f"{formatting.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else ""
-        row = [Cell((para(schedule.name, deck.numbers, bold=True),))]
-        row += [Cell((Para(plain_spans(by_day.get(day, "–"))),)) for day in days]
-        row += [Cell((Para(plain_spans(total)),)), Cell((Para(plain_spans(schedule.cycle_length)),))]
-        rows.append(row)
+        doses = tuple(Para(plain_spans(f"{deck.say('phrases/day', day=day)}: {by_day[day]}"), space_before=0.1)
+                      for day in sorted(by_day))
+        rows.append([Cell((para(schedule.name, deck.numbers, bold=True),)), Cell(doses),
+                     Cell((Para(plain_spans(total), bold=True),)), Cell((Para(plain_spans(schedule.cycle_length)),))])
         schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in sorted(by_day)],
                           "days": sorted(by_day), "total": total, "cycle": schedule.cycle_length,
                           "note": deck.plain(schedule.note) if schedule.note else ""})
@@ -119,14 +117,14 @@ def dosing(deck: "Deck") -> None:
         below.append(labelled(deck.label("max_cycles"), dosing_.max_cycles, deck.numbers))
     below += [para(n, deck.numbers, bullet="•", space_before=0.3) for n in dosing_.notes]
     below.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(dosing_.source)}"), space_before=0.3,
-                      colour=deck.colors["muted"], scale=0.85, floor=14))
+                      colour=deck.colors["muted"], scale=0.8, floor=16))
     rules = [{"topic": deck.plain(r.topic), "text": deck.plain(r.text), "source": deck.short_ref(r.source),
               "source_note": deck.plain(r.source_note) if r.source_note else ""} for r in dosing_.rules]
     notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
                      notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source), rules=rules)
-    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [2.6] + [1.0] * len(days) + [1.3, 1.3],
+    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [3.2, 2.4, 1.6, 1.6],
                       notes, deck.say("phrases/table_alt", what=deck.say("titles/dosing")), below=below,
-                      largest=18, smallest=14)
+                      largest=22, smallest=16)
     if dosing_.rules:
         # The rules of use (cycles before a transplant, stopping, premedication) get their own slide:
         # each is a sentence with its source, too long for the space under the dosing table.
@@ -136,7 +134,7 @@ def dosing(deck: "Deck") -> None:
                                    + tuple(para(rule.text, deck.numbers).spans)
                                    + plain_spans(f" {deck.cite(rule.source)}"), bullet="•", space_before=0.4))
         deck.text_slides("dosing", "content", deck.say("titles/dosing_rules"), paragraphs, notes,
-                         largest=20, smallest=14)
+                         largest=22, smallest=20)
 
 
 def regulatory(deck: "Deck") -> None:
@@ -168,7 +166,7 @@ def regulatory(deck: "Deck") -> None:
         rows.append([Cell((Para(plain_spans(formatting.long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),
                      Cell(tuple(event)), Cell((Para(plain_spans(deck.cite(e.source))),))])
     deck.table_slides("regulatory", title, header, rows, [1.6, 1.0, 5.0, 0.95], notes,
-                      deck.say("phrases/table_alt", what=title), largest=18, smallest=14)
+                      deck.say("phrases/table_alt", what=title), largest=20, smallest=16)
 
 
 def answer_key(answer: str) -> str:
@@ -177,11 +175,13 @@ def answer_key(answer: str) -> str:
 
 
 def appraisal(deck: "Deck") -> None:
+    """Per appraised study: the questions that raise a concern, with their reasons; every answer is in the notes."""
     for appraisal_ in deck.evidence.appraisal:
         study = deck.evidence.study(appraisal_.study)
         header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("question", "answer", "reason")]
+        concerns = [item for item in appraisal_.items if item.answer != "yes"]
         rows = []
-        for item in appraisal_.items:
+        for item in concerns[:6]:
             answer = deck.label(answer_key(item.answer))
             colour = deck.colors["warning"] if item.answer == "no" else None
             rows.append([Cell((para(item.question, deck.numbers),)),
@@ -189,11 +189,17 @@ def appraisal(deck: "Deck") -> None:
                          Cell((para(item.reason, deck.numbers),))])
         items = [{"question": deck.plain(i.question), "answer": i.answer, "reason": deck.plain(i.reason),
                   "answer_label": deck.label(answer_key(i.answer))} for i in appraisal_.items]
-        title = deck.say("titles/appraisal", study=study, checklist=appraisal_.checklist)
-        deck.table_slides("appraisal", title, header, rows, [3.6, 1.2, 5.6],
-                          lambda i, n: deck.say("notes/appraisal", study=study, items=items, page=i + 1, pages=n,
-                                                checklist=appraisal_.checklist),
-                          deck.say("phrases/table_alt", what=title))
+        title = deck.say("titles/appraisal", study=study, checklist=appraisal_.checklist, total=len(appraisal_.items),
+                         yes=len(appraisal_.items) - len(concerns), concerns=len(concerns))
+        notes = deck.say("notes/appraisal", study=study, items=items, page=1, pages=1,
+                         checklist=appraisal_.checklist)
+        if not rows:
+            deck.finish(deck.new_slide("appraisal", "title_only", title), notes)
+            continue
+        handle = deck.new_slide("appraisal", "title_only", title)
+        deck.table(handle, deck.content_area(handle), header, rows, [3.4, 1.3, 5.7],
+                   deck.say("phrases/table_alt", what=title))
+        deck.finish(handle, notes)
 
 
 def bottom_line(deck: "Deck") -> None:
@@ -214,17 +220,27 @@ def discussion(deck: "Deck") -> None:
 
 
 def quiz(deck: "Deck") -> None:
+    """Each question on its own slide, its answer and explanation on the next: nothing given away before."""
     items = deck.evidence.quiz
     for number, item in enumerate(items, 1):
-        paragraphs = [para(item.question, deck.numbers, bold=True, space_before=0)]
-        paragraphs += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.6)
-                       for i, o in enumerate(item.options, 1)]
         letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[item.answer - 1]
         notes = deck.say("notes/quiz", number=number, count=len(items), letter=letter,
                          answer=deck.plain(item.options[item.answer - 1]), explanation=deck.plain(item.explanation),
                          question=deck.plain(item.question))
+        paragraphs = [para(item.question, deck.numbers, bold=True, space_before=0)]
+        paragraphs += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.6)
+                       for i, o in enumerate(item.options, 1)]
         deck.text_slides("quiz", "content", deck.say("titles/quiz", number=number, count=len(items)), paragraphs,
-                         notes, largest=24, smallest=14)
+                         deck.say("notes/quiz_ask", number=number, count=len(items), question=deck.plain(item.question)),
+                         largest=28, smallest=20)
+        answer = [para(item.question, deck.numbers, space_before=0, colour=deck.colors["muted"])]
+        answer += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.4, bold=i == item.answer,
+                        colour=None if i == item.answer else deck.colors["muted"])
+                   for i, o in enumerate(item.options, 1)]
+        answer.append(para(item.explanation, deck.numbers, space_before=0.8))
+        deck.text_slides("quiz", "content", deck.say("titles/quiz_answer", number=number, count=len(items),
+                                                     letter=letter, answer=deck.plain(item.options[item.answer - 1])),
+                         answer, notes, largest=24, smallest=20)
 
 
 def reference_text(ref) -> str:
@@ -252,14 +268,23 @@ def reference_text(ref) -> str:
     return " ".join(parts)
 
 
+def short_reference(ref) -> str:
+    """First author, journal and year: what a slide can show at a readable size; the full entry is in the notes."""
+    first = ref.authors[0]
+    authors = first + (" et al" if len(ref.authors) > 1 and not first.endswith("et al") else "")
+    where = f"{ref.journal} {ref.year}" if ref.journal and ref.journal not in ref.authors else str(ref.year)
+    return f"{authors}. {where}."
+
+
 def references(deck: "Deck") -> None:
     refs = sorted(deck.evidence.references, key=lambda r: deck.numbers[r.id])
-    paragraphs = [Para(plain_spans(reference_text(r)), bullet="1.", number=deck.numbers[r.id], space_before=0.35)
+    paragraphs = [Para(plain_spans(short_reference(r)), bullet="1.", number=deck.numbers[r.id], space_before=0.2)
                   for r in refs]
     title = deck.say("titles/references")
+    full = [f"[{deck.numbers[r.id]}] {reference_text(r)}" for r in refs]
     deck.text_slides("references", "content", title, paragraphs,
-                     lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n),
-                     largest=18, smallest=14)
+                     lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n, full=full),
+                     largest=22, smallest=18)
 
 
 def closing(deck: "Deck") -> None:
@@ -315,6 +340,7 @@ def register() -> dict:
     BUILT_IN.update({
         "title": title_slide, "objectives": objectives, "question": question, "background": background,
         "mechanism": mechanism, "studies": studies.studies, "cross_study": studies.cross_study,
+        "pivotal": studies.pivotal, "supporting": studies.supporting,
         "forest": studies.forest, "safety": studies.safety, "dosing": dosing, "regulatory": regulatory,
         "appraisal": appraisal, "bottom_line": bottom_line, "discussion": discussion, "quiz": quiz,
         "references": references, "closing": closing,

@@ -248,6 +248,16 @@ class Deck:
         first = self.new_slide(kind, role, title)
         box = self.body_box(first)
         fit = paginate(self.metrics, paragraphs, box, largest, smallest, BODY_PAGE)
+        if len(fit.pages) > 1 and len(fit.pages[-1]) < 3:
+            # No slide that only continues the one before with a line or two: those lines stay in the
+            # speaker notes (which hold every paragraph) and the slide says where they are.
+            fit.pages.pop()
+            more = Para(plain_spans(self.say("phrases/more_in_notes")), italic=True, colour=self.colors["muted"],
+                        space_before=0.4)
+            while len(fit.pages[-1]) > 1 and self.metrics.height(fit.pages[-1] + [more], box.inner_width_pt(),
+                                                                   fit.size) > box.inner_height_pt():
+                fit.pages[-1].pop()
+            fit.pages[-1].append(more)
         handles = [first]
         for _ in fit.pages[1:]:
             handles.append(self.new_slide(kind, role, self.continued(title)))

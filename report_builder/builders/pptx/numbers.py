@@ -43,7 +43,7 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
     """Rows of outcomes against arm columns; names at the left, each figure big, its detail small under it."""
     slide = handle.slide
     gap = int(0.15 * EMU_PER_INCH)
-    label_w = int(box.width * (0.42 if len(columns) <= 2 else 0.34))
+    label_w = int(box.width * (0.46 if len(columns) <= 2 else 0.34))
     col_w = (box.width - label_w - gap * len(columns)) // max(len(columns), 1)
     head_h = int(0.62 * EMU_PER_INCH)
     row_h = min(int(1.55 * EMU_PER_INCH), (box.height - head_h) // max(len(rows), 1))

@@ -46,9 +46,7 @@ def question(deck: "Deck") -> None:
         labelled(deck.label("population"), q.population, deck.numbers, space_before=0.4),
         labelled(deck.label("intervention"), q.intervention, deck.numbers, space_before=0.4),
         labelled(deck.label("comparison"), q.comparison, deck.numbers, space_before=0.4),
-        Para(plain_spans(deck.label("outcomes") + ":", bold=True), space_before=0.4, keep_with_next=True),
-        *[para(o, deck.numbers, bullet="•", space_before=0.2) for o in q.outcomes],
-    ]
+    ]  # the outcomes are read from the notes: the slide keeps P, I and C at a size the room can read
     notes = deck.say("notes/question", case=deck.plain(q.case) if q.case else "",
                      outcomes=[deck.plain(o) for o in q.outcomes])
     title = deck.say("titles/question")
@@ -79,17 +77,66 @@ def background(deck: "Deck") -> None:
 
 
 def mechanism(deck: "Deck") -> None:
+    """A simple diagram (drug, its class, its target: boxes joined by arrows) above the mechanism in words."""
     ev = deck.evidence
     if not ev.mechanism:
         return
+    from report_builder.builders.pptx.shapes import add_text
+    from report_builder.builders.pptx.text import EMU_PER_INCH, Box, fit_size
+
     drug = ev.drug
-    lead = []
+    steps = [[Para(plain_spans(drug.name), bold=True, align="ctr", space_before=0),
+              Para(plain_spans(f"({drug.abbreviation})" if drug.abbreviation else ""), align="ctr", space_before=0)]]
     if drug.drug_class:
-        lead.append(labelled(deck.label("drug_class"), drug.drug_class, deck.numbers))
+        steps.append([Para(plain_spans(deck.label("drug_class")), bold=True, align="ctr", space_before=0),
+                      para(drug.drug_class, deck.numbers, align="ctr", space_before=0)])
     if drug.target:
-        lead.append(labelled(deck.label("target"), drug.target, deck.numbers, space_before=0.4))
-    deck.text_slides("mechanism", "content", deck.say("titles/mechanism"), lead + bullets(ev.mechanism, deck.numbers),
-                     deck.say("notes/mechanism", paragraphs=[deck.plain(p) for p in ev.mechanism]))
+        steps.append([Para(plain_spans(deck.label("target")), bold=True, align="ctr", space_before=0),
+                      para(drug.target, deck.numbers, align="ctr", space_before=0)])
+    notes = deck.say("notes/mechanism", paragraphs=[deck.plain(p) for p in ev.mechanism])
+    handle = deck.new_slide("mechanism", "title_only", deck.say("titles/mechanism"))
+    area = deck.content_area(handle)
+    arrow_w, gap = int(0.55 * EMU_PER_INCH), int(0.12 * EMU_PER_INCH)
+    height = int(1.8 * EMU_PER_INCH)
+    # Each box as wide as its text needs relative to the others (a class is a phrase, a target a word).
+    weights = [max(1.0, min(2.0, deck.metrics.width(" ".join(s.text for p in step for s in p.spans), False, False, 20)
+                            / 400)) for step in steps]
+    free = area.width - (len(steps) - 1) * (arrow_w + 2 * gap)
+    widths = [int(free * w / sum(weights)) for w in weights]
+    size = min(fit_size(deck.metrics, step, Box(0, 0, w, height), 22, 16) or 16 for step, w in zip(steps, widths))
+    left = area.left
+    for i, (step, width) in enumerate(zip(steps, widths)):
+        if i:
+            left += widths[i - 1] + arrow_w + 2 * gap
+        box = add_text(handle.slide, Box(left, area.top, width, height), step, size, deck.family,
+                       name=f"Diagram step {i + 1}", colour=deck.colors["text"], fill=deck.colors["light"],
+                       line=deck.colors["secondary"], anchor="ctr")
+        box.name = f"Diagram step {i + 1}"
+        if i < len(steps) - 1:
+            arrow = handle.slide.shapes.add_shape(33, left + width + gap, area.top + height // 2 - arrow_w // 3,
+                                                  arrow_w, 2 * arrow_w // 3)  # 33: right arrow
+            arrow.name = "Diagram arrow"
+            arrow.fill.solid()
+            from report_builder.builders.pptx.shapes import rgb
+
+            arrow.fill.fore_color.rgb = rgb(deck.colors["secondary"])
+            arrow.line.fill.background()
+            arrow.shadow.inherit = False
+    # Below the diagram, the mechanism in words: what fits at body size; the rest is in the notes.
+    below = Box(area.left, area.top + height + int(0.25 * EMU_PER_INCH), area.width,
+                area.height - height - int(0.25 * EMU_PER_INCH))
+    paragraphs = bullets(ev.mechanism, deck.numbers)
+    shown = list(paragraphs)
+    more = Para(plain_spans(deck.say("phrases/more_in_notes")), italic=True, colour=deck.colors["muted"],
+                space_before=0.4)
+    size = fit_size(deck.metrics, shown, below, 24, 20)
+    while size is None and len(shown) > 1:
+        shown.pop()
+        size = fit_size(deck.metrics, shown + [more], below, 24, 20)
+    if len(shown) < len(paragraphs):
+        shown.append(more)
+    add_text(handle.slide, below, shown, size or 20, deck.family, name="Body 1", colour=deck.colors["text"])
+    deck.finish(handle, notes)
 
 
 def dosing(deck: "Deck") -> None:

@@ -435,23 +435,16 @@ def native_chart(deck: "Deck", handle: "SlideHandle", box: Box, title: str, cate
         handle.slide, box, categories, series, family=deck.family, text_colour=deck.colors["text"],
         grid_colour=deck.colors["light"] if deck.colors["light"].upper() != "#FFFFFF" else deck.colors["muted"],
         horizontal=True, axis_title=axis, alt_text=chart_alt(deck, title, categories, series), name=title,
-        font_size=14 if len(categories) * max(len(series), 1) <= 8 else 13,
+        font_size=16,  # tick labels 2 pt smaller: nothing below 14 pt where it is projected
     )
 
 
 
 def picture_slide(deck: "Deck", kind: str, title: str, chart, notes: str, side: list[Para] | None = None) -> None:
-    """A Matplotlib chart with its caption; a tall chart leaves room at its right for its numbers in slide text."""
+    """A Matplotlib chart drawn for the slide; a tall chart leaves room at its right for its numbers in slide text."""
     handle = deck.new_slide(kind, "title_only", title)
     area = deck.content_area(handle)
-    caption = [Para(plain_spans(chart.caption), colour=deck.colors["muted"])] if chart.caption else []
-    picture_box = area
-    if caption:
-        size = CAPTION_PT
-        height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * EMU_PER_PT)
-        gap = int(0.08 * EMU_PER_INCH)
-        picture_box, caption_box = area.split_v(area.height - height - gap, gap)
-        add_text(handle.slide, caption_box, caption, size, deck.family, name="Caption")
+    picture_box = area  # the caption is in the speaker notes: the picture takes the whole area
     if side:
         scale = min(picture_box.width / (chart.width_in * EMU_PER_INCH), picture_box.height / (chart.height_in * EMU_PER_INCH))
         width = int(chart.width_in * EMU_PER_INCH * scale)
@@ -481,19 +474,15 @@ def survival_outcome(study: Study) -> TimeToEventOutcome | None:
 
 def boxed_warning(deck: "Deck") -> None:
     warning = deck.evidence.boxed_warning
-    title = deck.say("titles/safety_warning")
+    title = deck.say("titles/safety_warning", warning_title=deck.plain(warning.title))
     handle = deck.new_slide("safety", "title_only", title)
     area = deck.content_area(handle)
-    paragraphs = [para(warning.title, deck.numbers, bold=True, colour=deck.colors["warning"], space_before=0)]
-    paragraphs += [para(p, deck.numbers, bullet="•", space_before=0.5) for p in warning.points]
-    paragraphs.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(warning.source)}"),
-                           colour=deck.colors["muted"], scale=0.8, floor=14, space_before=0.6))
-    if warning.source_note:
-        paragraphs.append(para(warning.source_note, deck.numbers, colour=deck.colors["muted"], scale=0.8,
-                               floor=14, space_before=0.2))
+    paragraphs = [para(p, deck.numbers, bullet="•", space_before=0.35 if i else 0)
+                  for i, p in enumerate(warning.points)]
+    # The source and its note are in the speaker notes: the points keep a size the room can read.
     inset = int(0.15 * EMU_PER_INCH)
     inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
-    size = fit_size(deck.metrics, paragraphs, inner, 24, 14) or 14
+    size = fit_size(deck.metrics, paragraphs, inner, 24, 20) or 20
     height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * EMU_PER_PT) + 2 * inset + int(
         0.15 * EMU_PER_INCH)
     box = Box(area.left, area.top, area.width, min(area.height, height))

@@ -253,7 +253,7 @@ class Deck:
             # speaker notes (which hold every paragraph) and the slide says where they are.
             fit.pages.pop()
             more = Para(plain_spans(self.say("phrases/more_in_notes")), italic=True, colour=self.colors["muted"],
-                        space_before=0.4)
+                        scale=0.8, floor=16, space_before=0.3)
             while len(fit.pages[-1]) > 1 and self.metrics.height(fit.pages[-1] + [more], box.inner_width_pt(),
                                                                    fit.size) > box.inner_height_pt():
                 fit.pages[-1].pop()

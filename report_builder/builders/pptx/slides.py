@@ -128,7 +128,7 @@ def mechanism(deck: "Deck") -> None:
     paragraphs = bullets(ev.mechanism, deck.numbers)
     shown = list(paragraphs)
     more = Para(plain_spans(deck.say("phrases/more_in_notes")), italic=True, colour=deck.colors["muted"],
-                space_before=0.4)
+                scale=0.8, floor=16, space_before=0.3)
     size = fit_size(deck.metrics, shown, below, 24, 20)
     while size is None and len(shown) > 1:
         shown.pop()
@@ -180,7 +180,7 @@ def dosing(deck: "Deck") -> None:
             paragraphs.append(Para(plain_spans(f"{deck.plain(rule.topic)}: ", bold=True)
                                    + tuple(para(rule.text, deck.numbers).spans)
                                    + plain_spans(f" {deck.cite(rule.source)}"), bullet="•", space_before=0.4))
-        deck.text_slides("dosing", "content", deck.say("titles/dosing_rules"), paragraphs, notes,
+        deck.text_slides("dosing", "title_only", deck.say("titles/dosing_rules"), paragraphs, notes,
                          largest=22, smallest=20)
 
 
@@ -251,7 +251,7 @@ def appraisal(deck: "Deck") -> None:
 
 def bottom_line(deck: "Deck") -> None:
     ev = deck.evidence
-    deck.text_slides("bottom_line", "content", deck.say("titles/bottom_line"), bullets(ev.bottom_line, deck.numbers),
+    deck.text_slides("bottom_line", "title_only", deck.say("titles/bottom_line"), bullets(ev.bottom_line, deck.numbers),
                      deck.say("notes/bottom_line", paragraphs=[deck.plain(p) for p in ev.bottom_line],
                               teaching_points=[deck.plain(p) for p in ev.teaching_points]))
 

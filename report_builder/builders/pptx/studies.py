@@ -173,6 +173,11 @@ def short_effect(deck: "Deck", study: Study, row: ResultRow) -> str:
             return deck.say("phrases/all_in_base_short") if row.extra.get("all_in_base") else ""
         from report_builder.builders.pptx.results import number_needed_phrase
 
+        if len(deck.report.comparisons(study)) > 1:
+            # Several comparisons: each risk ratio named by its arms (the NNTs are in the notes).
+            return "; ".join(deck.say("phrases/comparison", experimental=e.experimental.short_name,
+                                      reference=e.reference.short_name,
+                                      effect=f"RR {formatting.ratio(e.stats.risk_ratio)}") for e in effects)
         return deck.say("phrases/effect_short", finding=finding.context(),
                         nn=number_needed_phrase(deck, effects[0]), all_in_base=row.extra.get("all_in_base", False))
     if isinstance(outcome, TimeToEventOutcome):
@@ -253,7 +258,9 @@ def supporting(deck: "Deck") -> None:
         grid = []
         for r in shown:
             by_key = {a.key: a for a in r.arms}
-            grid.append(FigureRow(_with_source(r), "", tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
+            # A responder-only outcome is shown over all analysed: the line under it says so.
+            detail = short_effect(deck, study, r) if r.extra.get("all_in_base") else ""
+            grid.append(FigureRow(_with_source(r), detail, tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
         if outcome is not None:
             grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}", "", tuple(
                 Figure(median_text(deck, outcome.arms.get(k), outcome.unit),

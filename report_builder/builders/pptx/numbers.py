@@ -11,7 +11,7 @@ from report_builder.builders.pptx.text import EMU_PER_INCH, EMU_PER_PT, LINE, Bo
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck, SlideHandle
 
-BIG_LARGEST, BIG_SMALLEST = 54.0, 28.0  #: the figures themselves
+BIG_LARGEST, BIG_SMALLEST = 54.0, 24.0  #: the figures themselves
 LABEL_LARGEST, LABEL_SMALLEST = 24.0, 20.0  #: outcome names and arm names: body text
 DETAIL_PT = 16.0  #: counts, intervals, effects under a figure: secondary, never below 14 pt
 MISSING_PT = 20.0  #: "not reported" / "not in this summary" are words, never a figure (and never a zero)
@@ -46,7 +46,8 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
     label_w = int(box.width * (0.46 if len(columns) <= 2 else 0.34))
     col_w = (box.width - label_w - gap * len(columns)) // max(len(columns), 1)
     head_h = int(0.62 * EMU_PER_INCH)
-    row_h = min(int(1.55 * EMU_PER_INCH), (box.height - head_h) // max(len(rows), 1))
+    # A little room below the last row: renderers' line heights differ by a point or two.
+    row_h = min(int(1.55 * EMU_PER_INCH), (box.height - head_h - int(0.1 * EMU_PER_INCH)) // max(len(rows), 1))
     lefts = [box.left + label_w + gap + i * (col_w + gap) for i in range(len(columns))]
     # The header: arm names, each over a strip of its colour.
     heads = [[Para(plain_spans(c.label), bold=True, align="ctr", space_before=0)] for c in columns]
@@ -73,7 +74,7 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
         for f in r.figures:
             if not f.missing:
                 fit = fit_size(deck.metrics, [Para(plain_spans(f.big), bold=True)],
-                               Box(0, 0, col_w, max(row_h - small_h, int(BIG_SMALLEST * 1.3 * EMU_PER_PT))),
+                               Box(0, 0, col_w, max(row_h - small_h, int(BIG_SMALLEST * 1.25 * EMU_PER_PT))),
                                BIG_LARGEST, BIG_SMALLEST)
                 big_size = min(big_size, fit or BIG_SMALLEST)
     top = box.top + head_h

@@ -123,7 +123,8 @@ def test_response_rates_use_exact_cis_from_the_model(charts, report, template):
     assert ino["low"] == pytest.approx(72.07, abs=0.005) and ino["high"] == pytest.approx(87.66, abs=0.005)
     prop = report.proportion("inovate", "crcri", "soc")
     assert (soc["value"], soc["low"], soc["high"]) == (prop.percent, 100 * prop.low, 100 * prop.high)
-    assert ino["colour"] == template.theme.chart_palette[0] and soc["colour"] == template.theme.chart_palette[1]
+    # The treatment under study in the first colour, the comparator neutral (analysis.arms.palette_slots).
+    assert ino["colour"] == template.theme.chart_palette[0] and soc["colour"] == template.theme.colors["muted"]
     # Phase 2 reported 42-71; the chart shows the exact interval derived from 28/49 instead.
     phase2 = row(group(chart, "phase2_2012", "orr")["rows"], "ino")
     assert phase2["ci_text"] == "95% CI 42.2–71.2"

@@ -96,20 +96,23 @@ def test_a_hazard_ratio_must_name_its_arms_when_the_study_compares_several(write
 
 
 def test_arm_order_colour_and_label_are_the_same_everywhere(report, charts, template, deck):
-    """Interventions first (file order), then the comparator, pooled results last; colours by that order."""
+    """Interventions first (file order), then the comparator, pooled results last; the interventions take the
+    palette in that order, the comparator the neutral muted colour (never a treatment's colour)."""
     from report_builder.analysis.arms import arm_keys, arm_label
 
     study = report.evidence.study("trial1")
     assert arm_keys(study, {"all", "chemo", "high", "low"}) == ["low", "high", "chemo", "all"]
     assert arm_label(study, "all", "All arms") == "All arms" and arm_label(study, "high", "All arms") == "DX high"
     palette = template.theme.chart_palette
-    expected = [("low", "DX low", palette[0]), ("high", "DX high", palette[1]), ("chemo", "Chemo", palette[2])]
+    muted = template.theme.colors["muted"]
+    expected = [("low", "DX low", palette[0]), ("high", "DX high", palette[1]), ("chemo", "Chemo", muted)]
     assert charts.get("response-rates") is None  # one study: no chart across the studies
     flow = charts.get("flow-trial1").data["columns"]
     assert [(c["arm"], c["label"], c["colour"]) for c in flow] == expected
-    native = next(shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart)
-    series = native.plots[0].series
-    assert [(s.name, f"#{s.format.fill.fore_color.rgb}") for s in series] == [e[1:] for e in expected]
+    # The deck's big-number slides mark each arm's column with a strip of its colour.
+    strips = [(shape.name.removeprefix("Arm colour "), f"#{shape.fill.fore_color.rgb}") for slide in deck.slides
+              for shape in slide.shapes if shape.name.startswith("Arm colour ")]
+    assert strips and set(strips) == {e[1:] for e in expected}
 
 
 # ------------------------------------------------------------------------------------------ charts
@@ -153,13 +156,13 @@ def test_the_pdf_tables_show_both_comparisons(pdf_text):
 
 def test_the_deck_shows_both_comparisons(deck):
     slides = slide_texts(deck)
-    table = next(t for t in slides if "results in numbers" in t)
+    table = next(t for t in slides if "Numbers and sources" in t)
     assert "DX low vs Chemo: RR 1.67 (95% CI 1.17–2.38)" in table
     assert "DX high vs Chemo: RR 2.00 (95% CI 1.42–2.81)" in table
     assert "DX high vs Chemo: HR 0.70 (95% CI 0.51–0.97)" in table
     forest = next(t for t in slides if "effects at a glance" in t)
     assert "(DX low vs Chemo) risk ratio 1.67" in forest and "(DX high vs Chemo) risk ratio 2.00" in forest
-    safety = next(t for t in slides if "Safety: adverse events in TRIAL-1" in t)
+    safety = next(t for t in slides if "adverse-event denominators" in t)
     assert "DX low vs Chemo: RR 0.40" in safety and "DX high vs Chemo: RR 0.48" in safety
 
 
@@ -202,7 +205,7 @@ def test_a_responder_only_outcome_is_compared_over_all_randomized_in_each_compar
     from pptx import Presentation
 
     slides = slide_texts(Presentation(str(out / f"{path.stem}.pptx")))
-    table = next(t for t in slides if "results in numbers" in t)
+    table = next(t for t in slides if "Numbers and sources" in t)
     assert ("DX low vs Chemo: RR 3.33 (95% CI 1.86–5.97); RD +28.0 percentage points (95% CI +16.0 to +39.0); "
             "NNT 4 (95% CI 3 to 7); DX high vs Chemo: RR 4.00") in table
     assert "DX low vs Chemo: NNT 4 is 1/RD = 3.57" in table and "DX high vs Chemo: NNT 3 is 1/RD = 2.78" in table

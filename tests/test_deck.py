@@ -73,15 +73,17 @@ def chart_on(slide):
 def test_slides_follow_the_template_order(deck, report):
     names = titles(deck)
     assert names[0] == report.evidence.meta.title
-    assert names[-1] == "Questions and discussion"
+    assert names[-1] == "References"
     expected = [
-        "Learning objectives", "The clinical question", "Background and unmet need", "Mechanism of action: InO and CD22",
-        "INO-VATE: design", "INO-VATE: key results", "INO-VATE: results in numbers", "INO-VATE: participant flow",
-        "Phase 2 (2012): design", "InO + mini-HCVD ± blinatumomab: design", "Comparing the studies",
-        "Primary response outcome across the studies", "INO-VATE: effects at a glance", "Safety: boxed warning",
-        "Safety: adverse events in INO-VATE", "Dosing and administration", "Dosing rules: transplant, stopping and premedication", "Regulatory timeline",
-        "Critical appraisal of INO-VATE", "Bottom line", "Discussion", "Quiz: question 1 of 3",
-        "Quiz: question 3 of 3", "References",
+        "The clinical question", "Background and unmet need", "Mechanism of action: InO and CD22",
+        "INO-VATE: 326 randomized, InO vs SoC", "CR/CRi nearly tripled with InO: 80.7% vs 29.4%",
+        "Overall survival: two-sided P=0.04 did not cross the prespecified boundary (two-sided P=0.0208)",
+        "Overall survival: HR 0.77, not significant at the prespecified boundary",
+        "Boxed warning: hepatotoxicity, including VOD/SOS, and higher post-HSCT non-relapse mortality",
+        "VOD/SOS (final report), any grade: 14.0% with InO vs 2.1% with SoC",
+        "4 supporting studies, none randomized: response 57% to 92%", "Dosing and administration",
+        "Dosing rules: transplant, stopping and premedication", "Quiz 1 of 3: your answer?",
+        "Quiz 1: the answer is C", "Quiz 3: the answer is D", "Bottom line", "Discussion", "References",
     ]
     positions = [names.index(t) for t in expected]
     assert positions == sorted(positions), [t for t, _ in sorted(zip(expected, positions), key=lambda x: x[1])]
@@ -102,11 +104,13 @@ def test_deck_is_16_9_and_uses_the_masters_layouts(deck, template):
 def test_every_slide_has_speaker_notes_with_sources(deck):
     for number, slide in enumerate(deck.slides, 1):
         assert len(notes(slide)) > 40, f"slide {number} has no real notes"
-    results = notes(find(deck, "INO-VATE: key results"))
+    results = notes(find(deck, "CR/CRi nearly tripled with InO: 80.7% vs 29.4%"))
     assert "80.7" in results and "Kantarjian 2016 [2]" in results and "Ask the audience" in results
-    quiz = notes(find(deck, "Quiz: question 1 of 3"))
-    assert "Answer: C. 80.7%" in quiz and "Explanation:" in quiz
-    assert "80.7%" in slide_text(find(deck, "Quiz: question 1 of 3"))
+    # The question's notes ask for a vote; the answer and its explanation are on (and in the notes of) the next slide.
+    assert "Answer:" not in notes(find(deck, "Quiz 1 of 3: your answer?"))
+    answer = notes(find(deck, "Quiz 1: the answer is C"))
+    assert "Answer: C. 80.7%" in answer and "Explanation:" in answer
+    assert "80.7%" in slide_text(find(deck, "Quiz 1 of 3: your answer?"))
 
 
 def test_no_empty_placeholders(deck):
@@ -119,7 +123,7 @@ def test_no_empty_placeholders(deck):
 def test_every_picture_has_alt_text_from_its_chart(deck, charts):
     alt_texts = {c.alt_text for c in charts}
     pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13]
-    assert len(pictures) >= 4  # flow, time-to-event, forest, timeline
+    assert len(pictures) >= 1  # the forest plot: other results are big numbers or native charts
     for picture in pictures:
         descr = picture._element.nvPicPr.cNvPr.get("descr")
         assert descr and descr in alt_texts
@@ -128,42 +132,45 @@ def test_every_picture_has_alt_text_from_its_chart(deck, charts):
 
 
 # ------------------------------------------------------------------------------------------ numbers
-def test_native_chart_of_inovate_response(deck, template):
-    chart = chart_on(find(deck, "INO-VATE: key results"))
+def figures(slide) -> list[str]:
+    """The big numbers of a slide, row by row and left to right."""
+    shapes = [sh for sh in slide.shapes if sh.name in ("Figure", "Not available")]
+    return [sh.text_frame.paragraphs[0].text for sh in sorted(shapes, key=lambda sh: (sh.top, sh.left))]
+
+
+def test_primary_result_as_big_numbers(deck):
+    slide = find(deck, "CR/CRi nearly tripled with InO: 80.7% vs 29.4%")
+    # Randomized first: MRD over all analysed (69/109 = 63.3%, 9/109 = 8.3%), never the responders' 78.4%.
+    assert figures(slide) == ["80.7%", "29.4%", "63.3%", "8.3%", "41%", "11%"]
+    text = slide_text(slide)
+    assert "88/109; 95% CI 72.1–87.7" in text and "69/109" in text and "78.4" not in text
+    assert "of all analysed (derived); RR 7.67" in text and "NNT 2 (95% CI 2 to 3)" in text
+
+
+def test_focused_harm_slide_and_native_adverse_event_chart(deck, template):
+    focus = find(deck, "VOD/SOS (final report), any grade: 14.0% with InO vs 2.1% with SoC")
+    assert figures(focus) == ["11%", "1%", "14.0%", "2.1%", "11.6%", "2.1%", "3.0%", "0%", "23%",
+                              "not in this summary", "3%", "not in this summary"]
+    chart = chart_on(find(deck, "Any serious adverse event, any grade: 51.8% vs 50.3%, no clear difference"))
     plot = chart.plots[0]
-    categories = list(plot.categories)
-    assert categories[0] == "CR/CRi"
+    row = list(plot.categories).index("Any serious adverse event, any grade [3]")
     series = {s.name: list(s.values) for s in plot.series}
-    assert series["InO"][0] == pytest.approx(80.7) and series["SoC"][0] == pytest.approx(29.4)
-    # Randomized first: MRD is drawn over all randomized (69/109), marked as derived, never the responders' 78.4%.
-    mrd = categories.index("MRD below 0.01% among CR/CRi (of all analysed, derived)")
-    assert series["InO"][mrd] == pytest.approx(100 * 69 / 109) and series["SoC"][mrd] == pytest.approx(100 * 9 / 109)
-    ino = next(s for s in plot.series if s.name == "InO")
-    assert str(ino.format.fill.fore_color.rgb) == template.theme.chart_palette[0].lstrip("#").upper()
+    assert series["InO"][row] == pytest.approx(51.8) and series["SoC"][row] == pytest.approx(50.3)
+    soc = next(s for s in plot.series if s.name == "SoC")
+    assert str(soc.format.fill.fore_color.rgb) == template.theme.colors["muted"].lstrip("#").upper()
     labels = "".join(t.text for t in chart._chartSpace.iter(f"{A}t"))
-    assert "InO 80.7%" in labels and "SoC 29.4%" in labels
+    assert "InO 51.8%" in labels and "SoC 50.3%" in labels
     assert all(r.get("typeface") == "DejaVu Sans" for r in chart._chartSpace.iter(f"{A}latin"))
 
 
-def test_native_adverse_event_chart_uses_reported_percentages(deck):
-    chart = chart_on(find(deck, "Safety: adverse events in INO-VATE"))
-    plot = chart.plots[0]
-    row = list(plot.categories).index("VOD/SOS (final report), any grade")
-    series = {s.name: list(s.values) for s in plot.series}
-    assert series["InO"][row] == pytest.approx(14.0) and series["SoC"][row] == pytest.approx(2.1)
-    after_hsct = list(plot.categories).index("VOD/SOS in patients who went on to HSCT, any grade")
-    assert series["SoC"][after_hsct] is None  # not in this summary for SoC: no bar, never a zero
-
-
 def test_key_numbers_appear_as_reported(deck):
-    everything = "\n".join(slide_text(s) for s in deck.slides)
+    everything = "\n".join(slide_text(s) + "\n" + notes(s) for s in deck.slides)
     for text in ("88/109 (80.7%); 95% CI 72.1–87.7", "32/109 (29.4%)", "HR 0.77 (97.5% CI 0.58–1.03)",
                  "NOT significant: two-sided P=0.04 did not cross the prespecified boundary (two-sided P=0.0208)",
                  "23/164 (14.0%)", "NNT 2 (95% CI 2 to 3)", "0.8 mg/m²", "1.8 mg/m²",
                  "median 7.7 months (95% CI 6.0–9.2)", "69/109 (63.3%; of all analysed for CR/CRi, derived)",
                  "69/88 (78.4%) among responders only", "analysed after the prespecified final analysis",
-                 "Same patients: the Single dose arm (n=49) is the InO single dose cohort of Phase 2 (2012)",
-                 "Patients proceeding to HSCT", "Boxed warning", "doi:10.1056/NEJMoa1509277"):
+                 "Patients proceeding to HSCT", "doi:10.1056/NEJMoa1509277"):
         assert text in everything, text
     assert "80.70" not in everything and "29.40" not in everything
 

@@ -65,19 +65,25 @@ def arm_keys(study: Study, keys: Collection[str]) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ colour
 def palette_slots(evidence: Evidence) -> dict[tuple[str, str], int]:
-    """(study id, arm id) -> the arm's place in the template's chart palette: its position in arm order.
+    """(study id, arm id) -> the arm's place in the template's chart palette, by what the arm is.
 
-    Pooled results have no slot and are drawn in the muted colour. This is the one function that
-    decides which colour an arm gets; keying the slot by treatment instead of position (the same
-    treatment in the same colour in every study) changes only this function.
+    The treatment under study takes the first colour in every study (its first intervention or single
+    arm); a study's further experimental arms take the next colours, in arm order. Comparators (control
+    arms) and pooled results have no slot: they are drawn in the neutral muted colour, so a colour never
+    means "the comparator" in one chart and a treatment in the next. This is the one function that
+    decides which colour an arm gets.
     """
-    return {(study.id, arm.id): position for study in evidence.studies
-            for position, arm in enumerate(ordered_arms(study))}
+    slots: dict[tuple[str, str], int] = {}
+    for study in evidence.studies:
+        experimental = [arm for arm in ordered_arms(study) if arm.role != "control"]
+        for position, arm in enumerate(experimental):
+            slots[(study.id, arm.id)] = position
+    return slots
 
 
 def arm_colour(palette: Sequence[str], slot: int | None, fallback: str) -> str:
     """The palette colour of a slot (the palette repeats when there are more arms than colours); fallback
-    (the template's muted colour) for pooled results."""
+    (the template's muted colour) for comparators and pooled results."""
     return fallback if slot is None else palette[slot % len(palette)]
 
 

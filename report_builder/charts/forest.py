@@ -125,10 +125,13 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
     data = forest_data(report, study, style)
     if data is None:
         return None
+    # On a slide the speaker notes carry the footnotes (the title states the boundary's lesson), so the
+    # picture keeps its rows at a size the room can read.
+    on_slide = style.medium.name == "slide"
     for row in data["rows"]:
-        row["marks"] = (DAGGER if row["crossed_boundary"] is False else "") + \
+        row["marks"] = "" if on_slide else (DAGGER if row["crossed_boundary"] is False else "") + \
             (DOUBLE_DAGGER if row["continuity_corrected"] else "") + (SECTION if row["analysis"] else "")
-    notes = _footnotes(data, style)
+    notes = [] if on_slide else _footnotes(data, style)
     draw = {
         "estimate": style.say("forest_col_estimate"), "ci": style.say("forest_col_ci"),
         # Arm names shortened first, so a long one cannot push the other side's name out of the title.

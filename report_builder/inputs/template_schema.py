@@ -71,7 +71,8 @@ class PdfSettings(Model):
 #: The layout kinds the deck's slides use; deck.layouts maps each (or a slide kind itself) to a layout name.
 LAYOUT_ROLES = ("title", "section", "content", "two_content", "title_only", "closing")
 #: The deck's built-in slide kinds (builders/pptx/slides.py BUILT_IN; a test keeps the two lists equal).
-DECK_SLIDES = ("title", "objectives", "question", "background", "mechanism", "studies", "cross_study", "forest",
+DECK_SLIDES = ("title", "objectives", "question", "background", "mechanism", "studies", "pivotal", "supporting",
+               "cross_study", "forest",
                "safety", "dosing", "regulatory", "appraisal", "bottom_line", "discussion", "quiz", "references",
                "closing")
 

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from report_builder.theme.template import Template
 
 GAP = int(0.18 * EMU_PER_INCH)
-BODY_LARGEST, BODY_SMALLEST, BODY_PAGE = 24.0, 14.0, 18.0
-TABLE_LARGEST, TABLE_SMALLEST, TABLE_PAGE = 18.0, 11.0, 12.0
+# Sizes as projected (issue 17): body text >= 20 pt, tables >= 16 pt, nothing below 14 pt.
+BODY_LARGEST, BODY_SMALLEST, BODY_PAGE = 24.0, 20.0, 20.0
+TABLE_LARGEST, TABLE_SMALLEST, TABLE_PAGE = 20.0, 16.0, 16.0
 TITLE_LARGEST, TITLE_SMALLEST = 28.0, 18.0
 COVER_LARGEST, COVER_SMALLEST = 40.0, 24.0
 
@@ -77,6 +78,7 @@ class Deck:
         self.numbers = report.reference_numbers
         self.prs = package.open_master(template.deck_master)
         self._labels: dict[str, str] | None = None
+        self.shown: set[str] = set()  #: chart ids already on a slide: no second slide of the same data
         # Layouts never change while slides are added: each is found, and its placeholders read, once.
         self._layouts: dict[tuple[str, str], Any] = {}  #: (kind, role) -> layout
         self._layout_placeholders: dict[Any, list[Placeholder]] = {}  #: layout part -> its placeholders
@@ -287,6 +289,16 @@ class Deck:
         first = self.new_slide(kind, role, title)
         box = self.body_box(first)
         fit = paginate(self.metrics, paragraphs, box, largest, smallest, BODY_PAGE)
+        if len(fit.pages) > 1 and len(fit.pages[-1]) < 3:
+            # No slide that only continues the one before with a line or two: those lines stay in the
+            # speaker notes (which hold every paragraph) and the slide says where they are.
+            fit.pages.pop()
+            more = Para(plain_spans(self.say("phrases/more_in_notes")), italic=True, colour=self.colors["muted"],
+                        scale=0.8, floor=16, space_before=0.3)
+            while len(fit.pages[-1]) > 1 and self.metrics.height(fit.pages[-1] + [more], box.inner_width_pt(),
+                                                                   fit.size) > box.inner_height_pt():
+                fit.pages[-1].pop()
+            fit.pages[-1].append(more)
         handles = [first]
         for _ in fit.pages[1:]:
             handles.append(self.new_slide(kind, role, self.continued(title)))
@@ -328,6 +340,16 @@ class Deck:
                 add_text(handle.slide, box, below, size_below, self.family, name="Text below table")
             self.finish(handle, notes(i, len(handles)) if callable(notes) else notes)
         return handles
+
+    def table(self, handle: SlideHandle, box: Box, header: Sequence[Cell], rows: Sequence[Sequence[Cell]],
+              weights: Sequence[float], alt_text: str, largest: float = TABLE_LARGEST,
+              smallest: float = TABLE_SMALLEST):
+        """A short table in a box, at the largest size that fits (one slide: more rows belong in the handout)."""
+        widths = [int(box.width * w / sum(weights)) for w in weights]
+        size, _ = paginate_rows(self.metrics, header, rows, widths, box, largest, smallest, smallest)
+        return add_table(handle.slide, box, header, rows, widths, self.metrics, size,
+                         header_fill=self.colors["primary"], header_colour="#FFFFFF", rule_colour=self.colors["muted"],
+                         band_fill=self.colors["light"], name=f"Table {handle.kind}", alt_text=alt_text)
 
     def _reserve(self, paragraphs: Sequence[Para], area: Box, largest: float = 18.0) -> tuple[int, float]:
         """Height (EMU) and size of a short text block next to a table: the smallest height it fits in."""

@@ -240,3 +240,116 @@ def chart_rows(rows: list[ResultRow]) -> list[ResultRow]:
     """
     return [r for r in rows if r.kind == "binary" and r.favourable == "higher" and r.in_summary
             and not r.conditional and any(a.value is not None for a in r.arms)]
+
+
+# ------------------------------------------------------------------------------------------ findings
+@dataclass(frozen=True)
+class Finding:
+    """What a results slide's title states, all from the model: the two arms' figures, the size and
+    direction of the effect, and whether it is significant (prespecified boundary first, else the CI)."""
+
+    outcome: str
+    experimental: str
+    reference: str
+    exp_text: str  #: "80.7%", "7.7 months"
+    ref_text: str
+    measure: str  #: "RR" (derived from counts) or "HR" (as reported)
+    ratio: float
+    ratio_text: str  #: "HR 0.77 (97.5% CI 0.58–1.03)"
+    significant: bool | None  #: None: the data cannot tell
+    by_boundary: bool  #: significance judged against a prespecified P boundary
+    favours: str | None  #: "experimental", "reference", or None (no difference in the estimate)
+    favourable: str  #: "higher" or "lower": which direction is good for this outcome
+
+    def context(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in self.__dataclass_fields__.values()}
+
+
+def _significant(deck: "Deck", study: Study, outcome_id: str, low: float | None, high: float | None) -> tuple[bool | None, bool]:
+    crossed = deck.report.crossed_boundary(study, outcome_id)
+    if crossed is not None:
+        return crossed, True
+    if low is None or high is None:
+        return None, False
+    return (low > 1 or high < 1), False
+
+
+def binary_finding(deck: "Deck", study: Study, outcome: BinaryOutcome) -> Finding | None:
+    """The derived comparison of a binary outcome (over all analysed when it is responder-only)."""
+    key = all_in_base_key(outcome.id) if outcome.conditional_on else outcome.id
+    effects = deck.report.effects_of(study, key)
+    if not effects:
+        return None
+    effect = effects[0]
+    s = effect.stats
+    exp, ref = effect.experimental.id, effect.reference.id
+    if outcome.conditional_on:
+        texts = [f"{deck.report.proportion(study, key, arm).percent:.1f}%" for arm in (exp, ref)]
+    else:
+        texts = [bar_label(deck, study, outcome.id, arm, outcome.arms[arm]) for arm in (exp, ref)]
+    significant, by_boundary = _significant(deck, study, outcome.id, s.rr_low, s.rr_high)
+    if s.risk_ratio is None:
+        return None
+    favours = None if s.risk_ratio == 1 else (
+        "experimental" if (s.risk_ratio > 1) == (outcome.favourable == "higher") else "reference")
+    return Finding(deck.plain(outcome.name), arm_label(deck, study, exp), arm_label(deck, study, ref), texts[0],
+                   texts[1], "RR", float(s.risk_ratio),
+                   f"RR {formatting.ratio(s.risk_ratio)} ({formatting.ratio_ci(s.rr_low, s.rr_high, s.level)})",
+                   significant, by_boundary, favours, outcome.favourable)
+
+
+def adverse_finding(deck: "Deck", study: Study, index: int) -> Finding | None:
+    event = study.adverse_events[index]
+    effects = deck.report.effects_of(study, ae_key(index))
+    if not effects or effects[0].stats.risk_ratio is None:
+        return None
+    effect = effects[0]
+    s = effect.stats
+    exp, ref = effect.experimental.id, effect.reference.id
+    texts = [bar_label(deck, study, ae_key(index), arm, event.arms[arm]) for arm in (exp, ref)]
+    low, high = s.rr_low, s.rr_high
+    significant = None if low is None or high is None else (low > 1 or high < 1)
+    favours = None if s.risk_ratio == 1 else ("reference" if s.risk_ratio > 1 else "experimental")
+    return Finding(f"{deck.plain(event.term)}, {formatting.grade(event.grade)}", arm_label(deck, study, exp),
+                   arm_label(deck, study, ref), texts[0], texts[1], "RR", float(s.risk_ratio),
+                   f"RR {formatting.ratio(s.risk_ratio)} ({formatting.ratio_ci(low, high, s.level)})",
+                   significant, False, favours, "lower")
+
+
+def survival_finding(deck: "Deck", study: Study, outcome: TimeToEventOutcome) -> Finding | None:
+    """The reported hazard ratio of a time-to-event outcome, with the medians of the two arms it compares."""
+    hr = outcome.hazard_ratio
+    compared = deck.report.ratio_comparison(study, outcome.id)
+    if hr is None or compared is None:
+        return None
+    exp, ref = compared.arm_ids
+    texts = [median_text(deck, outcome.arms.get(arm), outcome.unit) for arm in (exp, ref)]
+    significant, by_boundary = _significant(deck, study, outcome.id, float(hr.ci[0]), float(hr.ci[1]))
+    estimate = float(hr.estimate)
+    favours = None if estimate == 1 else ("experimental" if estimate < 1 else "reference")
+    return Finding(deck.plain(outcome.name), arm_label(deck, study, exp), arm_label(deck, study, ref), texts[0],
+                   texts[1], "HR", estimate, formatting.hazard_ratio(hr), significant, by_boundary, favours, "lower")
+
+
+def bar_label(deck: "Deck", study: Study, key: str, arm: str, result: BinaryArmResult) -> str:
+    """"80.7%" as reported, else the percentage of the counts; "not reported" when the source gives none."""
+    if not result.reported:
+        return deck.say("phrases/not_reported")
+    label = formatting.percent_label(result)
+    if label:
+        return label
+    prop = deck.report.proportion(study, key, arm)
+    return f"{prop.percent:.1f}%" if prop is not None else deck.say("phrases/not_reported")
+
+
+def median_text(deck: "Deck", result, unit: str) -> str:
+    """"7.7 months"; "not in this summary" when the file holds no result for the arm."""
+    if result is None:
+        return deck.say("phrases/not_in_summary")
+    if not result.reported:
+        return deck.say("phrases/not_reported")
+    if result.median_not_reached:
+        return formatting.median(result, unit)
+    if result.median is None:
+        return deck.say("phrases/not_in_summary")
+    return f"{formatting.number(result.median)} {unit}"

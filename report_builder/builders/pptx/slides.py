@@ -9,7 +9,6 @@ from report_builder.builders.pptx.text import Para, bullets, labelled, para, pla
 from report_builder.builders.references import format_references
 from report_builder.errors import TemplateError
 from report_builder.inputs import markup
-from report_builder.inputs.markup import Span
 
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck
@@ -22,7 +21,7 @@ def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes:
         from report_builder.builders.pptx.text import fit_size
 
         box = deck.body_box(handle)
-        size = fit_size(deck.metrics, paragraphs, box, 20, 12) or 12
+        size = fit_size(deck.metrics, paragraphs, box, 24, 20) or 20
         deck.fill_body(handle, paragraphs, size)
     deck.finish(handle, notes)
 
@@ -50,9 +49,7 @@ def question(deck: "Deck") -> None:
         labelled(deck.label("population"), q.population, deck.numbers, space_before=0.4),
         labelled(deck.label("intervention"), q.intervention, deck.numbers, space_before=0.4),
         labelled(deck.label("comparison"), q.comparison, deck.numbers, space_before=0.4),
-        Para(plain_spans(deck.label("outcomes") + ":", bold=True), space_before=0.4, keep_with_next=True),
-        *[para(o, deck.numbers, bullet="•", space_before=0.2) for o in q.outcomes],
-    ]
+    ]  # the outcomes are read from the notes: the slide keeps P, I and C at a size the room can read
     notes = deck.say("notes/question", case=deck.plain(q.case) if q.case else "",
                      outcomes=[deck.plain(o) for o in q.outcomes])
     title = deck.say("titles/question")
@@ -65,7 +62,7 @@ def question(deck: "Deck") -> None:
     handle = deck.new_slide("question", "two_content", title)
     left, right = deck.body_box(handle, 0, 2), deck.body_box(handle, 1, 2)
     # One size for both columns, so the slide reads as one text.
-    size = min(fit_size(deck.metrics, case, left, 22, 14) or 0, fit_size(deck.metrics, pico, right, 22, 14) or 0)
+    size = min(fit_size(deck.metrics, case, left, 24, 20) or 0, fit_size(deck.metrics, pico, right, 24, 20) or 0)
     if size == 0:
         # Too long for two columns even at the smallest size: case first, then PICO, continued as needed.
         deck.discard(handle)
@@ -83,17 +80,66 @@ def background(deck: "Deck") -> None:
 
 
 def mechanism(deck: "Deck") -> None:
+    """A simple diagram (drug, its class, its target: boxes joined by arrows) above the mechanism in words."""
     ev = deck.evidence
     if not ev.mechanism:
         return
+    from report_builder.builders.pptx.shapes import add_text
+    from report_builder.builders.pptx.text import EMU_PER_INCH, Box, fit_size
+
     drug = ev.drug
-    lead = []
+    steps = [[Para(plain_spans(drug.name), bold=True, align="ctr", space_before=0),
+              Para(plain_spans(f"({drug.abbreviation})" if drug.abbreviation else ""), align="ctr", space_before=0)]]
     if drug.drug_class:
-        lead.append(labelled(deck.label("drug_class"), drug.drug_class, deck.numbers))
+        steps.append([Para(plain_spans(deck.label("drug_class")), bold=True, align="ctr", space_before=0),
+                      para(drug.drug_class, deck.numbers, align="ctr", space_before=0)])
     if drug.target:
-        lead.append(labelled(deck.label("target"), drug.target, deck.numbers, space_before=0.4))
-    deck.text_slides("mechanism", "content", deck.say("titles/mechanism"), lead + bullets(ev.mechanism, deck.numbers),
-                     deck.say("notes/mechanism", paragraphs=[deck.plain(p) for p in ev.mechanism]))
+        steps.append([Para(plain_spans(deck.label("target")), bold=True, align="ctr", space_before=0),
+                      para(drug.target, deck.numbers, align="ctr", space_before=0)])
+    notes = deck.say("notes/mechanism", paragraphs=[deck.plain(p) for p in ev.mechanism])
+    handle = deck.new_slide("mechanism", "title_only", deck.say("titles/mechanism"))
+    area = deck.content_area(handle)
+    arrow_w, gap = int(0.55 * EMU_PER_INCH), int(0.12 * EMU_PER_INCH)
+    height = int(1.8 * EMU_PER_INCH)
+    # Each box as wide as its text needs relative to the others (a class is a phrase, a target a word).
+    weights = [max(1.0, min(2.0, deck.metrics.width(" ".join(s.text for p in step for s in p.spans), False, False, 20)
+                            / 400)) for step in steps]
+    free = area.width - (len(steps) - 1) * (arrow_w + 2 * gap)
+    widths = [int(free * w / sum(weights)) for w in weights]
+    size = min(fit_size(deck.metrics, step, Box(0, 0, w, height), 22, 16) or 16 for step, w in zip(steps, widths))
+    left = area.left
+    for i, (step, width) in enumerate(zip(steps, widths)):
+        if i:
+            left += widths[i - 1] + arrow_w + 2 * gap
+        box = add_text(handle.slide, Box(left, area.top, width, height), step, size, deck.family,
+                       name=f"Diagram step {i + 1}", colour=deck.colors["text"], fill=deck.colors["light"],
+                       line=deck.colors["secondary"], anchor="ctr")
+        box.name = f"Diagram step {i + 1}"
+        if i < len(steps) - 1:
+            arrow = handle.slide.shapes.add_shape(33, left + width + gap, area.top + height // 2 - arrow_w // 3,
+                                                  arrow_w, 2 * arrow_w // 3)  # 33: right arrow
+            arrow.name = "Diagram arrow"
+            arrow.fill.solid()
+            from report_builder.builders.pptx.shapes import rgb
+
+            arrow.fill.fore_color.rgb = rgb(deck.colors["secondary"])
+            arrow.line.fill.background()
+            arrow.shadow.inherit = False
+    # Below the diagram, the mechanism in words: what fits at body size; the rest is in the notes.
+    below = Box(area.left, area.top + height + int(0.25 * EMU_PER_INCH), area.width,
+                area.height - height - int(0.25 * EMU_PER_INCH))
+    paragraphs = bullets(ev.mechanism, deck.numbers)
+    shown = list(paragraphs)
+    more = Para(plain_spans(deck.say("phrases/more_in_notes")), italic=True, colour=deck.colors["muted"],
+                scale=0.8, floor=16, space_before=0.3)
+    size = fit_size(deck.metrics, shown, below, 24, 20)
+    while size is None and len(shown) > 1:
+        shown.pop()
+        size = fit_size(deck.metrics, shown + [more], below, 24, 20)
+    if len(shown) < len(paragraphs):
+        shown.append(more)
+    add_text(handle.slide, below, shown, size or 20, deck.family, name="Body 1", colour=deck.colors["text"])
+    deck.finish(handle, notes)
 
 
 def dosing(deck: "Deck") -> None:
@@ -102,21 +148,20 @@ def dosing(deck: "Deck") -> None:
         return
     days = sorted({formatting.dose_days(d) for s in dosing_.schedules for d in s.doses},
                   key=lambda text: int(text.replace("−", "-").split("–")[0]))
-    header = [Cell((Para(plain_spans(deck.label("schedule"))),))]
-    header += [Cell((Para(plain_spans(deck.say("phrases/day", day=day))),)) for day in days]
-    header += [Cell((Para(plain_spans(deck.label("total_per_cycle"))),)),
-               Cell((Para(plain_spans(deck.label("cycle_length"))),))]
+    # Four columns at most on a slide: the doses of a cycle as one cell, a line per day.
+    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("schedule", "doses", "total_per_cycle", "cycle_length")]
     rows = []
     schedules = []
     for schedule in dosing_.schedules:
         by_day = {formatting.dose_days(d): formatting.dose_amount(d) for d in schedule.doses}
         unit = formatting.dose_unit(schedule.doses[0].unit)
         total = f"{formatting.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else ""
-        row = [Cell((para(schedule.name, deck.numbers, bold=True),))]
-        row += [Cell((Para(plain_spans(by_day.get(day, "–"))),)) for day in days]
-        row += [Cell((Para(plain_spans(total)),)), Cell((Para(plain_spans(schedule.cycle_length or "–")),))]
-        rows.append(row)
         in_order = [day for day in days if day in by_day]
+        doses = tuple(Para(plain_spans(f"{deck.say('phrases/day', day=day)}: {by_day[day]}"), space_before=0.1)
+                      for day in in_order)
+        rows.append([Cell((para(schedule.name, deck.numbers, bold=True),)), Cell(doses),
+                     Cell((Para(plain_spans(total or "–"), bold=True),)),
+                     Cell((Para(plain_spans(schedule.cycle_length or "–")),))])
         schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in in_order],
                           "days": in_order, "total": total, "cycle": schedule.cycle_length or "",
                           "note": deck.plain(schedule.note) if schedule.note else ""})
@@ -125,14 +170,14 @@ def dosing(deck: "Deck") -> None:
         below.append(labelled(deck.label("max_cycles"), dosing_.max_cycles, deck.numbers))
     below += [para(n, deck.numbers, bullet="•", space_before=0.3) for n in dosing_.notes]
     below.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(dosing_.source)}"), space_before=0.3,
-                      colour=deck.colors["muted"], scale=0.85, floor=14))
+                      colour=deck.colors["muted"], scale=0.8, floor=16))
     rules = [{"topic": deck.plain(r.topic), "text": deck.plain(r.text), "source": deck.short_ref(r.source),
               "source_note": deck.plain(r.source_note) if r.source_note else ""} for r in dosing_.rules]
     notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
                      notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source), rules=rules)
-    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [2.6] + [1.0] * len(days) + [1.3, 1.3],
+    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [3.2, 2.4, 1.6, 1.6],
                       notes, deck.say("phrases/table_alt", what=deck.say("titles/dosing")), below=below,
-                      largest=18, smallest=14)
+                      largest=22, smallest=16)
     if dosing_.rules:
         # The rules of use (cycles before a transplant, stopping, premedication) get their own slide:
         # each is a sentence with its source, too long for the space under the dosing table.
@@ -141,8 +186,8 @@ def dosing(deck: "Deck") -> None:
             paragraphs.append(Para(plain_spans(f"{deck.plain(rule.topic)}: ", bold=True)
                                    + tuple(para(rule.text, deck.numbers).spans)
                                    + plain_spans(f" {deck.cite(rule.source)}"), bullet="•", space_before=0.4))
-        deck.text_slides("dosing", "content", deck.say("titles/dosing_rules"), paragraphs, notes,
-                         largest=20, smallest=14)
+        deck.text_slides("dosing", "title_only", deck.say("titles/dosing_rules"), paragraphs, notes,
+                         largest=22, smallest=20)
 
 
 def regulatory(deck: "Deck") -> None:
@@ -178,7 +223,7 @@ def regulatory(deck: "Deck") -> None:
         rows.append([Cell((Para(plain_spans(formatting.long_date(e.date))),)), Cell((Para(plain_spans(e.region)),)),
                      Cell(tuple(event)), Cell((Para(plain_spans(deck.cite(e.source))),))])
     deck.table_slides("regulatory", title, header, rows, [1.6, 1.0, 5.0, 0.95], notes,
-                      deck.say("phrases/table_alt", what=title), largest=18, smallest=14)
+                      deck.say("phrases/table_alt", what=title), largest=20, smallest=16)
 
 
 def answer_key(answer: str) -> str:
@@ -187,11 +232,13 @@ def answer_key(answer: str) -> str:
 
 
 def appraisal(deck: "Deck") -> None:
+    """Per appraised study: the questions that raise a concern, with their reasons; every answer is in the notes."""
     for appraisal_ in deck.evidence.appraisal:
         study = deck.evidence.study(appraisal_.study)
         header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("question", "answer", "reason")]
+        concerns = [item for item in appraisal_.items if item.answer != "yes"]
         rows = []
-        for item in appraisal_.items:
+        for item in concerns[:6]:
             answer = deck.label(answer_key(item.answer))
             colour = deck.colors["warning"] if item.answer == "no" else None
             rows.append([Cell((para(item.question, deck.numbers),)),
@@ -199,16 +246,22 @@ def appraisal(deck: "Deck") -> None:
                          Cell((para(item.reason, deck.numbers),))])
         items = [{"question": deck.plain(i.question), "answer": i.answer, "reason": deck.plain(i.reason),
                   "answer_label": deck.label(answer_key(i.answer))} for i in appraisal_.items]
-        title = deck.say("titles/appraisal", study=study, checklist=appraisal_.checklist)
-        deck.table_slides("appraisal", title, header, rows, [3.6, 1.2, 5.6],
-                          lambda i, n: deck.say("notes/appraisal", study=study, items=items, page=i + 1, pages=n,
-                                                checklist=appraisal_.checklist),
-                          deck.say("phrases/table_alt", what=title))
+        title = deck.say("titles/appraisal", study=study, checklist=appraisal_.checklist, total=len(appraisal_.items),
+                         yes=len(appraisal_.items) - len(concerns), concerns=len(concerns))
+        notes = deck.say("notes/appraisal", study=study, items=items, page=1, pages=1,
+                         checklist=appraisal_.checklist)
+        if not rows:
+            deck.finish(deck.new_slide("appraisal", "title_only", title), notes)
+            continue
+        handle = deck.new_slide("appraisal", "title_only", title)
+        deck.table(handle, deck.content_area(handle), header, rows, [3.4, 1.3, 5.7],
+                   deck.say("phrases/table_alt", what=title))
+        deck.finish(handle, notes)
 
 
 def bottom_line(deck: "Deck") -> None:
     ev = deck.evidence
-    deck.text_slides("bottom_line", "content", deck.say("titles/bottom_line"), bullets(ev.bottom_line, deck.numbers),
+    deck.text_slides("bottom_line", "title_only", deck.say("titles/bottom_line"), bullets(ev.bottom_line, deck.numbers),
                      deck.say("notes/bottom_line", paragraphs=[deck.plain(p) for p in ev.bottom_line],
                               teaching_points=[deck.plain(p) for p in ev.teaching_points]))
 
@@ -224,28 +277,50 @@ def discussion(deck: "Deck") -> None:
 
 
 def quiz(deck: "Deck") -> None:
+    """Each question on its own slide, its answer and explanation on the next: nothing given away before."""
     items = deck.evidence.quiz
     for number, item in enumerate(items, 1):
-        paragraphs = [para(item.question, deck.numbers, bold=True, space_before=0)]
-        paragraphs += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.6)
-                       for i, o in enumerate(item.options, 1)]
         letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[item.answer - 1]
         notes = deck.say("notes/quiz", number=number, count=len(items), letter=letter,
                          answer=deck.plain(item.options[item.answer - 1]), explanation=deck.plain(item.explanation),
                          question=deck.plain(item.question))
+        paragraphs = [para(item.question, deck.numbers, bold=True, space_before=0)]
+        paragraphs += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.6)
+                       for i, o in enumerate(item.options, 1)]
         deck.text_slides("quiz", "content", deck.say("titles/quiz", number=number, count=len(items)), paragraphs,
-                         notes, largest=24, smallest=14)
+                         deck.say("notes/quiz_ask", number=number, count=len(items), question=deck.plain(item.question)),
+                         largest=28, smallest=20)
+        answer = [para(item.question, deck.numbers, space_before=0, colour=deck.colors["muted"])]
+        answer += [para(o, deck.numbers, bullet="A.", number=i, space_before=0.4, bold=i == item.answer,
+                        colour=None if i == item.answer else deck.colors["muted"])
+                   for i, o in enumerate(item.options, 1)]
+        answer.append(para(item.explanation, deck.numbers, space_before=0.8))
+        deck.text_slides("quiz", "content", deck.say("titles/quiz_answer", number=number, count=len(items),
+                                                     letter=letter, answer=deck.plain(item.options[item.answer - 1])),
+                         answer, notes, largest=24, smallest=20)
+
+
+def short_reference(ref) -> str:
+    """First author, journal (or publisher) and year: what a slide can show at a readable size; the full
+    entry, from the one reference formatter, is in the notes."""
+    first = ref.authors[0]
+    authors = first + (" et al" if len(ref.authors) > 1 and not first.endswith("et al") else "")
+    venue = ref.journal or getattr(ref, "publisher", None)
+    venue = venue if venue and venue not in ref.authors else ""
+    where = " ".join(str(part) for part in (venue, ref.year) if part)
+    return f"{authors}. {where}." if where else f"{authors}."
 
 
 def references(deck: "Deck") -> None:
     refs = sorted(deck.evidence.references, key=lambda r: deck.numbers[r.id])
     formatted = format_references(tuple(refs), deck.template.citation_style)  # the PDF's formatter too
-    paragraphs = [Para(tuple(Span(markup.clean(p.text), bold=p.bold, italic=p.italic, link=p.link) for p in pieces),
-                       bullet="1.", number=deck.numbers[r.id], space_before=0.35) for r, pieces in zip(refs, formatted)]
+    paragraphs = [Para(plain_spans(short_reference(r)), bullet="1.", number=deck.numbers[r.id], space_before=0.2)
+                  for r in refs]
     title = deck.say("titles/references")
+    full = [f"[{deck.numbers[r.id]}] " + markup.clean("".join(p.text for p in pieces)) for r, pieces in zip(refs, formatted)]
     deck.text_slides("references", "content", title, paragraphs,
-                     lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n),
-                     largest=18, smallest=14)
+                     lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n, full=full),
+                     largest=22, smallest=18)
 
 
 def closing(deck: "Deck") -> None:
@@ -301,6 +376,7 @@ def register() -> dict:
     BUILT_IN.update({
         "title": title_slide, "objectives": objectives, "question": question, "background": background,
         "mechanism": mechanism, "studies": studies.studies, "cross_study": studies.cross_study,
+        "pivotal": studies.pivotal, "supporting": studies.supporting,
         "forest": studies.forest, "safety": studies.safety, "dosing": dosing, "regulatory": regulatory,
         "appraisal": appraisal, "bottom_line": bottom_line, "discussion": discussion, "quiz": quiz,
         "references": references, "closing": closing,

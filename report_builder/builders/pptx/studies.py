@@ -1,41 +1,77 @@
-"""The deck's evidence slides: each study, the cross-study comparison, the forest plot and safety."""
+"""The deck's evidence slides: the pivotal trial, the supporting studies, the forest plot and safety."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from report_builder.analysis import formatting
 from report_builder.analysis.arms import arm_keys, comparator_ids, ordered_arms
+from report_builder.analysis.cohorts import repeats, shown_once
+from report_builder.analysis.report import all_in_base_key
+from report_builder.builders.pptx.numbers import Column, Figure, FigureRow, figure_grid
 from report_builder.builders.pptx.results import (
-    ResultRow, adverse_rows, arm_colour, arm_label, binary_arm, chart_rows, outcome_rows,
+    ArmText, ResultRow, adverse_finding, adverse_rows, arm_colour, arm_label, bar_label, binary_arm, binary_finding,
+    chart_rows, median_text, outcome_rows, survival_finding,
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
 from report_builder.builders.pptx.text import (
-    EMU_PER_INCH, EMU_PER_PT, Box, Para, bullets, fit_size, labelled, para, plain_spans,
+    EMU_PER_INCH, EMU_PER_PT, Box, Para, fit_size, labelled, para, plain_spans,
 )
-from report_builder.analysis.cohorts import repeats, shown_once
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck, SlideHandle
 
-AE_PER_CHART = 5
-CAPTION_PT = 14.0  #: captions are body text too: nothing on a slide below 14 pt outside tables and charts
+AE_PER_CHART = 6  #: rows of a native adverse-event chart; the rest are in the notes and the handout
+GRID_ROWS = 6  #: outcomes on a big-number slide at most ("about six rows"): the rest go to the notes
+CAPTION_PT = 16.0  #: captions are secondary text: never below 14 pt
+
+
+def pivotal_study(deck: "Deck") -> Study | None:
+    """The trial the deck is built around: the first randomized study with a comparison, else the first study."""
+    studies = deck.evidence.studies
+    return next((s for s in studies if s.randomized and deck.report.comparisons(s)), studies[0] if studies else None)
+
+
+def supporting_studies(deck: "Deck") -> list[Study]:
+    pivotal = pivotal_study(deck)
+    return [s for s in deck.evidence.studies if s is not pivotal]
+
+
+def columns_of(deck: "Deck", study: Study, keys) -> list[Column]:
+    return [Column(arm_label(deck, study, k), arm_colour(deck, study, k)) for k in keys]
+
+
+def arm_figure(deck: "Deck", arm: ArmText | None, small: str = "") -> Figure:
+    """A figure cell: the reported percentage big, counts and interval small; missing values as words."""
+    if arm is None:
+        return Figure(deck.say("phrases/not_in_summary"), missing=True)
+    if arm.bar_label is None:
+        return Figure(arm.text, missing=True)
+    # The counts (and the reported CI) under the percentage: "88/109; 95% CI 72.1–87.7".
+    detail = re.sub(r"\s*\([^()]*\)", "", arm.text, count=1)
+    detail = "" if detail == arm.bar_label else detail.split(";")[0] if "(" in detail else detail
+    return Figure(arm.bar_label, small or detail.strip(" ;"))
+
+
+# ------------------------------------------------------------------------------------------ the pivotal trial
+def pivotal(deck: "Deck") -> None:
+    """Design and flow, the primary result as big numbers, the forest plot, survival: one message each."""
+    study = pivotal_study(deck)
+    if study is None:
+        return
+    rows = outcome_rows(deck, study)
+    design(deck, study)
+    key_results(deck, study, rows)
+    for chart in deck.charts.of_kind("forest", study.id):
+        forest_slide(deck, study, chart, rows)
+    survival(deck, study, rows)
 
 
 def studies(deck: "Deck") -> None:
-    for study in deck.evidence.studies:
-        rows = outcome_rows(deck, study)
-        design(deck, study)
-        key_results(deck, study, rows)
-        results_table(deck, study, rows)
-        for chart in deck.charts.of_kind("flow", study.id):
-            picture_slide(deck, "studies", deck.say("titles/study_flow", study=study, chart=chart), chart,
-                          deck.say("notes/figure", study=study, chart=chart, sources=sources(deck, study)))
-        for chart in deck.charts.of_kind("time_to_event", study.id):
-            picture_slide(deck, "studies", deck.say("titles/study_survival", study=study, chart=chart), chart,
-                          deck.say("notes/survival", study=study, chart=chart, sources=sources(deck, study),
-                                   rows=[r for r in rows if r.kind == "time_to_event"]),
-                          survival_side(deck, [r for r in rows if r.kind == "time_to_event" and r.in_summary]))
+    """The pivotal trial's slides, then one slide per supporting study."""
+    pivotal(deck)
+    supporting(deck)
 
 
 def follow_up_text(deck: "Deck", items) -> str:
@@ -44,52 +80,48 @@ def follow_up_text(deck: "Deck", items) -> str:
                      for f in items)
 
 
-def sources(deck: "Deck", study: Study) -> str:
-    return "; ".join(deck.short_ref(s) for s in study.sources)
-
-
 def design(deck: "Deck", study: Study) -> None:
     n = deck.numbers
-    paragraphs = [labelled(deck.label("design"), study.design, n, space_before=0)]
-    paragraphs.append(labelled(deck.label("population"), study.population, n, space_before=0.4))
-    enrolled = str(study.enrolled)
-    if study.median_age:
-        enrolled += f"; {deck.label('median_age').lower()} {study.median_age}"
-    paragraphs.append(labelled(deck.label("enrolled"), enrolled, n, space_before=0.4))
+    facts = [labelled(deck.label("design"), study.design, n, space_before=0),
+             labelled(deck.label("population"), study.population, n, space_before=0.5)]
     if study.follow_up:
-        paragraphs.append(labelled(deck.label("follow_up"), follow_up_text(deck, study.follow_up), n, space_before=0.4))
-    paragraphs.append(Para(plain_spans(deck.label("arms"), bold=True), space_before=0.4, keep_with_next=True))
-    for arm in ordered_arms(study):
-        size = f" (n={arm.n})" if arm.n is not None else ""
-        spans = plain_spans(arm.name, bold=False) + plain_spans(size + (": " if arm.regimen else ""))
-        if arm.regimen:
-            spans += tuple(para(arm.regimen, n).spans)
-        if arm.follow_up:
-            spans += plain_spans(f"; {deck.label('follow_up').lower()} {follow_up_text(deck, arm.follow_up)}")
-        paragraphs.append(Para(spans, bullet="•", space_before=0.2))
-    same = extends_texts(deck, study)
-    paragraphs += [Para(plain_spans(text), space_before=0.4) for text in same]
-    if study.cohorts:
-        paragraphs.append(Para(plain_spans(deck.label("cohorts"), bold=True), space_before=0.4, keep_with_next=True))
-        for cohort in study.cohorts:
-            paragraphs.append(Para(plain_spans(f"{cohort.name}: n={cohort.n}"), bullet="•", space_before=0.2))
+        facts.append(labelled(deck.label("follow_up"), follow_up_text(deck, study.follow_up), n, space_before=0.5))
     if study.registry:
-        paragraphs.append(labelled(deck.label("registry"), study.registry, n, space_before=0.4))
-    paragraphs.append(Para(plain_spans(deck.label("sources") + ": ", bold=True) + plain_spans(sources(deck, study)),
-                           space_before=0.4))
-    if study.limitations:
-        paragraphs.append(Para(plain_spans(deck.label("limitations"), bold=True), space_before=0.4,
-                               keep_with_next=True))
-        paragraphs += [para(t, n, bullet="•", space_before=0.2) for t in study.limitations]
+        facts.append(labelled(deck.label("registry"), study.registry, n, space_before=0.5))
+    facts += [Para(plain_spans(text), space_before=0.5) for text in extends_texts(deck, study)]
+    facts.append(Para(plain_spans(f"{deck.label('sources')}: {sources(deck, study)}"), space_before=0.5,
+                      colour=deck.colors["muted"], scale=0.8, floor=16))
     flow = [{"stage": deck.plain(f.stage),
              "counts": [(arm_label(deck, study, k), f.counts[k]) for k in arm_keys(study, f.counts)],
              "source": deck.short_ref(f.source)} for f in study.flow]
+    same = extends_texts(deck, study)
     notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow, same=same,
                      limitations=[deck.plain(t) for t in study.limitations],
                      arms=[{"name": a.name, "n": a.n, "regimen": deck.plain(a.regimen) if a.regimen else ""}
                            for a in ordered_arms(study)])
-    deck.text_slides("studies", "content", deck.say("titles/study_design", study=study), paragraphs, notes,
-                     largest=22)
+    title = deck.say("titles/study_design", study=study,
+                     arms=[arm_label(deck, study, a.id) for a in ordered_arms(study)])
+    handle = deck.new_slide("studies", "title_only", title)
+    area = deck.content_area(handle)
+    left, right = area.split_h(0.48, int(0.3 * EMU_PER_INCH))
+    # The flow (or, without one, the arms with their sizes) as a short table: a stage per row, an arm per column.
+    keys = [a.id for a in ordered_arms(study)]
+    header = [Cell((Para(plain_spans(deck.label("stage"))),))] + [
+        Cell((Para(plain_spans(arm_label(deck, study, k)), align="ctr"),)) for k in keys]
+    body = []
+    if study.flow:
+        for stage in study.flow[:5]:
+            body.append([Cell((para(stage.stage, n),))] + [
+                Cell((Para(plain_spans(str(stage.counts[k]) if k in stage.counts else "–"), align="ctr", bold=True),))
+                for k in keys])
+    else:
+        body.append([Cell((Para(plain_spans(deck.label("enrolled"))),))] + [
+            Cell((Para(plain_spans(str(a.n) if a.n is not None else deck.say("phrases/not_in_summary")),
+                       align="ctr", bold=True),)) for a in ordered_arms(study)])
+    size = fit_size(deck.metrics, facts, left, 24, 20) or 20
+    add_text(handle.slide, left, facts, size, deck.family, name="Body 1", colour=deck.colors["text"])
+    deck.table(handle, right, header, body, [2.2] + [1.0] * len(keys), deck.say("phrases/table_alt", what=title))
+    deck.finish(handle, notes)
 
 
 def extends_texts(deck: "Deck", study: Study) -> list[str]:
@@ -105,6 +137,292 @@ def extends_texts(deck: "Deck", study: Study) -> list[str]:
     return out
 
 
+def result_rows(deck: "Deck", study: Study, rows: list[ResultRow]) -> list[ResultRow]:
+    """What a results slide shows: the summary binary outcomes (responders-only ones over all analysed), primary first."""
+    shown = [r for r in rows if r.kind == "binary" and r.in_summary and not r.conditional
+             and any(a.value is not None for a in r.arms)]
+    return shown[:GRID_ROWS]
+
+
+def key_results(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
+    shown = result_rows(deck, study, rows)
+    if not shown:
+        return
+    keys = arm_keys(study, {a.key for r in shown for a in r.arms})
+    grid = []
+    for r in shown:
+        by_key = {a.key: a for a in r.arms}
+        grid.append(FigureRow(_with_source(r), short_effect(deck, study, r),
+                              tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
+    # A responder-only outcome is shown over all analysed: its effect line says so (phrases/effect_short).
+    primary = primary_binary(study)
+    finding = binary_finding(deck, study, primary) if primary is not None else None
+    lead = shown[0]
+    title = deck.say("titles/study_results", study=study, finding=finding.context() if finding else None,
+                     outcome=lead.name, arms=[{"label": a.label, "value": a.bar_label or a.text} for a in lead.arms])
+    handle = deck.new_slide("studies", "title_only", title)
+    figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid)
+    deck.finish(handle, deck.say("notes/study_results", study=study, rows=rows, sources=sources(deck, study),
+                                 key_points=[deck.plain(p) for p in study.key_points]))
+
+
+def _with_source(row: ResultRow) -> str:
+    return f"{row.name} {row.source}" if row.source else row.name
+
+
+def short_effect(deck: "Deck", study: Study, row: ResultRow) -> str:
+    """The slide's one-line effect: RR and NNT, or the HR, from the model; the full phrase is in the notes."""
+    outcome = next((o for o in study.outcomes if deck.plain(o.name) == row.name), None)
+    if isinstance(outcome, BinaryOutcome):
+        finding = binary_finding(deck, study, outcome)
+        effects = deck.report.effects_of(study, all_in_base_key(outcome.id) if row.extra.get("all_in_base")
+                                         else outcome.id)
+        if finding is None or not effects:
+            return deck.say("phrases/all_in_base_short") if row.extra.get("all_in_base") else ""
+        from report_builder.builders.pptx.results import number_needed_phrase
+
+        if len(deck.report.comparisons(study)) > 1:
+            # Several comparisons: each risk ratio named by its arms (the NNTs are in the notes).
+            return "; ".join(deck.say("phrases/comparison", experimental=e.experimental.short_name,
+                                      reference=e.reference.short_name,
+                                      effect=f"RR {formatting.ratio(e.stats.risk_ratio)}") for e in effects)
+        return deck.say("phrases/effect_short", finding=finding.context(),
+                        nn=number_needed_phrase(deck, effects[0]), all_in_base=row.extra.get("all_in_base", False))
+    if isinstance(outcome, TimeToEventOutcome):
+        finding = survival_finding(deck, study, outcome)
+        return deck.say("phrases/effect_short", finding=finding.context(), nn="", all_in_base=False) if finding else ""
+    return ""
+
+
+def forest_slide(deck: "Deck", study: Study, chart, rows: list[ResultRow]) -> None:
+    """The forest plot, titled with the lesson of its prespecified boundary when an outcome has one."""
+    bounded = []
+    for outcome in study.outcomes:
+        if outcome.p is None or outcome.p_boundary is None or not isinstance(outcome, TimeToEventOutcome):
+            continue
+        finding = survival_finding(deck, study, outcome)
+        if finding is not None:
+            bounded.append({"finding": finding.context(), "p": formatting.outcome_p(outcome),
+                            "boundary": formatting.boundary(outcome), "after_final": bool(outcome.analysis)})
+    title = deck.say("titles/forest", study=study, chart=chart, bounded=bounded)
+    deck.shown.add(chart.id)
+    picture_slide(deck, "forest", title, chart,
+                  deck.say("notes/forest", study=study, chart=chart, rows=[r for r in rows if r.effect]))
+
+
+def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
+    """Medians and landmarks of the summary time-to-event outcomes as big numbers, titled with the primary one's HR."""
+    outcomes = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
+    if not outcomes:
+        return
+    keys = arm_keys(study, {k for o in outcomes for k in o.arms})
+    grid = []
+    for outcome in outcomes:
+        finding = survival_finding(deck, study, outcome)
+        detail = deck.say("phrases/effect_short", finding=finding.context(), nn="", all_in_base=False) \
+            if finding else formatting.outcome_p(outcome)
+        figures = []
+        for k in keys:
+            result = outcome.arms.get(k)
+            text = median_text(deck, result, outcome.unit)
+            if result is None or not result.reported or result.median is None:
+                figures.append(Figure(text, missing=True))
+                continue
+            figures.append(Figure(formatting.number(result.median),
+                                  f"{deck.label('median')}, {outcome.unit}"
+                                  + (f"; {formatting.reported_ci(result.ci, result.ci_level)}" if result.ci else "")))
+        grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}", detail, tuple(figures)))
+        labels = {l.label or formatting.number(l.time) for k in keys if k in outcome.arms
+                  for l in outcome.arms[k].landmarks}
+        for label in sorted(labels):
+            cells = []
+            for k in keys:
+                result = outcome.arms.get(k)
+                mark = next((l for l in (result.landmarks if result else ()) if (l.label or formatting.number(l.time)) == label), None)
+                cells.append(Figure(f"{formatting.number(mark.percent)}%",
+                                    formatting.reported_ci(mark.ci, mark.ci_level) if mark.ci else "")
+                             if mark else Figure(deck.say("phrases/not_in_summary"), missing=True))
+            grid.append(FigureRow(deck.plain(label), "", tuple(cells)))
+    primary = next((o for o in outcomes if o.primary and o.hazard_ratio is not None),
+                   next((o for o in outcomes if o.hazard_ratio is not None), None))
+    finding = survival_finding(deck, study, primary) if primary is not None else None
+    title = deck.say("titles/study_survival", study=study, finding=finding.context() if finding else None,
+                     outcome=grid[0].name.rsplit(" [", 1)[0],
+                     arms=[{"label": c.label, "value": f.big} for c, f in zip(columns_of(deck, study, keys), grid[0].figures)])
+    handle = deck.new_slide("studies", "title_only", title)
+    figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid[:GRID_ROWS])
+    deck.finish(handle, deck.say("notes/survival", study=study, chart=None, sources=sources(deck, study),
+                                 rows=[r for r in rows if r.kind == "time_to_event"]))
+
+
+# ------------------------------------------------------------------------------------------ supporting studies
+def supporting(deck: "Deck") -> None:
+    """One slide per supporting study: its primary response and survival per arm, as big numbers."""
+    for study in supporting_studies(deck):
+        rows = outcome_rows(deck, study)
+        shown = result_rows(deck, study, rows)[:2]
+        outcome = survival_outcome(study)
+        keys = arm_keys(study, {a.key for r in shown for a in r.arms} | (set(outcome.arms) if outcome else set()))
+        grid = []
+        for r in shown:
+            by_key = {a.key: a for a in r.arms}
+            # A responder-only outcome is shown over all analysed: the line under it says so.
+            detail = short_effect(deck, study, r) if r.extra.get("all_in_base") else ""
+            grid.append(FigureRow(_with_source(r), detail, tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
+        if outcome is not None:
+            grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}", "", tuple(
+                Figure(median_text(deck, outcome.arms.get(k), outcome.unit),
+                       missing=outcome.arms.get(k) is None or outcome.arms[k].median is None) for k in keys)))
+        if not grid:
+            continue
+        lead = shown[0] if shown else None
+        title = deck.say("titles/supporting", study=study, outcome=lead.name if lead else "",
+                         arms=[{"label": a.label, "value": a.bar_label or a.text} for a in (lead.arms if lead else ())])
+        handle = deck.new_slide("studies", "title_only", title)
+        area = deck.content_area(handle)
+        design_line = [Para(plain_spans(f"{deck.plain(study.design)}; n={study.enrolled}. "
+                                        + " ".join(extends_texts(deck, study))), space_before=0)]
+        size = fit_size(deck.metrics, design_line, Box(area.left, area.top, area.width, int(1.1 * EMU_PER_INCH)),
+                        22, 20) or 20
+        height = int((deck.metrics.height(design_line, area.inner_width_pt(), size) + 12) * EMU_PER_PT)
+        add_text(handle.slide, Box(area.left, area.top, area.width, height), design_line, size, deck.family,
+                 name="Body 1", colour=deck.colors["text"])
+        grid_box = Box(area.left, area.top + height, area.width, area.height - height)
+        figure_grid(deck, handle, grid_box, columns_of(deck, study, keys), grid)
+        deck.finish(handle, deck.say("notes/study_results", study=study, rows=rows, sources=sources(deck, study),
+                                     key_points=[deck.plain(p) for p in study.key_points]))
+
+
+def cross_study(deck: "Deck") -> None:
+    """The supporting studies on one slide: patients, primary response and survival, each study once."""
+    studies_ = supporting_studies(deck)
+    if not studies_:
+        return
+    from report_builder.builders.pptx.results import survival_text
+
+    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("study", "enrolled", "primary_response", "survival")]
+    rows, notes_rows, values = [], [], []
+    for study in studies_[:GRID_ROWS]:
+        outcome = primary_binary(study)
+        response: list[Para] = []
+        arms_text = []
+        if outcome is not None:
+            response.append(Para(plain_spans(deck.plain(outcome.name)), bold=True))
+            for key in arm_keys(study, shown_once(deck.evidence, study, outcome.arms)):
+                arm = binary_arm(deck, study, outcome.id, key, outcome.arms[key])
+                value = arm.bar_label or arm.text
+                response.append(Para(plain_spans(f"{arm.label}: {value}"), space_before=0.1))
+                arms_text.append(f"{arm.label} {arm.text}")
+                if arm.bar_label:
+                    values.append(arm.value)
+        outcome_os = survival_outcome(study)
+        surv: list[Para] = []
+        if outcome_os is not None:
+            for key in arm_keys(study, shown_once(deck.evidence, study, outcome_os.arms)):
+                surv.append(Para(plain_spans(f"{arm_label(deck, study, key)}: "
+                                             f"{median_text(deck, outcome_os.arms[key], outcome_os.unit)}"),
+                                 space_before=0.1))
+        missing = Para(plain_spans(deck.say("phrases/not_in_summary")), italic=True, colour=deck.colors["muted"])
+        rows.append([Cell((Para(plain_spans(study.short_name), bold=True),
+                           Para(plain_spans(deck.cite(*study.sources)), colour=deck.colors["muted"]))),
+                     Cell((Para(plain_spans(str(study.enrolled))),)),
+                     Cell(tuple(response) or (missing,)), Cell(tuple(surv) or (missing,))])
+        notes_rows.append({"study": study, "outcome": deck.plain(outcome.name) if outcome else "",
+                           "arms": arms_text, "sources": sources(deck, study)})
+    values = [v for v in values if v is not None]
+    title = deck.say("titles/cross_study", count=len(studies_), randomized=sum(s.randomized for s in studies_),
+                     low=f"{min(values):g}%" if values else "", high=f"{max(values):g}%" if values else "")
+    repeated = [{"study": r.study.short_name, "pooled": r.arm_id == POOLED, "original": r.original.short_name,
+                 "arm": next((a.short_name for a in r.study.arms if a.id == r.arm_id), None)}
+                for r in repeats(deck.evidence)]
+    repeat_text = deck.say("phrases/repeats", repeats=repeated) if repeated else ""
+    notes = deck.say("notes/cross_study", rows=notes_rows, repeats=repeat_text)
+    handle = deck.new_slide("cross_study", "title_only", title)
+    deck.table(handle, deck.content_area(handle), header, rows, [2.2, 1.2, 3.6, 2.6],
+               deck.say("phrases/table_alt", what=title))
+    deck.finish(handle, notes)
+
+
+# ------------------------------------------------------------------------------------------ forest
+def forest(deck: "Deck") -> None:
+    """Forest plots not already shown with their trial."""
+    for chart in deck.charts.of_kind("forest"):
+        if chart.id in deck.shown:
+            continue
+        study = deck.evidence.study(chart.study_id) if chart.study_id else None
+        if study is not None:
+            forest_slide(deck, study, chart, outcome_rows(deck, study))
+
+
+# ------------------------------------------------------------------------------------------ safety
+def focus_rows(study: Study) -> list[int]:
+    """The adverse events of the study's first-listed harm (its first term, before any qualifier), in file order:
+    the harm the evidence file puts first gets its own slide."""
+    if not study.adverse_events:
+        return []
+    base = study.adverse_events[0].term.split(",")[0].split("(")[0].strip()
+    return [i for i, e in enumerate(study.adverse_events) if e.term.startswith(base)][:GRID_ROWS]
+
+
+def safety(deck: "Deck") -> None:
+    """The boxed warning, one slide on the defining harm, one chart of the other adverse events."""
+    if deck.evidence.boxed_warning is not None:
+        boxed_warning(deck)
+    study = pivotal_study(deck)
+    if study is None or not study.adverse_events:
+        return
+    all_rows = adverse_rows(deck, study)
+    focus = focus_rows(study)
+    keys = [a.id for a in ordered_arms(study)]
+    grid = []
+    for index in focus:
+        row = all_rows[index]
+        by_key = {a.key: a for a in row.arms}
+        grid.append(FigureRow(f"{row.name} {row.source}", "", tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
+    findings = [f for f in (adverse_finding(deck, study, i) for i in focus) if f is not None]
+    lead = _largest(deck, study, focus, findings)
+    title = deck.say("titles/safety_focus", study=study, finding=lead.context() if lead else None,
+                     term=all_rows[focus[0]].name if focus else "")
+    handle = deck.new_slide("safety", "title_only", title)
+    figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid)
+    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=[all_rows[i] for i in focus], page=1, pages=1))
+    others = [i for i, r in enumerate(all_rows) if i not in focus
+              and sum(a.value is not None for a in r.arms) >= 2]
+    if not others:
+        return
+    charted = others[:AE_PER_CHART]
+    page = [all_rows[i] for i in charted]
+    findings = [f for f in (adverse_finding(deck, study, i) for i in charted) if f is not None]
+    lead = _largest(deck, study, charted, findings)
+    title = deck.say("titles/safety_chart", study=study, finding=lead.context() if lead else None)
+    categories, series = rate_series(deck, study, page)
+    handle = deck.new_slide("safety", "title_only", title)
+    native_chart(deck, handle, deck.content_area(handle), title, [f"{r.name} {r.source}" for r in page], series,
+                 deck.label("ae_axis"))
+    rest = [r for i, r in enumerate(all_rows) if i not in focus and i not in charted]
+    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, page=1, pages=1))
+
+
+def _largest(deck: "Deck", study: Study, indices: list[int], findings) -> object | None:
+    """The finding of the two-arm event with the most patients behind it (the largest denominators)."""
+    def patients(i: int) -> int:
+        return sum(a.total or 0 for a in study.adverse_events[i].arms.values())
+
+    by_name = {f.outcome: f for f in findings}
+    ranked = sorted(indices, key=patients, reverse=True)
+    for i in ranked:
+        event = study.adverse_events[i]
+        name = f"{deck.plain(event.term)}, {formatting.grade(event.grade)}"
+        if name in by_name:
+            return by_name[name]
+    return None
+
+
+def sources(deck: "Deck", study: Study) -> str:
+    return "; ".join(deck.short_ref(s) for s in study.sources)
+
+
+
 def rate_series(deck: "Deck", study: Study, rows: list[ResultRow]) -> tuple[list[str], list[Series]]:
     keys = arm_keys(study, {a.key for r in rows for a in r.arms if a.value is not None})
     series = []
@@ -118,10 +436,12 @@ def rate_series(deck: "Deck", study: Study, rows: list[ResultRow]) -> tuple[list
     return names, series
 
 
+
 def chart_alt(deck: "Deck", title: str, categories: list[str], series: list[Series]) -> str:
     items = [{"name": c, "results": [{"arm": s.name, "label": s.labels[i]} for s in series if s.labels[i]]}
              for i, c in enumerate(categories)]
     return deck.say("phrases/chart_alt", title=title, categories=items)
+
 
 
 def native_chart(deck: "Deck", handle: "SlideHandle", box: Box, title: str, categories: list[str],
@@ -130,89 +450,16 @@ def native_chart(deck: "Deck", handle: "SlideHandle", box: Box, title: str, cate
         handle.slide, box, categories, series, family=deck.family, text_colour=deck.colors["text"],
         grid_colour=deck.colors["light"] if deck.colors["light"].upper() != "#FFFFFF" else deck.colors["muted"],
         horizontal=True, axis_title=axis, alt_text=chart_alt(deck, title, categories, series), name=title,
-        font_size=14 if len(categories) * max(len(series), 1) <= 8 else 13,
+        font_size=16,  # tick labels 2 pt smaller: nothing below 14 pt where it is projected
     )
 
-
-def key_results(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
-    title = deck.say("titles/study_results", study=study)
-    points = bullets(study.key_points, deck.numbers) if study.key_points else [
-        Para(plain_spans(f"{r.name}: " + "; ".join(f"{a.label} {a.text}" for a in r.arms)), bullet="•")
-        for r in rows[:4]]
-    notes = deck.say("notes/study_results", study=study, rows=rows, sources=sources(deck, study),
-                     key_points=[deck.plain(p) for p in study.key_points])
-    charted = chart_rows(rows)
-    if not charted:
-        deck.text_slides("studies", "content", title, points, notes)
-        return
-    categories, series = rate_series(deck, study, charted)
-    handle = deck.new_slide("studies", "two_content", title)
-    left, right = deck.body_box(handle, 0, 2), deck.body_box(handle, 1, 2)
-    size = fit_size(deck.metrics, points, left, 20, 14)
-    if size is None:
-        # The key points need the whole slide: chart on its own slide, points on (continued) text slides.
-        deck.discard(handle)
-        handle = deck.new_slide("studies", "title_only", title)
-        native_chart(deck, handle, deck.content_area(handle), title, categories, series, deck.label("chart_axis"))
-        deck.finish(handle, notes)
-        deck.text_slides("studies", "content", deck.continued(title), points, notes)
-        return
-    deck.fill_body(handle, points, size, 0, columns=2)
-    native_chart(deck, handle, right, title, categories, series, deck.label("chart_axis"))
-    deck.finish(handle, notes)
-
-
-def results_table(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
-    if not rows:
-        return
-    keys = arm_keys(study, {a.key for r in rows for a in r.arms})
-    with_effect = any(r.effect for r in rows)
-    header = [Cell((Para(plain_spans(deck.label("outcome"))),))]
-    header += [Cell((Para(plain_spans(arm_label(deck, study, k))),)) for k in keys]
-    if with_effect:
-        header.append(Cell((Para(plain_spans(deck.label("effect"))),)))
-    header.append(Cell((Para(plain_spans(deck.label("source"))),)))
-    outcomes = {deck.plain(o.name): o for o in study.outcomes}
-    table_rows = []
-    for row in rows:
-        outcome = outcomes.get(row.name)
-        name = [Para(plain_spans(row.name), bold=True)]
-        if outcome is not None and outcome.population:
-            name.append(para(outcome.population, deck.numbers, scale=0.85, colour=deck.colors["muted"],
-                             space_before=0.15))
-        if outcome is not None and outcome.source_note:
-            name.append(para(outcome.source_note, deck.numbers, scale=0.85, italic=True, colour=deck.colors["muted"],
-                             space_before=0.15))
-        cells = [Cell(tuple(name))]
-        by_key = {a.key: a for a in row.arms}
-        cells += [Cell((Para(plain_spans(by_key[k].text if k in by_key else deck.say("phrases/not_in_summary"))),))
-                  for k in keys]
-        if with_effect:
-            cells.append(Cell((Para(plain_spans(row.effect[:1].upper() + row.effect[1:])),)))
-        cells.append(Cell((Para(plain_spans(row.source)),)))
-        table_rows.append(cells)
-    weights = [2.6] + [2.2] * len(keys) + ([3.0] if with_effect else []) + [0.95]
-    title = deck.say("titles/study_table", study=study)
-    deck.table_slides(
-        "studies", title, header, table_rows, weights,
-        lambda i, n: deck.say("notes/study_table", study=study, rows=rows, page=i + 1, pages=n,
-                              sources=sources(deck, study)),
-        deck.say("phrases/table_alt", what=title),
-    )
 
 
 def picture_slide(deck: "Deck", kind: str, title: str, chart, notes: str, side: list[Para] | None = None) -> None:
-    """A Matplotlib chart with its caption; a tall chart leaves room at its right for its numbers in slide text."""
+    """A Matplotlib chart drawn for the slide; a tall chart leaves room at its right for its numbers in slide text."""
     handle = deck.new_slide(kind, "title_only", title)
     area = deck.content_area(handle)
-    caption = [Para(plain_spans(chart.caption), colour=deck.colors["muted"])] if chart.caption else []
-    picture_box = area
-    if caption:
-        size = CAPTION_PT
-        height = int((deck.metrics.height(caption, area.inner_width_pt(), size) + 10) * EMU_PER_PT)
-        gap = int(0.08 * EMU_PER_INCH)
-        picture_box, caption_box = area.split_v(area.height - height - gap, gap)
-        add_text(handle.slide, caption_box, caption, size, deck.family, name="Caption")
+    picture_box = area  # the caption is in the speaker notes: the picture takes the whole area
     if side:
         scale = min(picture_box.width / (chart.width_in * EMU_PER_INCH), picture_box.height / (chart.height_in * EMU_PER_INCH))
         width = int(chart.width_in * EMU_PER_INCH * scale)
@@ -226,23 +473,11 @@ def picture_slide(deck: "Deck", kind: str, title: str, chart, notes: str, side: 
     deck.finish(handle, notes)
 
 
-def survival_side(deck: "Deck", rows: list[ResultRow]) -> list[Para]:
-    """The time-to-event numbers next to their chart: per outcome, each arm, then the effect."""
-    out: list[Para] = []
-    for row in rows:
-        out.append(Para(plain_spans(f"{row.name} {row.source}"), bold=True, space_before=0.6 if out else 0,
-                        keep_with_next=True))
-        out += [Para(plain_spans(f"{a.label}: {a.text}"), bullet="•", space_before=0.15) for a in row.arms]
-        if row.effect:
-            out.append(Para(plain_spans(row.effect[:1].upper() + row.effect[1:]), space_before=0.15,
-                            colour=deck.colors["muted"], scale=0.9, floor=14))
-    return out
 
-
-# ------------------------------------------------------------------------------------------ cross-study
 def primary_binary(study: Study) -> BinaryOutcome | None:
     binaries = [o for o in study.outcomes if isinstance(o, BinaryOutcome) and not o.conditional_on]
     return next((o for o in binaries if o.primary), binaries[0] if binaries else None)
+
 
 
 def survival_outcome(study: Study) -> TimeToEventOutcome | None:
@@ -251,130 +486,18 @@ def survival_outcome(study: Study) -> TimeToEventOutcome | None:
     return (named or [o for o in tte if o.primary] or tte or [None])[0]
 
 
-def cross_study(deck: "Deck") -> None:
-    from report_builder.builders.pptx.results import survival_text
-
-    if len(deck.evidence.studies) < 2:
-        return  # a comparison across studies needs two
-
-    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in
-              ("study", "design", "enrolled", "primary_response", "survival", "source")]
-    rows, notes_rows, categories, values, labels, colours = [], [], [], [], [], []
-    for study in deck.evidence.studies:
-        outcome = primary_binary(study)
-        response: list[Para] = []
-        arms_text = []
-        if outcome is not None:
-            primary = f" ({deck.label('primary')})" if outcome.primary else ""
-            response.append(Para(plain_spans(deck.plain(outcome.name) + primary), bold=True))
-            for key in arm_keys(study, shown_once(deck.evidence, study, outcome.arms)):
-                arm = binary_arm(deck, study, outcome.id, key, outcome.arms[key])
-                response.append(Para(plain_spans(f"{arm.label}: {arm.text}"), space_before=0.15))
-                arms_text.append(f"{arm.label} {arm.text}")
-                if arm.value is not None:
-                    categories.append(f"{study.short_name}: {arm.label}")
-                    values.append(arm.value)
-                    labels.append(arm.bar_label)
-                    colours.append(arm_colour(deck, study, key))
-        survival = survival_outcome(study)
-        surv: list[Para] = []
-        if survival is not None:
-            surv.append(Para(plain_spans(deck.plain(survival.name)), bold=True))
-            for key in arm_keys(study, shown_once(deck.evidence, study, survival.arms)):
-                surv.append(Para(plain_spans(f"{arm_label(deck, study, key)}: "
-                                             f"{survival_text(deck, survival.arms[key], survival.unit)}"),
-                                 space_before=0.15))
-        refs = deck.cite(*study.sources)
-        rows.append([Cell((Para(plain_spans(study.short_name), bold=True),)), Cell((para(study.design, deck.numbers),)),
-                     Cell((Para(plain_spans(str(study.enrolled))),)), Cell(tuple(response) or (Para(plain_spans("–")),)),
-                     Cell(tuple(surv) or (Para(plain_spans("–")),)), Cell((Para(plain_spans(refs)),))])
-        notes_rows.append({"study": study, "outcome": deck.plain(outcome.name) if outcome else "",
-                           "primary": bool(outcome and outcome.primary),
-                           "exact_ci": bool(outcome and any(r.events is not None for r in outcome.arms.values())),
-                           "arms": arms_text, "sources": sources(deck, study)})
-    title = deck.say("titles/cross_study")
-    repeated = [{"study": r.study.short_name, "pooled": r.arm_id == POOLED, "original": r.original.short_name,
-                 "arm": next((a.short_name for a in r.study.arms if a.id == r.arm_id), None)}
-                for r in repeats(deck.evidence)]
-    repeat_text = deck.say("phrases/repeats", repeats=repeated) if repeated else ""
-    notes = deck.say("notes/cross_study", rows=notes_rows, repeats=repeat_text)
-    deck.table_slides("cross_study", title, header, rows, [1.7, 2.6, 1.15, 2.9, 2.6, 0.95],
-                      notes, deck.say("phrases/table_alt", what=title))
-    if values:
-        chart_title = deck.say("titles/cross_study_chart")
-        handle = deck.new_slide("cross_study", "title_only", chart_title)
-        series = [Series(deck.label("primary_response"), tuple(values), tuple(labels), deck.palette[0], tuple(colours))]
-        native_chart(deck, handle, deck.content_area(handle), chart_title, categories, series,
-                     deck.label("chart_axis"))
-        deck.finish(handle, deck.say("notes/cross_study_chart", rows=notes_rows, repeats=repeat_text,
-                                     exact_ci=any(r["exact_ci"] for r in notes_rows)))
-
-
-# ------------------------------------------------------------------------------------------ forest
-def forest(deck: "Deck") -> None:
-    charts = deck.charts.of_kind("forest")
-    for chart in charts:
-        study = deck.evidence.study(chart.study_id) if chart.study_id else None
-        rows = [r for r in outcome_rows(deck, study) if r.effect] if study else []
-        side: list[Para] = []
-        for r in (x for x in rows if x.in_summary and x.comparative):
-            side.append(Para(plain_spans(f"{r.name} {r.source}"), bold=True, space_before=0.5 if side else 0,
-                             keep_with_next=True))
-            side.append(Para(plain_spans(r.effect[:1].upper() + r.effect[1:]), space_before=0.15))
-        picture_slide(deck, "forest", deck.say("titles/forest", study=study, chart=chart), chart,
-                      deck.say("notes/forest", study=study, chart=chart, rows=rows), side)
-    if charts:
-        return
-    # No forest plot drawn (e.g. no randomized study): the effects as a table, so the slide still teaches.
-    for study in deck.evidence.studies:
-        rows = [r for r in outcome_rows(deck, study) if r.effect and len(r.arms) > 1]
-        if not rows:
-            continue
-        header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("outcome", "effect", "source")]
-        body = [[Cell((Para(plain_spans(r.name), bold=True),)), Cell((Para(plain_spans(r.effect)),)),
-                 Cell((Para(plain_spans(r.source)),))] for r in rows]
-        title = deck.say("titles/forest", study=study, chart=None)
-        deck.table_slides("forest", title, header, body, [3.0, 6.0, 0.95],
-                          deck.say("notes/forest", study=study, chart=None, rows=rows),
-                          deck.say("phrases/table_alt", what=title))
-
-
-# ------------------------------------------------------------------------------------------ safety
-def safety(deck: "Deck") -> None:
-    ev = deck.evidence
-    if ev.boxed_warning is not None:
-        boxed_warning(deck)
-    for study in ev.studies:
-        rows = adverse_rows(deck, study)
-        arms = {a.key for r in rows for a in r.arms if a.key != POOLED}
-        if len(arms) < 2:
-            continue
-        pages = [rows[i:i + AE_PER_CHART] for i in range(0, len(rows), AE_PER_CHART)]
-        title = deck.say("titles/safety_chart", study=study)
-        for number, page in enumerate(pages):
-            categories, series = rate_series(deck, study, page)
-            handle = deck.new_slide("safety", "title_only", title if number == 0 else deck.continued(title))
-            native_chart(deck, handle, deck.content_area(handle), title, categories, series, deck.label("ae_axis"))
-            deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page, page=number + 1,
-                                         pages=len(pages)))
-    adverse_table(deck)
-
 
 def boxed_warning(deck: "Deck") -> None:
     warning = deck.evidence.boxed_warning
-    title = deck.say("titles/safety_warning")
+    title = deck.say("titles/safety_warning", warning_title=deck.plain(warning.title))
     handle = deck.new_slide("safety", "title_only", title)
     area = deck.content_area(handle)
-    paragraphs = [para(warning.title, deck.numbers, bold=True, colour=deck.colors["warning"], space_before=0)]
-    paragraphs += [para(p, deck.numbers, bullet="•", space_before=0.5) for p in warning.points]
-    paragraphs.append(Para(plain_spans(f"{deck.label('source')}: {deck.short_ref(warning.source)}"),
-                           colour=deck.colors["muted"], scale=0.8, floor=14, space_before=0.6))
-    if warning.source_note:
-        paragraphs.append(para(warning.source_note, deck.numbers, colour=deck.colors["muted"], scale=0.8,
-                               floor=14, space_before=0.2))
+    paragraphs = [para(p, deck.numbers, bullet="•", space_before=0.35 if i else 0)
+                  for i, p in enumerate(warning.points)]
+    # The source and its note are in the speaker notes: the points keep a size the room can read.
     inset = int(0.15 * EMU_PER_INCH)
     inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
-    size = fit_size(deck.metrics, paragraphs, inner, 24, 14) or 14
+    size = fit_size(deck.metrics, paragraphs, inner, 24, 20) or 20
     height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * EMU_PER_PT) + 2 * inset + int(
         0.15 * EMU_PER_INCH)
     box = Box(area.left, area.top, area.width, min(area.height, height))
@@ -387,40 +510,6 @@ def boxed_warning(deck: "Deck") -> None:
                                  source_note=deck.plain(warning.source_note) if warning.source_note else ""))
 
 
-def adverse_table(deck: "Deck") -> None:
-    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in
-              ("study", "adverse_event", "intervention_arm", "comparator_arm", "source")]
-    rows = []
-    all_rows = []
-    for study in deck.evidence.studies:
-        controls = comparator_ids(study)
-        for row in adverse_rows(deck, study):
-            experimental = [a for a in row.arms if a.key not in controls]
-            control = [a for a in row.arms if a.key in controls]
-
-            def cell(arms) -> Cell:
-                if not arms:
-                    return Cell((Para(plain_spans("–")),))
-                out = []
-                for a in arms:
-                    out.append(Para(plain_spans(a.label), scale=0.85, colour=deck.colors["muted"], space_before=0.15))
-                    out.append(Para(plain_spans(a.text), space_before=0))
-                return Cell(tuple(out))
-
-            name = [Para(plain_spans(row.name), bold=True)] + [
-                Para(plain_spans(n), scale=0.85, italic=True, colour=deck.colors["muted"], space_before=0.15)
-                for n in row.notes]
-            rows.append([Cell((Para(plain_spans(study.short_name)),)), Cell(tuple(name)), cell(experimental),
-                         cell(control), Cell((Para(plain_spans(row.source)),))])
-            all_rows.append({"study": study.short_name, "row": row})
-    if not rows:
-        return
-    shown = [s for s in deck.evidence.studies if s.adverse_events]
-    title = deck.say("titles/safety_table", studies=shown)
-    deck.table_slides("safety", title, header, rows, [1.6, 3.4, 2.1, 2.1, 0.95],
-                      lambda i, n: deck.say("notes/safety_table", rows=all_rows, page=i + 1, pages=n,
-                                            studies=shown),
-                      deck.say("phrases/table_alt", what=title))
 
 
-__all__ = ["cross_study", "forest", "safety", "studies"]
+__all__ = ["cross_study", "forest", "pivotal", "safety", "studies", "supporting"]

@@ -209,7 +209,7 @@ def test_every_chart_is_a_figure_with_its_alt_text_and_a_bounding_box(handout):
     data, charts = handout
     with pikepdf.open(io.BytesIO(data)) as pdf:
         figures = [e for e, _ in elements(pdf.Root.StructTreeRoot) if e.S == pikepdf.Name.Figure]
-        assert len(figures) >= 5
+        assert 1 <= len(figures) <= len(charts)  # a chart the handout leaves to its table is no figure
         assert {str(f.Alt) for f in figures} <= {c.alt_text for c in charts}
         for figure in figures:
             x0, y0, x1, y1 = (float(v) for v in figure.A.BBox)
@@ -318,7 +318,8 @@ def deck(decks, request):
         from report_builder.charts.draw import draw_charts
         from report_builder.theme.template import load_template
 
-        report, template = load_report(EVIDENCE[0]), load_template(request.param)
+        example = next(path for path in EVIDENCE if path.stem == "inotuzumab-ozogamicin")  # its ids are asserted
+        report, template = load_report(example), load_template(request.param)
         decks[request.param] = PptxBuilder().build(report, draw_charts(report, template), template)
     return Presentation(io.BytesIO(decks[request.param]))
 

@@ -314,8 +314,9 @@ def short_reference(ref) -> str:
 def references(deck: "Deck") -> None:
     refs = sorted(deck.evidence.references, key=lambda r: deck.numbers[r.id])
     formatted = format_references(tuple(refs), deck.template.citation_style)  # the PDF's formatter too
-    paragraphs = [Para(plain_spans(short_reference(r)), bullet="1.", number=deck.numbers[r.id], space_before=0.2)
-                  for r in refs]
+    # Each short entry opens the source: the first link (DOI, PMID, PMCID or address) the formatter gives it.
+    paragraphs = [Para(plain_spans(short_reference(r), link=next((p.link for p in pieces if p.link), None)),
+                       bullet="1.", number=deck.numbers[r.id], space_before=0.2) for r, pieces in zip(refs, formatted)]
     title = deck.say("titles/references")
     full = [f"[{deck.numbers[r.id]}] " + markup.clean("".join(p.text for p in pieces)) for r, pieces in zip(refs, formatted)]
     deck.text_slides("references", "content", title, paragraphs,

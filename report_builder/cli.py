@@ -449,10 +449,10 @@ def _shown(path: Path) -> str:
 
     path = Path(path)
     resolved = path.resolve()
+    if resolved.is_relative_to((bundled_root() / "data").resolve()):  # first: a venv may sit in the current folder
+        return f"bundled example {path.name}"
     if resolved.is_relative_to(Path.cwd()):
         return str(resolved.relative_to(Path.cwd())) if path.is_absolute() else str(path)
-    if resolved.is_relative_to(bundled_root().resolve()):
-        return f"bundled example {path.name}"
     return str(path)
 
 

@@ -89,7 +89,8 @@ def check_layouts(template) -> list["Problem"]:
     from report_builder.errors import Problem
     from report_builder.inputs.yaml_reader import read_yaml
 
-    names = layout_names(open_master(template.deck_master))
+    prs = open_master(template.deck_master)
+    names = list(dict.fromkeys(layout.name for master in prs.slide_masters for layout in master.slide_layouts))
     problems = []
     for kind, name in sorted(template.deck_layouts.items()):
         if name not in names:

@@ -51,6 +51,8 @@ def forest_data(report: "Report", study: Study, style: Style) -> dict[str, Any] 
         if isinstance(outcome, BinaryOutcome):
             effects = report.effects_of(study, outcome.id)
             if not effects:
+                if style.medium.name == "slide":
+                    continue  # reported as percentages only: on a slide the notes say so, the room reads ratios
                 # Reported as percentages only: a row that says so, never a dropped outcome.
                 compared = report.comparisons(study)[0]
                 row = base | dict(

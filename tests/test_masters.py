@@ -329,7 +329,7 @@ def test_narrow_title_only_title_does_not_narrow_tables(report, charts, template
     tables = [shape for slide in prs.slides for shape in slide.shapes if shape.has_table]
     assert tables
     for table in tables:
-        assert table.width > 7 * 914400
+        assert table.width > 4 * 914400  # never the 3.3-inch title's width (a design slide puts its table in half the body)
         assert table.top + table.height <= prs.slide_height
 
 

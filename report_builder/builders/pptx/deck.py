@@ -287,7 +287,8 @@ class Deck:
                     smallest: float = BODY_SMALLEST) -> list[SlideHandle]:
         """Paragraphs in the layout's body; what does not fit at the smallest size continues on more slides."""
         first = self.new_slide(kind, role, title)
-        box = self.body_box(first)
+        # A title-only layout's other placeholders (a comparison's headers, say) are not this text's box.
+        box = self.content_area(first) if role == "title_only" else self.body_box(first)
         fit = paginate(self.metrics, paragraphs, box, largest, smallest, BODY_PAGE)
         if len(fit.pages) > 1 and len(fit.pages[-1]) < 3:
             # No slide that only continues the one before with a line or two: those lines stay in the

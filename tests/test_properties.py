@@ -198,7 +198,7 @@ plain_text = st.text(
 ).filter(lambda s: s.strip() and not CITE.search(s)).filter(_visible)  # names of invisible characters alone are refused
 texts = st.one_of(plain_text, st.sampled_from([s for s in NASTY if s.strip() and not CITE.search(s) and _visible(s)]),
                   st.lists(st.sampled_from(NASTY + ["word", "Drug X", "mg/m2", "≥3", "µg"]), min_size=1, max_size=8)
-                  .map("".join).filter(lambda s: s.strip() and not CITE.search(s)))
+                  .map("".join).filter(lambda s: s.strip() and not CITE.search(s)).filter(_visible))
 ids = st.from_regex(r"\A[a-z][a-z0-9_]{0,6}\Z")
 
 

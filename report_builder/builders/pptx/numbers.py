@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from report_builder.inputs import markup
 from report_builder.builders.pptx.shapes import add_text, rgb
 from report_builder.builders.pptx.text import EMU_PER_INCH, EMU_PER_PT, LINE, Box, Para, fit_size, plain_spans
 
@@ -55,9 +56,9 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
                     or LABEL_SMALLEST for h in heads) if heads else LABEL_SMALLEST
     for left, head, column in zip(lefts, heads, columns):
         add_text(slide, Box(left, box.top, col_w, head_h - STRIP), head, head_size, deck.family,
-                 name=f"Arm {column.label}", colour=deck.colors["text"], anchor="b")
+                 name=f"Arm {markup.clean(column.label)}", colour=deck.colors["text"], anchor="b")
         strip = slide.shapes.add_shape(1, left, box.top + head_h - STRIP, col_w, STRIP)  # 1: rectangle
-        strip.name = f"Arm colour {column.label}"
+        strip.name = f"Arm colour {markup.clean(column.label)}"  # shape names are XML too
         strip.fill.solid()
         strip.fill.fore_color.rgb = rgb(column.colour)
         strip.line.fill.background()

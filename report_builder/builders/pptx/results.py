@@ -324,7 +324,8 @@ def survival_finding(deck: "Deck", study: Study, outcome: TimeToEventOutcome) ->
         return None
     exp, ref = compared.arm_ids
     texts = [median_text(deck, outcome.arms.get(arm), outcome.unit) for arm in (exp, ref)]
-    significant, by_boundary = _significant(deck, study, outcome.id, float(hr.ci[0]), float(hr.ci[1]))
+    low, high = (float(hr.ci[0]), float(hr.ci[1])) if hr.ci is not None else (None, None)  # an HR with a P value only
+    significant, by_boundary = _significant(deck, study, outcome.id, low, high)
     estimate = float(hr.estimate)
     favours = None if estimate == 1 else ("experimental" if estimate < 1 else "reference")
     return Finding(deck.plain(outcome.name), arm_label(deck, study, exp), arm_label(deck, study, ref), texts[0],

@@ -250,7 +250,8 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path, capsys):
     for digests in (serial, parallel):  # the manifests name the output folder, which differs
         for name in [n for n in digests if n.endswith("manifest.json")]:
             digests.pop(name)
-    assert len(serial) == 3 * 29 and serial == parallel
+    # per file: PDF, deck, 3 exports, 9 charts as print SVG, recorded operations and slide PNG
+    assert len(serial) == 3 * 32 and serial == parallel
     assert serial["evidence-0/evidence-0.pdf"] != serial["evidence-1/evidence-1.pdf"]
 
 

@@ -487,6 +487,10 @@ def survival_outcome(study: Study) -> TimeToEventOutcome | None:
 
 
 
+#: Text on the boxed warning's white box: dark whatever the master (a dark master's text colour is light).
+WARNING_TEXT = "#1A1A1A"
+
+
 def boxed_warning(deck: "Deck") -> None:
     warning = deck.evidence.boxed_warning
     title = deck.say("titles/safety_warning", warning_title=deck.plain(warning.title))
@@ -502,7 +506,7 @@ def boxed_warning(deck: "Deck") -> None:
         0.15 * EMU_PER_INCH)
     box = Box(area.left, area.top, area.width, min(area.height, height))
     text_box = add_text(handle.slide, box, paragraphs, size, deck.family, name="Boxed warning",
-                        colour=deck.colors["text"], fill="#FFFFFF", line=deck.colors["warning"], line_width_pt=3)
+                        colour=WARNING_TEXT, fill="#FFFFFF", line=deck.colors["warning"], line_width_pt=3)
     text_box.text_frame.margin_left = text_box.text_frame.margin_right = inset
     text_box.text_frame.margin_top = text_box.text_frame.margin_bottom = inset
     deck.finish(handle, deck.say("notes/safety_warning", title=deck.plain(warning.title),

@@ -230,11 +230,11 @@ def test_libreoffice_master_fonts_and_colours_reach_the_deck(libreoffice_decks, 
     assert all(title_colour in xml for xml in slides[1:])
 
 
-@pytest.mark.slow
 DARK_GAPS = ("known gap after the deck redesign (issue 19 left open): on a dark master, hyperlink runs (registry ids, "
              "references) keep the theme's link colour, and the boxed warning's text renders at low contrast")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("look", ["light", pytest.param("dark", marks=pytest.mark.xfail(strict=True, reason=DARK_GAPS)),
                                   pytest.param("powerpoint dark", marks=pytest.mark.xfail(strict=True, reason=DARK_GAPS))])
 def test_master_renders_readable_and_inside_the_slide(libreoffice_decks, look, tmp_path):

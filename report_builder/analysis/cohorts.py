@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from report_builder.inputs.evidence_schema import POOLED, Evidence, Extends, Study
+from report_builder.inputs.evidence_schema import POOLED, Arm, Evidence, Extends, Study
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,28 @@ def repeats(evidence: Evidence) -> list[Repeat]:
         if arm_links:
             # A result pooled over all arms includes the repeated arm's participants too.
             out.append(Repeat(study, POOLED, arm_links[0][1], by_id[arm_links[0][1].study]))
+    return out
+
+
+@dataclass(frozen=True)
+class SamePatients:
+    """A study (arm None) or one of its arms following another study's participants, the "same patients" note."""
+
+    arm: Arm | None
+    extends: Extends
+    original: Study
+    original_arm: Arm | None
+
+
+def same_patients(evidence: Evidence, study: Study) -> list[SamePatients]:
+    """The study's own link to an earlier study, then each arm's: what the PDF and the deck both say of it."""
+    out = []
+    for arm, link in [(None, study.extends)] + [(a, a.extends) for a in study.arms]:
+        if link is None:
+            continue
+        original = evidence.study(link.study)
+        original_arm = next((a for a in original.arms if a.id == link.arm), None) if link.arm else None
+        out.append(SamePatients(arm, link, original, original_arm))
     return out
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from reportlab.platypus import CondPageBreak, Spacer, TableStyle
 
 from report_builder.analysis import formatting as fmt
-from report_builder.analysis.cohorts import repeats, shown_once
+from report_builder.analysis.cohorts import repeats, same_patients, shown_once
 from report_builder.builders.pdf.context import Context, Footnotes, escape
 from report_builder.builders.pdf.style import Para, SplitTable, TableWithNotes, callout, heading, table
 from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
@@ -455,15 +455,8 @@ def follow_up_text(ctx: Context, items) -> str:
 
 def extends_texts(ctx: Context, study: Study) -> list[str]:
     """"Same patients: ..." for a study, or each arm, that follows another study's participants longer."""
-    out = []
-    for arm, link in [(None, study.extends)] + [(a, a.extends) for a in study.arms]:
-        if link is None:
-            continue
-        original = ctx.evidence.study(link.study)
-        original_arm = next((a for a in original.arms if a.id == link.arm), None) if link.arm else None
-        out.append(ctx.words("studies/extends", arm=arm, original=original, original_arm=original_arm,
-                             note=link.note or ""))
-    return out
+    return [ctx.words("studies/extends", arm=same.arm, original=same.original, original_arm=same.original_arm,
+                      note=same.extends.note or "") for same in same_patients(ctx.evidence, study)]
 
 
 def flow_table(ctx: Context, study: Study) -> list[Any]:

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report_builder.builders.pptx import oxml
+from report_builder.builders.pptx.master import contrast
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, paragraph_xml, write,
 )
@@ -13,15 +14,8 @@ INSIDE_FROM = 60.0  #: percent above which a bar's label goes inside the bar
 
 
 def contrasting(colour: str) -> str:
-    """Black or white, whichever contrasts more with the colour (WCAG relative luminance)."""
-    def channel(c: int) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    h = colour.lstrip("#")
-    r, g, b = (channel(int(h[i:i + 2], 16)) for i in (0, 2, 4))
-    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#FFFFFF" if (1.05 / (lum + 0.05)) >= (lum + 0.05) / 0.05 else "#000000"
+    """Black or white, whichever contrasts more with the colour (WCAG contrast, master.contrast)."""
+    return "#FFFFFF" if contrast(colour, "#FFFFFF") >= contrast(colour, "#000000") else "#000000"
 
 
 def rgb(colour: str):

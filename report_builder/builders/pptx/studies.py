@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from report_builder.analysis import formatting
 from report_builder.analysis.arms import arm_keys, comparator_ids, ordered_arms
-from report_builder.analysis.cohorts import repeats, shown_once
+from report_builder.analysis.cohorts import repeats, same_patients, shown_once
 from report_builder.analysis.report import all_in_base_key
 from report_builder.builders.pptx.numbers import Column, Figure, FigureRow, figure_grid
 from report_builder.builders.pptx.results import (
@@ -126,15 +126,9 @@ def design(deck: "Deck", study: Study) -> None:
 
 def extends_texts(deck: "Deck", study: Study) -> list[str]:
     """"Same patients: ..." for a study, or each arm, that follows another study's participants longer."""
-    out = []
-    for arm, link in [(None, study.extends)] + [(a, a.extends) for a in study.arms]:
-        if link is None:
-            continue
-        original = deck.evidence.study(link.study)
-        original_arm = next((a for a in original.arms if a.id == link.arm), None) if link.arm else None
-        out.append(deck.say("phrases/extends", arm=arm, original=original, original_arm=original_arm,
-                            note=deck.plain(link.note) if link.note else ""))
-    return out
+    return [deck.say("phrases/extends", arm=same.arm, original=same.original, original_arm=same.original_arm,
+                     note=deck.plain(same.extends.note) if same.extends.note else "")
+            for same in same_patients(deck.evidence, study)]
 
 
 def result_rows(deck: "Deck", study: Study, rows: list[ResultRow]) -> list[ResultRow]:

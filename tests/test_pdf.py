@@ -443,3 +443,44 @@ def test_chart_text_in_the_pdf_is_text_in_the_template_font(pdf_path):
         assert label in text
     fonts = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     assert "DejaVuSans-Bold" in fonts and "Helvetica" not in fonts
+
+
+def test_a_chart_taller_than_a_page_goes_on_over_the_next_pages_cut_between_lines_of_text():
+    """A response chart of fifty studies is taller than any page: it is split, never a LayoutError, and
+    no cut passes through a line of text."""
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from report_builder.builders.pdf.chart import RecordedChart
+
+    class Fonts:
+        regular, bold, italic, bold_italic = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique"
+
+    rows = 150
+    ops = [["text", 10, 6 + 14 * i, 0, "regular", 9, [0, 0, 0, 1], f"row {i}", [1, None, 0, 0, 0, None, None]]
+           for i in range(rows)]
+    chart = RecordedChart(ops, 400, 14 * rows, Fonts())
+    chart.alt_text = "Fifty studies' response rates."
+    pieces, rest = [], chart
+    while True:
+        split = rest.split(400, 700)
+        if not split:
+            break
+        first, rest = split
+        pieces.append(first)
+    pieces.append(rest)
+    assert len(pieces) >= 3 and all(p.height <= 700 for p in pieces)
+    assert sum(p.height for p in pieces) == pytest.approx(chart.height)
+    for piece in pieces[:-1]:
+        cut = piece.window[0]
+        assert all(not (y - 0.3 * 9 < cut < y + 9) for y in (6 + 14 * i for i in range(rows))), cut
+    assert [p.alt_text for p in pieces] == [chart.alt_text] + ["The figure above, continued."] * (len(pieces) - 1)
+
+    buffer = io.BytesIO()
+    normal = getSampleStyleSheet()["Normal"]
+    SimpleDocTemplate(buffer).build([Paragraph("Before", normal), chart, Paragraph("Caption", normal)])
+    pages = PdfReader(buffer).pages
+    assert len(pages) >= 3 and "Caption" in pages[-1].extract_text()

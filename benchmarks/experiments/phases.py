@@ -38,15 +38,17 @@ def child(evidence: Path, out: Path) -> None:
     t = start
     from report_builder.output import manifest
     from report_builder.output.writer import OutputSet, write_outputs
-    from report_builder.theme.search_path import search_path
+    from report_builder.theme.search_path import template_chain
 
     t = step("import pipeline", t)
     for n in range(2):
-        manifest.input_fingerprint(evidence, manifest.template_digest(search_path("default")))
+        chain = template_chain("default")
+        manifest.input_fingerprint(evidence, manifest.template_digest(tuple(link.folder for link in chain)), None,
+                                   False)
         t = step("fingerprint", t)
         from report_builder.theme.template import load_template
 
-        template = load_template("default")
+        template = load_template(chain)
         t = step("load_template", t)
         from report_builder.analysis.report import load_report
 
@@ -61,9 +63,8 @@ def child(evidence: Path, out: Path) -> None:
         builders = {b.name: b for b in get_builders()}
         outputs = OutputSet()
         for chart in charts:
-            outputs.add(f"charts/{chart.id}.svg", chart.svg)
-            outputs.add(f"charts/{chart.id}.png", chart.png)
-            outputs.add(f".cache/{chart.id}.ops.json", chart.ops)
+            for form, name in manifest.chart_files(chart.id, chart.medium.forms).items():
+                outputs.add(name, getattr(chart, form))
         outputs.add("out.pdf", builders["pdf"].build(report, charts, template))
         t = step("pdf", t)
         outputs.add("out.pptx", builders["pptx"].build(report, charts, template))

@@ -16,16 +16,30 @@ if TYPE_CHECKING:
     from report_builder.charts import Chart
 
 
-class RecordedChart(Flowable):
-    """The chart at `scale` times its drawn size (points); `width` and `height` are the scaled size."""
+#: A chart taller than the page is split between text lines; a piece is never less than this share of the
+#: space it is offered (a cut through a label is better than a page left almost empty).
+MIN_PIECE_SHARE = 0.5
+MIN_PIECE_POINTS = 72.0  #: less room than this at the foot of a page: the chart goes on from the next page
+CONTINUED = "The figure above, continued."  #: the alternative text of a split chart's later pieces
 
-    def __init__(self, ops: list[list[Any]], width: float, height: float, fonts: Fonts):
+
+class RecordedChart(Flowable):
+    """The chart at `scale` times its drawn size (points); `width` and `height` are the scaled size.
+
+    `window` is the band of the drawing (bottom, top, in drawn points) this flowable shows: the whole
+    drawing, or one piece of a chart taller than a page (split() cuts it between lines of text).
+    """
+
+    def __init__(self, ops: list[list[Any]], width: float, height: float, fonts: Fonts,
+                 window: tuple[float, float] | None = None):
         super().__init__()
         self.ops = ops
         self.natural = (width, height)
-        self.width, self.height = width, height
+        self.window = window or (0.0, height)
+        self.width, self.height = width, self.window[1] - self.window[0]
         self.fonts = {"regular": fonts.regular, "bold": fonts.bold, "italic": fonts.italic,
                       "bold_italic": fonts.bold_italic}
+        self.font_set = fonts
         self.hAlign = "CENTER"
         self.alt_text: str | None = None
 
@@ -43,17 +57,61 @@ class RecordedChart(Flowable):
         drawing.alt_text = chart.alt_text  # tagged as a Figure with this text (see tagging.py)
         return drawing
 
+    @property
+    def factor(self) -> float:
+        return self.width / self.natural[0]
+
     def scale(self, factor: float) -> RecordedChart:
-        self.width, self.height = self.natural[0] * factor, self.natural[1] * factor
+        bottom, top = self.window
+        self.width, self.height = self.natural[0] * factor, (top - bottom) * factor
         return self
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
+    def split(self, available_width: float, available_height: float) -> list[RecordedChart]:
+        """A chart taller than the page (a row for each of many studies or events) goes on over the next
+        pages: the top piece as tall as fits, cut between lines of text where there is such a gap."""
+        bottom, top = self.window
+        room = available_height / self.factor  # in drawn points
+        if available_height < MIN_PIECE_POINTS or top - bottom <= room:
+            return []
+        lowest, highest = top - room, top - MIN_PIECE_SHARE * room
+        cut = _cut_between_text(self._text_bands(), lowest, highest)
+        first, rest = self._piece((cut, top)), self._piece((bottom, cut))
+        first.alt_text, rest.alt_text = self.alt_text, (CONTINUED if self.alt_text else None)
+        return [first, rest]
+
+    def _piece(self, window: tuple[float, float]) -> RecordedChart:
+        piece = RecordedChart(self.ops, *self.natural, self.font_set, window)
+        return piece.scale(self.factor)
+
+    def _text_bands(self) -> list[tuple[float, float]]:
+        """The vertical extent of every text, in drawn points: a cut must not pass through one."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        bands = []
+        for op in self.ops:
+            if op[0] != "text":
+                continue
+            _, x, y, angle, font, size, _, text, _ = op
+            if angle % 180:  # rotated (an axis title): it spans its length upwards
+                length = stringWidth(text, self.fonts.get(font, self.fonts["regular"]), size)
+                bands.append((y - size, y + length))
+            else:
+                bands.append((y - 0.3 * size, y + size))
+        return bands
+
     def draw(self) -> None:
         canvas = self.canv
+        bottom, top = self.window
         canvas.saveState()
-        canvas.scale(self.width / self.natural[0], self.height / self.natural[1])
+        canvas.scale(self.factor, self.factor)
+        if (bottom, top) != (0.0, self.natural[1]):
+            clip = canvas.beginPath()
+            clip.rect(0, 0, self.natural[0], top - bottom)
+            canvas.clipPath(clip, stroke=0, fill=0)
+            canvas.translate(0, -bottom)
         for op in self.ops:
             if op[0] == "path":
                 self._path(canvas, *op[1:])
@@ -100,6 +158,15 @@ class RecordedChart(Flowable):
         canvas.setFont(self.fonts.get(font, self.fonts["regular"]), size)
         canvas.drawString(0, 0, text)
         canvas.restoreState()
+
+
+def _cut_between_text(bands: list[tuple[float, float]], lowest: float, highest: float) -> float:
+    """The lowest height in [lowest, highest] that no text band crosses; `lowest` when there is none."""
+    candidates = [lowest] + [top for _, top in bands if lowest < top <= highest]
+    for cut in sorted(candidates):
+        if not any(low < cut < high for low, high in bands):
+            return cut
+    return lowest
 
 
 def _trace(path: Any, segments: list[Any]) -> None:

@@ -123,7 +123,8 @@ class Context:
 
         Charts are laid out for the text column (charts.media.PRINT) with 7.5-9 pt text and printed
         unscaled, so the chart text is as large on paper as in the drawing; the caption below uses
-        the full width rather than leaving a hole beside a narrower chart.
+        the full width rather than leaving a hole beside a narrower chart. A chart taller than a page
+        even at MIN_FIGURE_SCALE goes on over the next pages (RecordedChart.split), its caption after it.
         """
         drawing = RecordedChart.of(chart, self.fonts)
         self.figure_count += 1

@@ -38,10 +38,12 @@ class BuildResult:
 
 # ------------------------------------------------------------------------------ one build
 def build(evidence_path: Path, out_root: Path, template_spec: str = "default", force: bool = False,
-          formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+          formats: tuple[str, ...] | None = None, strict: bool = False, chart_jobs: int = 1) -> BuildResult:
     """Build the PDF, the deck, the exports and the charts of one evidence file into out_root/<stem>/.
 
     formats: builder names ("pdf", "pptx") to build, all by default. strict: any warning fails the build.
+    chart_jobs: worker processes that draw the charts (1: in this process); the PDF is built while the
+    slide charts are still being drawn.
     Raises ReportBuilderError for bad input; nothing is written unless every output rendered.
     """
     from report_builder.inputs.limits import MAX_BYTES
@@ -68,16 +70,21 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.builders import get_builders
     from report_builder.builders.exports import exports
     from report_builder.charts import MEDIA
-    from report_builder.charts.draw import draw_charts
+    from report_builder.charts.draw import ChartDrawing, plan_drawing
+    from report_builder.parallel import tasks_for
 
     template = _template(chain, template_hash)  # template errors first
     report = load_report(evidence_path)
     cache = {} if force else manifest.previous_charts(out_dir, previous)  # --force redraws every chart too
     builders = [builder for builder in get_builders() if formats is None or builder.name in formats]
-    with warnings.catch_warnings(record=True) as caught:
+    planned = plan_drawing(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
+    with warnings.catch_warnings(record=True) as caught, \
+            tasks_for(chart_jobs, sum(p.reused is None for p in planned)) as chart_tasks:
         warnings.simplefilter("always")
-        charts = draw_charts(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
-        documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
+        drawing = ChartDrawing(planned, chart_tasks.submit)
+        documents = {builder.extension: builder.build(report, drawing.for_medium(builder.medium), template)
+                     for builder in builders}
+        charts = drawing.all()
     found = (*report.warnings, *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise
@@ -128,14 +135,14 @@ def _template(chain: tuple["TemplateFolder", ...], template_hash: str) -> "Templ
 
 
 def build_safely(evidence_path: Path, out_root: Path, template_spec: str, force: bool,
-                 formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+                 formats: tuple[str, ...] | None = None, strict: bool = False, chart_jobs: int = 1) -> BuildResult:
     """A build whose failure becomes a result, so one bad file never stops the others; timed."""
     import dataclasses
     import time
 
     start = time.perf_counter()
     try:
-        result = build(evidence_path, out_root, template_spec, force, formats, strict)
+        result = build(evidence_path, out_root, template_spec, force, formats, strict, chart_jobs)
     except Exception as exc:  # noqa: BLE001 - bad input or a bug, reported with the file it happened on
         result = failed(evidence_path, out_root, exc)
     return dataclasses.replace(result, seconds=time.perf_counter() - start)
@@ -180,12 +187,13 @@ class BuildSummary:
 
 def build_many(paths: list[Path], out_root: Path, template_spec: str, *, tasks: "SerialTasks | ParallelTasks",
                force: bool = False, on_result: Callable[[BuildResult], None] | None = None,
-               formats: tuple[str, ...] | None = None, strict: bool = False) -> BuildSummary:
+               formats: tuple[str, ...] | None = None, strict: bool = False, chart_jobs: int = 1) -> BuildSummary:
     """Build each evidence file as one task of `tasks` (parallel.tasks_for: in worker processes, or in
-    this one); each result goes to on_result as soon as it is there."""
+    this one); each result goes to on_result as soon as it is there. chart_jobs: see build() (for a
+    single file; several files are built side by side instead)."""
     check_distinct(list(paths), out_root)
     build_one = functools.partial(build_safely, out_root=out_root, template_spec=template_spec, force=force,
-                                  formats=formats, strict=strict)
+                                  formats=formats, strict=strict, chart_jobs=chart_jobs if len(paths) == 1 else 1)
     results = tasks.run(build_one, list(paths), on_result or (lambda result: None),
                         lambda path, exc: failed(path, out_root, exc))
     return BuildSummary(results)

@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                        help="build up to N files at the same time, each in a process of its own "
-                            "(default: the number of cores; one file is built in this process)")
+                            "(default: the number of cores); one file is built in this process, "
+                            "its charts drawn by N processes")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress display and no per-file lines")
     build.add_argument("--watch", action="store_true",
                        help="after building, rebuild whenever an evidence file or a template file changes")
@@ -328,7 +329,7 @@ def _build(args: argparse.Namespace) -> int:
     with _stopped_by_sigterm(), tasks_for(jobs, len(args.evidence)) as tasks:
         with reporter:
             summary = build_many(list(args.evidence), args.out, args.template, tasks=tasks, force=args.force,
-                                 on_result=reporter.result, formats=formats, strict=args.strict)
+                                 on_result=reporter.result, formats=formats, strict=args.strict, chart_jobs=jobs)
         if as_json:
             _print_json([{"file": str(r.source), "kind": "evidence", "status": r.status, "out_dir": str(r.out_dir),
                           "outputs": [str(p) for p in r.outputs], "seconds": round(r.seconds, 3),
@@ -336,11 +337,11 @@ def _build(args: argparse.Namespace) -> int:
         elif len(args.evidence) > 1 and not args.quiet:
             print(summary.line())
         if args.watch:
-            return _watch(args, reporter, tasks)
+            return _watch(args, reporter, tasks, jobs)
     return summary.exit_status
 
 
-def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
+def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks, jobs: int) -> int:
     """Rebuild (with the same tasks, so the same warm workers) whenever an evidence or template file changes."""
     from watchfiles import watch
 
@@ -365,7 +366,8 @@ def _watch(args: argparse.Namespace, reporter: "_Reporter", tasks) -> int:
                 continue  # e.g. an unrelated file next to the evidence
             try:
                 build_many(list(args.evidence), args.out, args.template, tasks=tasks, on_result=reporter.result,
-                           formats=tuple(args.to) if args.to else None, strict=args.strict)
+                           formats=tuple(args.to) if args.to else None, strict=args.strict,
+                           chart_jobs=jobs)
             except ReportBuilderError as exc:  # reported; the next save may fix it
                 print(str(exc), file=sys.stderr)
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -22,6 +23,15 @@ class SerialTasks:
 
     def __exit__(self, *exc_info: object) -> None:
         return None
+
+    def submit(self, function: Callable[..., Result], *args: Any) -> Future:
+        """function(*args) now: a finished Future, as ParallelTasks.submit gives one that finishes later."""
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as exc:  # noqa: BLE001 - raised by result(), as from a worker
+            future.set_exception(exc)
+        return future
 
     def run(self, function: Callable[[Item], Result], items: Sequence[Item], on_result: Callable[[Result], None],
             on_error: Callable[[Item, Exception], Result]) -> list[Result]:
@@ -69,6 +79,10 @@ class ParallelTasks:
         # such as the progress display's, its signal handlers, its open files).
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker)
+
+    def submit(self, function: Callable[..., Result], *args: Any) -> Future:
+        """function(*args) in a worker; function and args must pickle."""
+        return self._pool.submit(function, *args)
 
     def run(self, function: Callable[[Item], Result], items: Sequence[Item], on_result: Callable[[Result], None],
             on_error: Callable[[Item, Exception], Result]) -> list[Result]:

@@ -689,14 +689,16 @@ def test_a_chart_is_never_without_one_of_its_forms(charts, medium, form):
 @pytest.mark.parametrize("form", ["png", "ops"])
 def test_a_chart_that_either_builder_cannot_read_fails_the_build_as_a_bug(monkeypatch, tmp_path, form):
     """The deck embeds the PNG, the PDF replays the recording: neither shows a caption without its figure."""
-    from dataclasses import replace
-
     from report_builder.build import build_safely
-    from report_builder.charts import ChartSet, draw
+    from report_builder.charts import draw
 
-    real = draw.draw_charts
-    monkeypatch.setattr(draw, "draw_charts", lambda *a, **k: ChartSet(tuple(
-        replace(c, **{form: b"damaged"}) if c.id == "forest-inovate" else c for c in real(*a, **k))))
+    real = draw.render
+
+    def damaged(plan):
+        forms, caught = real(plan)
+        return ({**forms, form: b"damaged"} if plan.id == "forest-inovate" and form in forms else forms), caught
+
+    monkeypatch.setattr(draw, "render", damaged)
     result = build_safely(EXAMPLE, tmp_path, "default", force=True)
     assert result.status == "failed" and result.internal, result.error
     assert not (tmp_path / EXAMPLE.stem).exists()

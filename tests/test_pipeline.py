@@ -255,6 +255,32 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path, capsys):
     assert serial["evidence-0/evidence-0.pdf"] != serial["evidence-1/evidence-1.pdf"]
 
 
+@pytest.mark.slow
+def test_one_file_whose_charts_are_drawn_by_two_workers_is_the_same_as_drawn_in_this_process(tmp_path):
+    """A single file's charts are drawn by worker processes while the PDF is built: same files, same
+    warnings (a library's warning in a worker reaches the build), as when everything runs in one process."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace("name: CR/CRi\n", "name: CR/CRi \u4e2d\n", 1)
+    assert "\u4e2d" in text
+    path = tmp_path / "evidence.yaml"
+    path.write_text(text, encoding="utf-8")
+    results = {jobs: build(path, tmp_path / f"jobs{jobs}", chart_jobs=jobs) for jobs in (1, 2)}
+    assert [r.status for r in results.values()] == ["built", "built"]
+    assert results[1].warnings == results[2].warnings and any("\u4e2d" in w or "20013" in w
+                                                              for w in results[1].warnings)
+    serial, parallel = tree_digest(tmp_path / "jobs1"), tree_digest(tmp_path / "jobs2")
+    assert len(serial) == 33 and serial == parallel
+
+
+@pytest.mark.parametrize("tasks", ["serial", "parallel"])
+def test_both_task_runners_submit_one_task_and_give_its_result_or_its_exception(tasks):
+    from report_builder.parallel import ParallelTasks, SerialTasks
+
+    with (SerialTasks() if tasks == "serial" else ParallelTasks(2)) as runner:
+        assert runner.submit(abs, -3).result() == 3
+        with pytest.raises(TypeError):
+            runner.submit(abs, "x").result()
+
+
 def test_never_more_workers_than_files_and_one_file_builds_in_this_process():
     from report_builder.parallel import ParallelTasks, SerialTasks, tasks_for
 

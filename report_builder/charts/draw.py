@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, is_dataclass, replace
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,24 +78,83 @@ def chart_key(plan: ChartPlan) -> str:
     return hashlib.sha256(_canonical(drawn)).hexdigest()
 
 
-def draw_charts(report: "Report", template: "Template", cache: Cache | None = None,
-                media: tuple[Medium, ...] = tuple(MEDIA.values())) -> ChartSet:
-    """All charts of one build, once per medium in the forms that medium embeds; a chart whose key is
-    in cache (key -> forms) is taken from it instead of drawn again."""
-    charts = []
+@dataclass(frozen=True)
+class PlannedChart:
+    """A chart of one build for one medium, with its forms when a previous build already drew them."""
+
+    medium: Medium
+    plan: ChartPlan
+    key: str
+    reused: Mapping[str, bytes] | None  #: None: it must be drawn
+
+
+def plan_drawing(report: "Report", template: "Template", cache: Cache | None = None,
+                 media: tuple[Medium, ...] = tuple(MEDIA.values())) -> list[PlannedChart]:
+    """Every chart of one build, medium by medium in reading order; a chart whose key is in cache
+    (key -> forms) is taken from it instead of drawn again."""
+    planned = []
     for medium in media:
         for plan in plan_charts(report, template, medium):
             key = chart_key(plan)
             reused = cache.get(key) if cache is not None else None
-            forms = reused if reused is not None and set(medium.forms) <= set(reused) else \
-                _renderer(plan.renderer)(plan)
-            charts.append(Chart(
-                id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text,
-                medium=medium, width_in=plan.width_in * medium.scale, height_in=plan.height_in * medium.scale,
-                dpi=medium.dpi, study_id=plan.study_id, data=plan.data, key=key,
-                **{form: forms[form] for form in medium.forms},
-            ))
-    return ChartSet(tuple(charts))
+            if reused is not None and not set(medium.forms) <= set(reused):
+                reused = None
+            planned.append(PlannedChart(medium, plan, key, reused))
+    return planned
+
+
+def render(plan: ChartPlan) -> tuple[dict[str, bytes], tuple[tuple[type[Warning], str], ...]]:
+    """Draw one chart: its forms, and what the libraries warned about meanwhile (a glyph missing from the
+    template's font), returned rather than raised so that a worker process's warnings reach the build."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        forms = _renderer(plan.renderer)(plan)
+    return forms, tuple((w.category, str(w.message)) for w in caught)
+
+
+class ChartDrawing:
+    """The charts of one build, handed to `submit` (an executor's: worker processes, or this one at once,
+    see parallel.py) in the order planned, so a builder can take its medium's charts while the next
+    medium's are still being drawn. Both ways give the same charts and the same warnings."""
+
+    def __init__(self, planned: list[PlannedChart], submit: Callable[..., Future]):
+        self._planned = planned
+        self._pending = {i: submit(render, p.plan) for i, p in enumerate(planned) if p.reused is None}
+        self._charts: dict[int, Chart] = {}
+
+    def for_medium(self, name: str) -> ChartSet:
+        """That medium's charts, waiting for any still being drawn."""
+        return ChartSet(tuple(self._chart(i) for i, p in enumerate(self._planned) if p.medium.name == name))
+
+    def all(self) -> ChartSet:
+        return ChartSet(tuple(self._chart(i) for i in range(len(self._planned))))
+
+    def _chart(self, index: int) -> Chart:
+        if index not in self._charts:
+            planned = self._planned[index]
+            forms = planned.reused
+            if forms is None:
+                forms, caught = self._pending.pop(index).result()
+                for category, message in caught:
+                    warnings.warn(message, category, stacklevel=2)
+            self._charts[index] = _chart(planned, forms)
+        return self._charts[index]
+
+
+def draw_charts(report: "Report", template: "Template", cache: Cache | None = None,
+                media: tuple[Medium, ...] = tuple(MEDIA.values())) -> ChartSet:
+    """All charts of one build, once per medium in the forms that medium embeds, drawn in this process."""
+    from report_builder.parallel import SerialTasks
+
+    return ChartDrawing(plan_drawing(report, template, cache, media), SerialTasks().submit).all()
+
+
+def _chart(planned: PlannedChart, forms: Mapping[str, bytes]) -> Chart:
+    plan, medium = planned.plan, planned.medium
+    return Chart(id=plan.id, kind=plan.kind, title=plan.title, caption=plan.caption, alt_text=plan.alt_text,
+                 medium=medium, width_in=plan.width_in * medium.scale, height_in=plan.height_in * medium.scale,
+                 dpi=medium.dpi, study_id=plan.study_id, data=plan.data, key=planned.key,
+                 **{form: forms[form] for form in medium.forms})
 
 
 def _renderer(name: str) -> Callable[[ChartPlan], dict[str, bytes]]:

@@ -10,7 +10,7 @@ from report_builder.analysis import formatting
 from report_builder.analysis.report import load_report
 from report_builder.errors import EvidenceError
 from report_builder.inputs.dates import ReportedDate
-from report_builder.inputs.evidence_schema import Dose, Drug, HazardRatio, Reference, RegulatoryEvent
+from report_builder.inputs.evidence_schema import Dose, Drug, HazardRatio, Reference, RegulatoryEvent, Schedule
 
 from conftest import ROOT
 
@@ -54,6 +54,15 @@ def test_doses_over_day_ranges_step_up_and_caps():
     assert formatting.dose_amount(cells) == "1 × 10⁶ cells/kg (max 1 × 10⁸ cells)"
     with pytest.raises(ValueError, match="per-day unit"):
         Dose(day=1, dose=9, unit="µg/day")
+
+
+def test_a_cycle_total_of_per_day_doses_is_an_amount_not_a_rate():
+    schedule = Schedule(name="Cycle 1", total_per_cycle=651, doses=[
+        Dose(days=[1, 7], dose=9, unit="µg/day"), Dose(days=[8, 28], dose=28, unit="µg/day")])
+    assert formatting.cycle_total(schedule) == "651 µg"
+    assert formatting.cycle_total(Schedule(name="C", total_per_cycle=1.8, doses=[Dose(day=1, dose=0.8, unit="mg/m2"),
+                                                                              Dose(day=8, dose=1, unit="mg/m2")])) \
+        == "1.8 mg/m²"
 
 
 def test_a_drug_without_an_abbreviation_is_called_by_its_name():
@@ -140,6 +149,8 @@ def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tm
         assert efs and all("not confirmed" in on_slide and "Conference abstract only" in notes for on_slide, notes in efs)
         assert shown("9 µg/day") and shown("1–7")
         assert shown("Cycle length") and shown("6 weeks")  # the dosing tables keep the columns a schedule fills
+        assert shown("days 1–7 9 µg/day") and "None" not in pdf  # page 2's dosing in brief
+        assert shown("651 µg") and not shown("651 µg/day")  # a cycle's total of per-day doses is an amount
     else:
         assert shown("78 patients treated at the approved dose") and shown("1 × 10⁶ cells/kg")
         assert shown("max 1 × 10⁸ cells") and shown("16.4 months") and "Median follow-up" in pdf + deck

@@ -103,8 +103,7 @@ def dosing(ctx: Context, key: str, title_text: str) -> list[Any]:
     light = color(ctx.theme.colors["light"])
     for j, (schedule, note) in enumerate(zip(d.schedules, notes)):
         first = len(rows)
-        unit = fmt.dose_unit(schedule.doses[0].unit)
-        total = f"{fmt.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else NONE
+        total = fmt.cycle_total(schedule) or NONE
         for k, dose in enumerate(schedule.doses):
             top = k == 0
             cells = {"schedule": cell(ctx, f"<b>{ctx.md(schedule.name)}</b>" if top else ""),

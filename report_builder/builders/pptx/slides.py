@@ -160,8 +160,7 @@ def dosing(deck: "Deck") -> None:
     schedules = []
     for schedule in dosing_.schedules:
         by_day = {formatting.dose_days(d): formatting.dose_amount(d) for d in schedule.doses}
-        unit = formatting.dose_unit(schedule.doses[0].unit)
-        total = f"{formatting.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else ""
+        total = formatting.cycle_total(schedule)
         in_order = [day for day in days if day in by_day]
         doses = tuple(Para(plain_spans(f"{deck.say('phrases/day', day=day)}: {by_day[day]}"), space_before=0.1)
                       for day in in_order)

@@ -142,6 +142,8 @@ def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tm
     if source == NEW_USER:
         # Overall survival is this trial's primary end point; the response is not.
         assert shown("HR 0.71") and "Response (primary)" not in pdf
+        # A hazard ratio with a P value and no interval: the slide title gives the P value, not "not reported".
+        assert "significance not reported" not in deck and "HR 0.71, two-sided P=0.01" in deck
         assert shown("March 2025") or template != "default"  # Northbridge has no regulatory section
         # The unconfirmed outcome is marked where its figures are printed, and the reason is given beside them.
         assert "not confirmed: Conference abstract only" in pdf

@@ -248,6 +248,7 @@ def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
                    next((o for o in outcomes if o.hazard_ratio is not None), None))
     finding = survival_finding(deck, study, primary) if primary is not None else None
     title = deck.say("titles/study_survival", study=study, finding=finding.context() if finding else None,
+                     p=formatting.outcome_p(primary) if primary is not None else "",
                      outcome=grid[0].name.rsplit(" [", 1)[0],
                      arms=[{"label": c.label, "value": f.big} for c, f in zip(columns_of(deck, study, keys), grid[0].figures)])
     handle = deck.new_slide("studies", "title_only", title)

@@ -266,9 +266,10 @@ def _check(args: argparse.Namespace, template: str | None = "") -> int:
         try:
             report = load_report(path)
             entries.append(_entry(str(path), report.warnings, args.strict, "evidence",
-                                  detail=f"{len(report.evidence.studies)} studies, "
-                                         f"{len(report.evidence.references)} references"
-                                         + (f", {len(report.waivers)} waived check(s)" if report.waivers else "")))
+                                  detail=", ".join([_count(len(report.evidence.studies), "study", "studies"),
+                                                    _count(len(report.evidence.references), "reference")]
+                                                   + ([_count(len(report.waivers), "waived check")]
+                                                      if report.waivers else []))))
         except ReportBuilderError as exc:
             entries.append(_entry(str(path), exc.problems or (Problem(path, None, None, "", exc.message),),
                                   args.strict, "evidence", message=exc.message))
@@ -283,6 +284,11 @@ def _check(args: argparse.Namespace, template: str | None = "") -> int:
                 print(e["_message"], file=sys.stderr)
             print(f"{e['file']}: {e['status']}" + (f" ({e['_detail']})" if e.get("_detail") else ""))
     return EXIT_USER if failed else EXIT_OK
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 study", "2 studies": a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _entry(name: str, problems, strict: bool, kind: str, detail: str = "", message: str = "") -> dict:

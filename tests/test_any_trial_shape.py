@@ -10,7 +10,7 @@ from report_builder.analysis import formatting
 from report_builder.analysis.report import load_report
 from report_builder.errors import EvidenceError
 from report_builder.inputs.dates import ReportedDate
-from report_builder.inputs.evidence_schema import Dose, Drug, HazardRatio, Reference, RegulatoryEvent
+from report_builder.inputs.evidence_schema import Dose, Drug, HazardRatio, Reference, RegulatoryEvent, Schedule
 
 from conftest import ROOT
 
@@ -56,6 +56,15 @@ def test_doses_over_day_ranges_step_up_and_caps():
         Dose(day=1, dose=9, unit="µg/day")
 
 
+def test_a_cycle_total_of_per_day_doses_is_an_amount_not_a_rate():
+    schedule = Schedule(name="Cycle 1", total_per_cycle=651, doses=[
+        Dose(days=[1, 7], dose=9, unit="µg/day"), Dose(days=[8, 28], dose=28, unit="µg/day")])
+    assert formatting.cycle_total(schedule) == "651 µg"
+    assert formatting.cycle_total(Schedule(name="C", total_per_cycle=1.8, doses=[Dose(day=1, dose=0.8, unit="mg/m2"),
+                                                                              Dose(day=8, dose=1, unit="mg/m2")])) \
+        == "1.8 mg/m²"
+
+
 def test_a_drug_without_an_abbreviation_is_called_by_its_name():
     assert Drug(name="Brexucabtagene autoleucel").short_name == "Brexucabtagene autoleucel"
 
@@ -96,14 +105,23 @@ def _texts(folder):
     return re.sub(r"\s+", " ", pdf), re.sub(r"\s+", " ", " ".join(deck))
 
 
-#: Issue 18 left open: after the handout (16) and deck (17) redesigns, an outcome marked `confirmed: false`
-#: in a new user's file is no longer marked "not confirmed" in either output.
-UNCONFIRMED_GAP = pytest.mark.xfail(strict=True, reason="'not confirmed' marker lost in the redesigned outputs")
+def _slides(folder):
+    """Each slide's own text (text frames and tables) with its speaker notes."""
+    from pptx import Presentation
+
+    slides = []
+    for slide in Presentation(next(folder.rglob("*.pptx"))).slides:
+        text = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+        text += [c.text for s in slide.shapes if getattr(s, "has_table", False) and s.has_table
+                 for r in s.table.rows for c in r.cells]
+        notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
+        slides.append((re.sub(r"\s+", " ", " ".join(text)), re.sub(r"\s+", " ", notes)))
+    return slides
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("template", ["default", "northbridge"])
-@pytest.mark.parametrize("source", [pytest.param(NEW_USER, marks=UNCONFIRMED_GAP), SINGLE_ARM],
+@pytest.mark.parametrize("source", [NEW_USER, SINGLE_ARM],
                          ids=["new-user-2to1", "single-arm"])
 def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tmp_path, source, template):
     from report_builder.cli import main
@@ -124,10 +142,22 @@ def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tm
     if source == NEW_USER:
         # Overall survival is this trial's primary end point; the response is not.
         assert shown("HR 0.71") and "Response (primary)" not in pdf
+        # A hazard ratio with a P value and no interval: the slide title gives the P value, not "not reported".
+        assert "significance not reported" not in deck and "HR 0.71, two-sided P=0.01" in deck
         assert shown("March 2025") or template != "default"  # Northbridge has no regulatory section
-        assert "not confirmed" in pdf + deck and "not confirmed" in deck
+        # The unconfirmed outcome is marked where its figures are printed, and the reason is given beside them.
+        assert "not confirmed: Conference abstract only" in pdf
+        efs = [(shown_on_slide, notes) for shown_on_slide, notes in _slides(tmp_path) if "6-month EFS" in shown_on_slide]
+        assert efs and all("not confirmed" in on_slide and "Conference abstract only" in notes for on_slide, notes in efs)
         assert shown("9 µg/day") and shown("1–7")
+        assert shown("Cycle length") and shown("6 weeks")  # the dosing tables keep the columns a schedule fills
+        assert shown("days 1–7 9 µg/day") and "None" not in pdf  # page 2's dosing in brief
+        assert shown("651 µg") and not shown("651 µg/day")  # a cycle's total of per-day doses is an amount
     else:
         assert shown("78 patients treated at the approved dose") and shown("1 × 10⁶ cells/kg")
         assert shown("max 1 × 10⁸ cells") and shown("16.4 months") and "Median follow-up" in pdf + deck
         assert shown("September 2022") or template != "default"
+        # One infusion and its lymphodepletion have no cycle: the dosing tables have no empty cycle columns,
+        # and a study with one arm has no comparator column.
+        for empty in ("Total per cycle", "Cycle length", "Maximum cycles", "Comparator"):
+            assert not shown(empty), empty

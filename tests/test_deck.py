@@ -94,6 +94,13 @@ def test_slides_follow_the_template_order(deck, report):
             assert names[i - 1] in (base, name)
 
 
+def test_the_learning_objectives_follow_the_title_slide(deck, report):
+    assert titles(deck)[1] == "Learning objectives"
+    text = " ".join(slide_text(deck.slides[1]).split())
+    assert report.evidence.learning_objectives and all(
+        " ".join(objective.split()) in text for objective in report.evidence.learning_objectives)
+
+
 def test_deck_is_16_9_and_uses_the_masters_layouts(deck, template):
     assert (deck.slide_width, deck.slide_height) == (12192000, 6858000)
     used = {s.slide_layout.name for s in deck.slides}

@@ -336,6 +336,13 @@ def test_validate_command_passes_the_bundled_file():
     assert "valid" in result.stdout
 
 
+def test_validate_command_counts_one_study_in_the_singular():
+    result = run_cli("validate", str(EXAMPLE.parent / "brexucabtagene-autoleucel.yaml"), str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert "(1 study, " in result.stdout and "1 studies" not in result.stdout
+    assert "(5 studies, " in result.stdout
+
+
 def test_validate_command_bad_input_exit_2_located_no_traceback(write_evidence):
     text = mutated("events: 88, total: 109", "events: 188, total: 109")
     path = write_evidence(text)

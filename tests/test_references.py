@@ -151,3 +151,16 @@ def test_an_edited_reference_file_makes_the_build_out_of_date(tmp_path):
     before = input_fingerprint(evidence, "t")
     library.write_text(json.dumps([to_csl(ref) for ref in inline.references], indent=1), encoding="utf-8")
     assert input_fingerprint(evidence, "t") != before
+
+
+@pytest.mark.parametrize("style", ["vancouver", "ama"])
+def test_a_conference_abstract_prints_its_meeting_and_number_in_each_bundled_style(style, recwarn):
+    from report_builder.inputs.evidence_schema import Reference
+    from report_builder.resources import templates_root
+
+    abstract = Reference(id="ash", kind="conference_abstract", authors=["Doe J", "et al"], title="Event-free survival",
+                         conference="ASH Annual Meeting 2024", number="1234", year=2024)
+    text = plain_text(format_references((abstract,), templates_root() / "default" / "csl" / f"{style}.csl")[0])
+    assert "ASH Annual Meeting 2024" in text and "1234" in text
+    assert not [w for w in recwarn if "unsupported" in str(w.message)]  # citeproc-py saw only variables it knows
+    assert to_csl(abstract)["event-title"] == "ASH Annual Meeting 2024"  # the export keeps CSL-JSON's own name

@@ -147,8 +147,6 @@ def shown(tmp_path_factory) -> tuple[dict[str, list[str]], str]:
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 left open: the redesigned deck has no objectives slide by default "
-                   "(Evidence.learning_objectives shown nowhere) and the CSL styles do not print Reference.conference")
 def test_every_free_text_field_is_set_by_a_bundled_or_test_file_and_shows_in_an_output(shown):
     fields, text = shown
     free = {f"{name}.{field}" for name, model in _models().items()

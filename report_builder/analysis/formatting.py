@@ -12,7 +12,7 @@ from report_builder.inputs.evidence_schema import BinaryArmResult, HazardRatio, 
 from report_builder.analysis.stats import NumberNeeded, Proportion, convert_sidedness
 
 if TYPE_CHECKING:
-    from report_builder.inputs.evidence_schema import Dose, FollowUp, OutcomeBase, Reference
+    from report_builder.inputs.evidence_schema import Dose, FollowUp, OutcomeBase, Reference, Schedule
 
 DASH = "–"  # en dash for ranges
 GRADE_LABELS = {"any": "any grade", "1-2": "grade 1–2", "3-4": "grade 3–4", ">=3": "grade ≥3", "5": "grade 5"}
@@ -126,6 +126,14 @@ def grade(label: str) -> str:
 
 def dose_unit(unit: str) -> str:
     return UNIT_LABELS.get(unit, unit)
+
+
+def cycle_total(schedule: "Schedule") -> str:
+    """"651 µg": the reported total of a cycle, or "". A per-day dose summed over its days is an amount, so
+    the total drops the dose's "/day" (the consistency check sums dose × days the same way)."""
+    if schedule.total_per_cycle is None:
+        return ""
+    return f"{number(schedule.total_per_cycle)} {dose_unit(schedule.doses[0].unit.removesuffix('/day'))}"
 
 
 def percent_label(result: BinaryArmResult) -> str:

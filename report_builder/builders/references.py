@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from report_builder.analysis import formatting
 from report_builder.inputs.references import to_csl
 
 #: Identifiers are ours, not the style's: CSL styles print DOIs unevenly and PMIDs not at all, and only
@@ -40,14 +41,27 @@ def _formatted(references: tuple[Any, ...], style: Path) -> tuple[tuple[Piece, .
 
     # citeproc-py lower-cases ids, so it gets positions ("r0", "r1"...) rather than ours (which may differ in case
     # only). The year only: the outputs have always printed it alone, and citeproc-py runs a full date together.
-    items = [{**{k: v for k, v in to_csl(ref).items() if k not in _OURS and k != "issued"}, "id": f"r{n}",
-              **({"issued": {"date-parts": [[_year(ref)]]}} if _year(ref) else {})} for n, ref in enumerate(references)]
+    items = [{**{k: v for k, v in to_csl(ref).items() if k not in _OURS and k not in ("issued", "event-title")},
+              "id": f"r{n}", **({"issued": {"date-parts": [[_year(ref)]]}} if _year(ref) else {}), **_meeting(ref)}
+             for n, ref in enumerate(references)]
     bibliography = CitationStylesBibliography(CitationStylesStyle(str(style), validate=False), CiteProcJSON(items),
                                               formatter.html)
     for item in items:  # cited in evidence order, so a citation-sequence style numbers them as we do
         bibliography.register(Citation([CitationItem(item["id"])]))
     by_id = {str(key): str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography())}
     return tuple(_pieces(by_id[f"r{n}"]) + _identifiers(ref) for n, ref in enumerate(references))
+
+
+def _meeting(reference: Any) -> dict[str, str]:
+    """A conference abstract's meeting where the styles print it: as the container of a conference paper.
+
+    CSL's "event-title" (citeproc-py knows it as "event") is printed by Vancouver and AMA only for a
+    speech, and neither prints an abstract's number: the container holds the meeting and the number,
+    after the supplement's journal when there is one ("Blood (ASH Annual Meeting 2024; abstract 1234)").
+    """
+    if getattr(reference, "kind", "article") != "conference_abstract":
+        return {}
+    return {"container-title": formatting.reference_venue(reference)}
 
 
 def _year(reference: Any) -> int | None:

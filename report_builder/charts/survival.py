@@ -69,13 +69,17 @@ def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
         if isinstance(outcome, TimeToEventOutcome) and outcome.analysis:
             analyses.setdefault(outcome.analysis, []).append(style.plain(outcome.name))
     notes = [style.say("analysis_mark", outcomes="; ".join(names), analysis=a) for a, names in analyses.items()]
+    notes += [style.say("unconfirmed_note", outcome=style.plain(o.name), note=style.plain(o.source_note))
+              for o in study.outcomes if isinstance(o, TimeToEventOutcome) and not o.confirmed and o.source_note]
     return {"study": study.id, "study_name": style.plain(study.name), "medians": medians, "landmarks": landmarks,
             "notes": notes}
 
 
 def _marked(style: Style, outcome: TimeToEventOutcome) -> str:
-    """The outcome's name, with § when it was analysed after the prespecified analysis (see the chart's note)."""
-    return style.plain(outcome.name) + (" §" if outcome.analysis else "")
+    """The outcome's name, with § when it was analysed after the prespecified analysis and "(not confirmed)"
+    when its figures could not be checked against the source (the chart's notes say why)."""
+    return (style.plain(outcome.name) + (" §" if outcome.analysis else "")
+            + ("" if outcome.confirmed else f" ({style.say('not_confirmed')})"))
 
 
 def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPlan | None:

@@ -160,9 +160,8 @@ def dosing_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
     out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
     for schedule in d.schedules:
         doses = ctx.words("dosing/doses", schedule=schedule, doses=[
-            {"day": str(x.day), "dose": f"{fmt.number(x.dose)} {fmt.dose_unit(x.unit)}"} for x in schedule.doses],
-            total=f"{fmt.number(schedule.total_per_cycle)} {fmt.dose_unit(schedule.doses[0].unit)}"
-            if schedule.total_per_cycle is not None else "")
+            {"day": fmt.dose_days(x), "range": x.days is not None, "dose": f"{fmt.number(x.dose)} {fmt.dose_unit(x.unit)}"}
+            for x in schedule.doses], total=fmt.cycle_total(schedule))
         out.append(Para(f"{doses} {ctx.cite([d.source])}", st.bullet, bulletText="•"))
     for rule in d.rules:
         if not ctx.text("dosing/on_front", rule=rule).strip():

@@ -84,35 +84,46 @@ def dosing(ctx: Context, key: str, title_text: str) -> list[Any]:
     if d is None:
         return []
     out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, ctx.styles.h1)]
-    rows: list[list[Any]] = [header(ctx, ctx.label("schedule"), ctx.label("day"), ctx.label("dose"),
-                                    ctx.label("total_per_cycle"), ctx.label("cycle_length"),
-                                    ctx.label("max_cycles"), ctx.label("notes"))]
-    extra: list[tuple] = []
-    light = color(ctx.theme.colors["light"])
+    notes = []
     for j, schedule in enumerate(d.schedules):
-        first = len(rows)
-        unit = fmt.dose_unit(schedule.doses[0].unit)
-        total = f"{fmt.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else NONE
         note = ctx.md(schedule.note) if schedule.note else ""
         for w in ctx.report.waivers_under(f"dosing.schedules[{j}]"):
             note = lines(note, small(ctx, ctx.waiver_text(w)))
-        note = note or NONE
+        notes.append(note)
+    # A column no schedule fills is left out (a single infusion has no cycle): its width goes to the doses.
+    filled = {"total_per_cycle": any(s.total_per_cycle is not None for s in d.schedules),
+              "cycle_length": any(s.cycle_length for s in d.schedules), "max_cycles": bool(d.max_cycles),
+              "notes": any(notes)}
+    columns = ["schedule", "day", "dose"] + [c for c, shown in filled.items() if shown]
+    weights = {"schedule": 22, "day": 7, "dose": 13, "total_per_cycle": 13, "cycle_length": 13, "max_cycles": 13,
+               "notes": 19}
+    weights["dose"] += sum(weights[c] for c in weights if c not in columns)
+    rows: list[list[Any]] = [header(ctx, *(ctx.label(c) for c in columns))]
+    extra: list[tuple] = []
+    light = color(ctx.theme.colors["light"])
+    for j, (schedule, note) in enumerate(zip(d.schedules, notes)):
+        first = len(rows)
+        total = fmt.cycle_total(schedule) or NONE
         for k, dose in enumerate(schedule.doses):
             top = k == 0
-            rows.append([cell(ctx, f"<b>{ctx.md(schedule.name)}</b>" if top else ""),
-                         cell(ctx, escape(fmt.dose_days(dose))),
-                         cell(ctx, ctx.md(fmt.dose_amount(dose))),
-                         cell(ctx, f"<b>{escape(total)}</b>" if top else ""),
-                         cell(ctx, (ctx.md(schedule.cycle_length) if schedule.cycle_length else NONE) if top else ""),
-                         cell(ctx, ctx.md(d.max_cycles) if top and d.max_cycles else (NONE if top else "")),
-                         cell(ctx, note if top else "")])
+            cells = {"schedule": cell(ctx, f"<b>{ctx.md(schedule.name)}</b>" if top else ""),
+                     "day": cell(ctx, escape(fmt.dose_days(dose))),
+                     "dose": cell(ctx, ctx.md(fmt.dose_amount(dose))),
+                     "total_per_cycle": cell(ctx, f"<b>{escape(total)}</b>" if top else ""),
+                     "cycle_length": cell(ctx, (ctx.md(schedule.cycle_length) if schedule.cycle_length else NONE)
+                                          if top else ""),
+                     "max_cycles": cell(ctx, ctx.md(d.max_cycles) if top and d.max_cycles else ""),
+                     "notes": cell(ctx, (note or NONE) if top else "")}
+            rows.append([cells[c] for c in columns])
         last = len(rows) - 1
-        for col in (0, 3, 4, 5, 6):
-            extra.append(("SPAN", (col, first), (col, last)))
+        for col, name in enumerate(columns):
+            if name not in ("day", "dose"):  # one cell per schedule; a line per dose
+                extra.append(("SPAN", (col, first), (col, last)))
         if j % 2:
             extra.append(("BACKGROUND", (0, first), (-1, last), light))
         extra.append(("LINEBELOW", (0, last), (-1, last), 0.6, mix(ctx.theme.colors["primary"], 0.4)))
-    out.append(table(rows, widths(ctx, 22, 7, 13, 13, 13, 13, 19), ctx.theme, ctx.fonts, zebra=False, extra=extra))
+    out.append(table(rows, widths(ctx, *(weights[c] for c in columns)), ctx.theme, ctx.fonts, zebra=False,
+                     extra=extra))
     out.append(Para(f"{ctx.label('source')}: {ctx.cite([d.source])}", ctx.styles.footnote))
     out += [Para(ctx.md(n), ctx.styles.bullet, bulletText="•") for n in d.notes]
     for rule in d.rules:

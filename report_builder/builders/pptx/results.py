@@ -58,6 +58,7 @@ class ResultRow:
     conditional: bool = False
     in_summary: bool = True
     comparative: bool = False  #: has a risk ratio or hazard ratio (what a forest plot draws)
+    confirmed: bool = True  #: False: the figures could not be checked against the source (notes say why)
     extra: dict = field(default_factory=dict)
 
 
@@ -183,6 +184,7 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
             rows.append(ResultRow(deck.plain(outcome.name), arms, effect, source, short, notes, "binary",
                                   outcome.favourable, bool(outcome.conditional_on) and not any(derived),
                                   outcome.in_summary, bool(deck.report.effects_of(study, key)),
+                                  confirmed=outcome.confirmed,
                                   extra={"all_in_base": any(derived), **unrounded_note(deck, study, key)}))
         elif isinstance(outcome, TimeToEventOutcome):
             arms = tuple(ArmText(k, arm_label(deck, study, k), survival_text(deck, r, outcome.unit))
@@ -198,7 +200,8 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
             if outcome.analysis:
                 parts.append(analysis_phrase(deck, outcome))
             rows.append(ResultRow(deck.plain(outcome.name), arms, "; ".join(parts), source, short, notes,
-                                  "time_to_event", None, False, outcome.in_summary, outcome.hazard_ratio is not None))
+                                  "time_to_event", None, False, outcome.in_summary, outcome.hazard_ratio is not None,
+                                  confirmed=outcome.confirmed))
     return rows
 
 
@@ -226,7 +229,7 @@ def adverse_rows(deck: "Deck", study: Study) -> list[ResultRow]:
         notes = tuple(deck.plain(n) for n in (population, confirmation(deck, event), event.note) if n) \
             + arm_notes(deck, study, event.arms)
         rows.append(ResultRow(name, arms, effect_phrase(deck, study, key), deck.cite(event.source),
-                              deck.short_ref(event.source), notes, "adverse_event", "lower",
+                              deck.short_ref(event.source), notes, "adverse_event", "lower", confirmed=event.confirmed,
                               extra={"serious": event.serious, "term": deck.plain(event.term),
                                      "grade": formatting.grade(event.grade), **unrounded_note(deck, study, key)}))
     return rows

@@ -148,20 +148,26 @@ def dosing(deck: "Deck") -> None:
         return
     days = sorted({formatting.dose_days(d) for s in dosing_.schedules for d in s.doses},
                   key=lambda text: int(text.replace("−", "-").split("–")[0]))
-    # Four columns at most on a slide: the doses of a cycle as one cell, a line per day.
-    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in ("schedule", "doses", "total_per_cycle", "cycle_length")]
+    # Four columns at most on a slide: the doses of a cycle as one cell, a line per day. A column no schedule
+    # fills is left out (a single infusion has no cycle), its width given to the doses.
+    columns = ["schedule", "doses"] + [c for c, shown in (
+        ("total_per_cycle", any(s.total_per_cycle is not None for s in dosing_.schedules)),
+        ("cycle_length", any(s.cycle_length for s in dosing_.schedules))) if shown]
+    weights = {"schedule": 3.2, "doses": 2.4, "total_per_cycle": 1.6, "cycle_length": 1.6}
+    weights["doses"] += sum(w for c, w in weights.items() if c not in columns)
+    header = [Cell((Para(plain_spans(deck.label(k))),)) for k in columns]
     rows = []
     schedules = []
     for schedule in dosing_.schedules:
         by_day = {formatting.dose_days(d): formatting.dose_amount(d) for d in schedule.doses}
-        unit = formatting.dose_unit(schedule.doses[0].unit)
-        total = f"{formatting.number(schedule.total_per_cycle)} {unit}" if schedule.total_per_cycle is not None else ""
+        total = formatting.cycle_total(schedule)
         in_order = [day for day in days if day in by_day]
         doses = tuple(Para(plain_spans(f"{deck.say('phrases/day', day=day)}: {by_day[day]}"), space_before=0.1)
                       for day in in_order)
-        rows.append([Cell((para(schedule.name, deck.numbers, bold=True),)), Cell(doses),
-                     Cell((Para(plain_spans(total or "–"), bold=True),)),
-                     Cell((Para(plain_spans(schedule.cycle_length or "–")),))])
+        cells = {"schedule": Cell((para(schedule.name, deck.numbers, bold=True),)), "doses": Cell(doses),
+                 "total_per_cycle": Cell((Para(plain_spans(total or "–"), bold=True),)),
+                 "cycle_length": Cell((Para(plain_spans(schedule.cycle_length or "–")),))}
+        rows.append([cells[c] for c in columns])
         schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in in_order],
                           "days": in_order, "total": total, "cycle": schedule.cycle_length or "",
                           "note": deck.plain(schedule.note) if schedule.note else ""})
@@ -175,7 +181,7 @@ def dosing(deck: "Deck") -> None:
               "source_note": deck.plain(r.source_note) if r.source_note else ""} for r in dosing_.rules]
     notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
                      notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source), rules=rules)
-    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [3.2, 2.4, 1.6, 1.6],
+    deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [weights[c] for c in columns],
                       notes, deck.say("phrases/table_alt", what=deck.say("titles/dosing")), below=below,
                       largest=22, smallest=16)
     if dosing_.rules:

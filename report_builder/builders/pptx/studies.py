@@ -146,7 +146,7 @@ def key_results(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
     grid = []
     for r in shown:
         by_key = {a.key: a for a in r.arms}
-        grid.append(FigureRow(_with_source(r), short_effect(deck, study, r),
+        grid.append(FigureRow(_with_source(r), unconfirmed(deck, r.confirmed, short_effect(deck, study, r)),
                               tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
     # A responder-only outcome is shown over all analysed: its effect line says so (phrases/effect_short).
     primary = primary_binary(study)
@@ -158,6 +158,12 @@ def key_results(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
     figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid)
     deck.finish(handle, deck.say("notes/study_results", study=study, rows=rows, sources=sources(deck, study),
                                  key_points=[deck.plain(p) for p in study.key_points]))
+
+
+def unconfirmed(deck: "Deck", confirmed: bool, detail: str) -> str:
+    """The line under an outcome's name, headed "not confirmed" when its figures could not be checked against
+    the source (the speaker notes say why)."""
+    return detail if confirmed else "; ".join(x for x in (deck.label("not_confirmed"), detail) if x)
 
 
 def _with_source(row: ResultRow) -> str:
@@ -215,6 +221,7 @@ def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
         finding = survival_finding(deck, study, outcome)
         detail = deck.say("phrases/effect_short", finding=finding.context(), nn="", all_in_base=False) \
             if finding else formatting.outcome_p(outcome)
+        detail = unconfirmed(deck, outcome.confirmed, detail)
         figures = []
         for k in keys:
             result = outcome.arms.get(k)
@@ -241,6 +248,7 @@ def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
                    next((o for o in outcomes if o.hazard_ratio is not None), None))
     finding = survival_finding(deck, study, primary) if primary is not None else None
     title = deck.say("titles/study_survival", study=study, finding=finding.context() if finding else None,
+                     p=formatting.outcome_p(primary) if primary is not None else "",
                      outcome=grid[0].name.rsplit(" [", 1)[0],
                      arms=[{"label": c.label, "value": f.big} for c, f in zip(columns_of(deck, study, keys), grid[0].figures)])
     handle = deck.new_slide("studies", "title_only", title)
@@ -261,10 +269,11 @@ def supporting(deck: "Deck") -> None:
         for r in shown:
             by_key = {a.key: a for a in r.arms}
             # A responder-only outcome is shown over all analysed: the line under it says so.
-            detail = short_effect(deck, study, r) if r.extra.get("all_in_base") else ""
+            detail = unconfirmed(deck, r.confirmed, short_effect(deck, study, r) if r.extra.get("all_in_base") else "")
             grid.append(FigureRow(_with_source(r), detail, tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
         if outcome is not None:
-            grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}", "", tuple(
+            grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}",
+                                  unconfirmed(deck, outcome.confirmed, ""), tuple(
                 Figure(median_text(deck, outcome.arms.get(k), outcome.unit),
                        missing=outcome.arms.get(k) is None or outcome.arms[k].median is None) for k in keys)))
         if not grid:
@@ -372,7 +381,8 @@ def safety(deck: "Deck") -> None:
     for index in focus:
         row = all_rows[index]
         by_key = {a.key: a for a in row.arms}
-        grid.append(FigureRow(f"{row.name} {row.source}", "", tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
+        grid.append(FigureRow(f"{row.name} {row.source}", unconfirmed(deck, row.confirmed, ""),
+                              tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
     findings = [f for f in (adverse_finding(deck, study, i) for i in focus) if f is not None]
     lead = _largest(deck, study, focus, findings)
     title = deck.say("titles/safety_focus", study=study, finding=lead.context() if lead else None,
@@ -427,6 +437,7 @@ def rate_series(deck: "Deck", study: Study, rows: list[ResultRow]) -> tuple[list
     # A derived all-analysed figure says so on the axis, next to the rates as reported.
     names = [f"{r.name} ({deck.say('phrases/all_in_base_short')})" if r.extra.get("all_in_base") else r.name
              for r in rows]
+    names = [n if r.confirmed else f"{n} ({deck.label('not_confirmed')})" for n, r in zip(names, rows)]
     return names, series
 
 

@@ -438,3 +438,15 @@ def test_corrections_of_issue_15_stay_corrected(report):
     assert "crossover" not in grade_reasons.lower() and "investigator-assessed" not in grade_reasons.lower()
     assert ev.boxed_warning.source == "besponsa_pi" and "39%" not in " ".join(ev.boxed_warning.points)
     assert not any("adults only" in (e.population or "").lower() for e in ev.regulatory)
+
+
+def test_a_median_the_file_does_not_hold_is_not_in_this_summary_and_not_reported_only_where_the_file_says_so():
+    """An arm reported by landmarks alone may still have a published median: the handout must not claim
+    the source lacks it. "not reported" is for `reported: false`, where the file says the source gives none."""
+    from report_builder.analysis.formatting import median
+    from report_builder.inputs.evidence_schema import Landmark, TimeToEventArmResult
+
+    landmarks_only = TimeToEventArmResult(landmarks=(Landmark(time=24, percent=ReportedNumber(23, "23")),))
+    assert median(landmarks_only, "months") == "not in this summary"
+    assert median(TimeToEventArmResult(reported=False), "months") == "not reported"
+    assert median(TimeToEventArmResult(median_not_reached=True), "months") == "not reached"

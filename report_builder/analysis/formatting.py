@@ -61,10 +61,12 @@ def exact_ci(proportion: Proportion) -> str:
 
 
 def median(result: TimeToEventArmResult, unit: str) -> str:
+    """The median as reported; "not reported" only where the file says the source gives no result, else
+    a missing median (an arm reported by landmarks) is "not in this summary"."""
     if result.median_not_reached:
         return "not reached"
     if result.median is None:
-        return "not reported"
+        return "not in this summary" if result.reported else "not reported"
     text = f"{number(result.median)} {unit}"
     if result.ci:
         text += f" ({reported_ci(result.ci, result.ci_level)})"

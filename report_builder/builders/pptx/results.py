@@ -336,14 +336,15 @@ def survival_finding(deck: "Deck", study: Study, outcome: TimeToEventOutcome) ->
 
 
 def bar_label(deck: "Deck", study: Study, key: str, arm: str, result: BinaryArmResult) -> str:
-    """"80.7%" as reported, else the percentage of the counts; "not reported" when the source gives none."""
+    """"80.7%" as reported, else the percentage of the counts; "not reported" where the file says the source
+    gives none, "not in this summary" where the file just holds no figure."""
     if not result.reported:
         return deck.say("phrases/not_reported")
     label = formatting.percent_label(result)
     if label:
         return label
     prop = deck.report.proportion(study, key, arm)
-    return f"{prop.percent:.1f}%" if prop is not None else deck.say("phrases/not_reported")
+    return f"{prop.percent:.1f}%" if prop is not None else deck.say("phrases/not_in_summary")
 
 
 def median_text(deck: "Deck", result, unit: str) -> str:

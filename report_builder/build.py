@@ -56,7 +56,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
 
     # Nothing to do when the inputs are those of the last build and its outputs are untouched.
     chain = template_chain(template_spec)  # walked once: hashed here, loaded below
-    template_hash = manifest.template_digest(tuple(link.folder for link in chain))
+    template_hash = manifest.template_digest(tuple(link.folder for link in chain), out_root)
     fingerprint = manifest.input_fingerprint(evidence_path, template_hash, formats, strict)
     finish_interrupted(out_dir)  # a build killed while renaming its outputs: its outputs, complete
     previous = manifest.read_manifest(out_dir)
@@ -97,7 +97,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     for name, data in exports(report, out_dir.name).items():  # evidence JSON, Summary of findings CSV, CSL-JSON
         outputs.add(name, data)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
-                                                           chart_files))
+                                                           chart_files, out_root))
     written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, previous=manifest.own_outputs(previous))
     reused = sum(chart.key in cache for chart in charts)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in found),

@@ -62,9 +62,9 @@ class Template:
 
         return render(self.environment, f"wording/{key}.j2", context, self.name)
 
-    def files(self) -> list[Path]:
-        """Every file of every folder on the search path: the inputs of a build."""
-        return template_files(self.search_path)
+    def files(self, outputs: Path | None = None) -> list[Path]:
+        """Every file of every folder on the search path but those in `outputs`: the inputs of a build."""
+        return template_files(self.search_path, outputs)
 
 
 def load_template(template: str | Path | tuple[TemplateFolder, ...] = DEFAULT) -> Template:

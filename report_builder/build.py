@@ -69,6 +69,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.builders.exports import exports
     from report_builder.charts import MEDIA
     from report_builder.charts.draw import draw_charts
+    from report_builder.theme.glyphs import missing_glyphs
 
     template = _template(chain, template_hash)  # template errors first
     report = load_report(evidence_path)
@@ -78,7 +79,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         warnings.simplefilter("always")
         charts = draw_charts(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
         documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
-    found = (*report.warnings, *library_warnings(evidence_path, caught))
+    found = (*report.warnings, *missing_glyphs(report, template), *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise
 

@@ -302,7 +302,12 @@ def _font_problem(data: bytes) -> str | None:
         except RuntimeError as exc:
             return f"damaged glyph data (glyph {glyph}: {exc})"
     try:
-        TTFont(BytesIO(data))["glyf"]  # the glyph offsets (loca) within the glyph table, which ReportLab copies
+        tables = TTFont(BytesIO(data))
+        tables["glyf"]  # the glyph offsets (loca) within the glyph table, which ReportLab copies
+        tables["hmtx"]  # the advance widths and character map charts and slides are laid out with
+        tables["cmap"].getBestCmap()
+        if "kern" in tables:
+            tables["kern"]
         TTFontFile(BytesIO(data))
     except Exception as exc:  # a corrupt font must be a located user error, whatever the parsers raise
         return f"damaged or unsupported TrueType font ({type(exc).__name__}: {exc})"

@@ -234,16 +234,16 @@ class Pen(Look):
 
     def bold(self) -> dict[str, Any]:
         """Text kwargs for bold: the template's bold TTF even when it names its family differently."""
-        return {"fontfamily": [self.bold_family, self.fallbacks["bold"]], "fontweight": "bold"}
+        return {"fontfamily": _families(self.bold_family, self.fallbacks["bold"]), "fontweight": "bold"}
 
     def italic(self) -> dict[str, Any]:
         if self.italic_family is None:
             return {}
-        return {"fontfamily": [self.italic_family, self.fallbacks["italic"]], "fontstyle": "italic"}
+        return {"fontfamily": _families(self.italic_family, self.fallbacks["italic"]), "fontstyle": "italic"}
 
     def rc(self) -> dict[str, Any]:
         return {
-            "font.family": [self.family, self.fallbacks["regular"]],
+            "font.family": _families(self.family, self.fallbacks["regular"]),
             "font.size": SIZE,
             "text.color": self.text,
             "axes.edgecolor": self.muted,
@@ -270,6 +270,11 @@ class Pen(Look):
             "text.parse_math": False,  # evidence text is data: a "$" must print, never start mathtext
             "text.hinting": "none",  # unhinted glyphs lay out faster and look the same at 200 dpi
         }
+
+
+def _families(font: str, fallback: str) -> list[str]:
+    """The template's font, then the fallback unless it is the same file (the default template's)."""
+    return [font] if fallback == font else [font, fallback]
 
 
 def make_pen(look: Look) -> Pen:

@@ -272,7 +272,7 @@ def _check_font(path: Path) -> str | None:
     return _font_problem(path.read_bytes())
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _font_problem(data: bytes) -> str | None:
     """Decoded as each renderer does: every glyph through FreeType (the charts and the deck's measuring), the
     glyph table's offsets through fontTools and the tables ReportLab embeds, so a damaged font fails here, at

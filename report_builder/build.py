@@ -58,7 +58,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
 
     # Nothing to do when the inputs are those of the last build and its outputs are untouched.
     chain = template_chain(template_spec)  # walked once: hashed here, loaded below
-    template_hash = manifest.template_digest(tuple(link.folder for link in chain))
+    template_hash = manifest.template_digest(tuple(link.folder for link in chain), out_root)
     fingerprint = manifest.input_fingerprint(evidence_path, template_hash, formats, strict)
     finish_interrupted(out_dir)  # a build killed while renaming its outputs: its outputs, complete
     previous = manifest.read_manifest(out_dir)
@@ -72,6 +72,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.charts import MEDIA
     from report_builder.charts.draw import ChartDrawing, plan_drawing
     from report_builder.parallel import tasks_for
+    from report_builder.theme.glyphs import missing_glyphs
 
     template = _template(chain, template_hash)  # template errors first
     report = load_report(evidence_path)
@@ -85,7 +86,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         documents = {builder.extension: builder.build(report, drawing.for_medium(builder.medium), template)
                      for builder in builders}
         charts = drawing.all()
-    found = (*report.warnings, *library_warnings(evidence_path, caught))
+    found = (*report.warnings, *missing_glyphs(report, template), *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise
 
@@ -104,7 +105,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     for name, data in exports(report, out_dir.name).items():  # evidence JSON, Summary of findings CSV, CSL-JSON
         outputs.add(name, data)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
-                                                           chart_files))
+                                                           chart_files, out_root))
     written = write_outputs(out_dir, outputs, last=manifest.MANIFEST, previous=manifest.own_outputs(previous))
     reused = sum(chart.key in cache for chart in charts)
     return BuildResult(evidence_path, out_dir, "built", tuple(written), tuple(str(w) for w in found),

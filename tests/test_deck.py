@@ -277,6 +277,68 @@ def test_lines_wrap_greedily_at_the_measured_word_widths(template):
     assert metrics.lines(Para(plain_spans(text), bold=True), fits_regular, 20) == 2
 
 
+def _counting(metrics, name: str) -> list[int]:
+    """Count calls to one of metrics' methods (the work fitting does), calling through to it."""
+    calls = [0]
+    method = getattr(metrics, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return method(*args, **kwargs)
+
+    setattr(metrics, name, counted)
+    return calls
+
+
+def _reference_pages(metrics, paragraphs, width, height, size):
+    """The plain rule: a page takes paragraphs while the page (and a heading's next item) still fits."""
+    pages = [[]]
+    for i, p in enumerate(paragraphs):
+        following = [paragraphs[i + 1]] if p.keep_with_next and i + 1 < len(paragraphs) else []
+        if pages[-1] and metrics.height(pages[-1] + [p] + following, width, size) > height:
+            pages.append([p])
+        else:
+            pages[-1].append(p)
+    return pages
+
+
+def test_paginating_is_linear_in_the_number_of_paragraphs_and_keeps_the_plain_rules_pages(template):
+    """10,000 learning objectives took minutes: every paragraph re-measured the whole page before it."""
+    from report_builder.builders.pptx.text import EMU_PER_PT, Box, Metrics, paginate, para
+
+    metrics = Metrics(template.theme.fonts)
+    items = [para(f"Objective {i}: weigh the remission benefit against the risk of VOD/SOS", {}, bullet="•",
+                  keep_with_next=i % 7 == 0) for i in range(1200)]
+    box = Box(0, 0, 2000 * EMU_PER_PT, 3000 * EMU_PER_PT)  # about 200 objectives a page at 12 pt
+    lines = _counting(metrics, "lines")
+    fit = paginate(metrics, items, box, 12, 12, 12)
+    assert 4 <= len(fit.pages) <= 12
+    assert lines[0] <= 4 * len(items)  # the page's height is a running sum (it was about 100 x per paragraph)
+    assert fit.pages == _reference_pages(Metrics(template.theme.fonts), items, box.inner_width_pt(),
+                                         box.inner_height_pt(), 12)
+
+
+def test_a_paragraph_taller_than_a_slide_is_cut_where_one_word_more_would_not_fit(template):
+    """A 250 kB paragraph took 108 s: each word was tried by measuring the whole page again."""
+    from report_builder.builders.pptx.text import EMU_PER_PT, Box, Metrics, paginate, para
+
+    words = [f"word{i % 97}" for i in range(6000)]
+    paragraph = para(" ".join(words), {}, bullet="•")
+    box = Box(0, 0, 1500 * EMU_PER_PT, 300 * EMU_PER_PT)  # about 700 words a slide at 12 pt
+    metrics = Metrics(template.theme.fonts)
+    width_calls = _counting(metrics, "width")
+    fit = paginate(metrics, [paragraph], box, 12, 12, 12)
+    assert width_calls[0] <= 40 * len(words)  # each word measured about log(words a slide) times, not 500
+    cut = [" ".join(span.text.strip() for span in page[0].spans).split() for page in fit.pages]
+    assert [w for piece in cut for w in piece] == words and all(len(page) == 1 for page in fit.pages)
+    assert 4 <= len(cut) <= 12 and fit.pages[0][0].bullet == "•" and fit.pages[1][0].bullet is None
+    height, width = box.inner_height_pt(), box.inner_width_pt()
+    for page, following in zip(fit.pages, fit.pages[1:]):  # every cut: one word more would not have fitted
+        assert metrics.height(page, width, 12) <= height
+        one_more = para(" ".join([*(s.text for s in page[0].spans), following[0].spans[0].text.split()[0]]), {})
+        assert metrics.height([one_more], width, 12) > height
+
+
 def test_a_table_takes_the_largest_size_at_which_every_word_fits_its_column(template):
     from report_builder.builders.pptx.shapes import Cell, paginate_rows
     from report_builder.builders.pptx.text import EMU_PER_PT, TABLE_MARGIN_X_PT, Box, Metrics, Para, plain_spans

@@ -419,6 +419,44 @@ def test_every_chart_is_well_formed_with_hostile_text(hostile_build):
 
 
 # ------------------------------------------------------------------------------------------ long text and tables
+ASCII_FONT_TEMPLATE = CORPUS / "valid" / "template-with-an-ascii-only-font"
+
+
+def test_a_character_the_template_font_lacks_is_one_located_warning_and_drawn_in_the_fallback(tmp_path, capsys):
+    """Not raw Matplotlib warnings with library paths, and no character silently gone from a chart: the field
+    and the characters are named once, and the charts (like the PDF text) set them in DejaVu Sans."""
+    evidence = tmp_path / "glyphs.yaml"
+    text = BASE.read_text(encoding="utf-8")
+    assert "name: Chemotherapy," in text
+    evidence.write_text(text.replace("name: Chemotherapy,", "name: Chemotherapy → ≥ → 日,"), encoding="utf-8")
+    line = next(i for i, row in enumerate(evidence.read_text(encoding="utf-8").splitlines(), 1) if "日" in row)
+    code, output = run_cli(capsys, str(evidence), "--out", str(tmp_path / "out"),
+                           "--template", str(ASCII_FONT_TEMPLATE))
+    assert code == 0, output
+    warnings = [row for row in output.splitlines() if ": warning:" in row]
+    assert len(warnings) == 1, output  # the chart arrows of the wording are drawn in the fallback: no warning
+    assert warnings[0].startswith(f"{evidence}:{line}:") and "studies[0].arms[1].name" in warnings[0]
+    assert "'→' (U+2192 RIGHTWARDS ARROW)" in warnings[0] and warnings[0].count("'→'") == 1
+    assert "'≥'" in warnings[0] and "lacks '日' too" in warnings[0]
+    assert "missing from font" not in output and ".py" not in output and "site-packages" not in output
+    code, output = run_cli(capsys, str(evidence), "--out", str(tmp_path / "strict"), "--strict",
+                           "--template", str(ASCII_FONT_TEMPLATE))
+    assert code == 2 and "studies[0].arms[1].name" in output
+
+
+def test_a_chart_in_the_pdf_sets_characters_its_font_lacks_in_the_fallback():
+    from report_builder.builders.pdf.style import GlyphFallback, register_fonts
+    from report_builder.resources import templates_root
+    from report_builder.theme.template import load_template
+
+    fonts = register_fonts(load_template(str(ASCII_FONT_TEMPLATE)).theme)
+    fallback = GlyphFallback(fonts, templates_root() / "default" / "fonts" / "DejaVuSans.ttf")
+    (first, ascii_run), (arrow_font, arrow), (last, tail) = fallback.runs("favours DX → now")
+    assert (first, ascii_run, arrow, last, tail) == (None, "favours DX ", "→", None, " now")
+    assert arrow_font.startswith("RB-DejaVuSans")
+    assert fallback.runs("plain text") == [(None, "plain text")]
+
+
 def long_evidence() -> str:
     """The docs example grown until every section spans pages: long words, paragraphs, tables and lists."""
     q = json.dumps  # a JSON string is a YAML double-quoted string: no ': ' or '#' surprises

@@ -133,6 +133,15 @@ def test_a_folder_in_the_way_of_the_manifest_replaces_nothing(tmp_path, capsys):
     assert temporaries(out) == []
 
 
+def test_a_failed_first_build_leaves_no_empty_output_folder(tmp_path, capsys):
+    """A build that fails while writing leaves the output folder as it found it: no new (empty) folders."""
+    out = tmp_path / "out"
+    (out / "base" / "manifest.json").mkdir(parents=True)
+    status, message = build(capsys, str(BASE), "--out", str(out))
+    assert status == 2 and "a folder is in the way" in message
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["base", "base/manifest.json"]
+
+
 def test_a_rename_that_fails_midway_puts_back_what_it_replaced(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     assert build(capsys, str(BASE), "--out", str(out))[0] == 0

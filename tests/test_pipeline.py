@@ -317,6 +317,20 @@ def test_a_worker_that_dies_fails_its_task_and_the_next_run_starts_new_workers()
         assert runner.run(exit_in_a_worker, [3, 4], lambda result: None, lambda item, exc: "failed") == [30, 40]
 
 
+def test_an_output_folder_inside_the_template_folder_is_not_an_input_of_the_next_build(tmp_path):
+    """--out inside the template folder (and so inside what --watch watches): the outputs of one build are not
+    template files of the next, so the second build is up to date and the manifest lists no output as an input."""
+    folder = tmp_path / "local"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("extends: default\n", encoding="utf-8")
+    out = folder / "out"
+    assert build(EXAMPLE, out, str(folder)).status == "built"
+    assert build(EXAMPLE, out, str(folder)).status == "up to date"
+    manifest = json.loads((out / STEM / "manifest.json").read_text())
+    assert [Path(name).name for name in manifest["template"]["files"] if Path(name).parent == folder] == ["template.yaml"]
+    assert not any(Path(name).is_relative_to(out) for name in manifest["template"]["files"])
+
+
 def test_an_edited_template_file_is_read_again_by_the_next_build_in_the_same_process(tmp_path):
     """The template is loaded once per process (--watch, a worker's many files) until one of its files changes."""
     folder = tmp_path / "local"

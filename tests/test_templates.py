@@ -292,3 +292,31 @@ def test_an_edited_wording_file_is_read_again(tmp_path):
     assert load_template(str(folder)).text("pdf/titles/bottom_line") == "Before"
     (folder / wording).write_text("After")
     assert load_template(str(folder)).text("pdf/titles/bottom_line") == "After"
+
+
+def test_the_bundled_fonts_pass_the_full_check_a_templates_own_fonts_get_when_it_loads():
+    """load_template skips the bundled fonts (part of the program); this is where they are checked in full."""
+    from report_builder.resources import templates_root
+    from report_builder.theme.template import _font_problem
+
+    fonts = sorted(templates_root().rglob("*.ttf"))
+    assert len(fonts) >= 8
+    for path in fonts:
+        assert _font_problem(path.read_bytes()) is None, path
+
+
+def test_a_copy_of_a_bundled_font_with_damaged_glyphs_is_refused_when_the_template_loads(tmp_path):
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from report_builder.resources import templates_root
+
+    font = bytearray((templates_root() / "default" / "fonts" / "DejaVuSans.ttf").read_bytes())
+    glyf = TTFont(io.BytesIO(bytes(font))).reader.tables["glyf"]
+    font[glyf.offset + 1000: glyf.offset + glyf.length - 1000] = b"\xff" * (glyf.length - 2000)
+    folder = make_template(tmp_path, "extends: default\ntheme:\n  fonts:\n    bold: fonts/Copy.ttf\n",
+                           {"fonts/Copy.ttf": bytes(font)})
+    with pytest.raises(TemplateError) as caught:
+        load_template(str(folder))
+    assert "template.yaml:4:" in str(caught.value) and "damaged glyph data" in str(caught.value)

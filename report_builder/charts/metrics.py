@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from report_builder.errors import Problem, TemplateError
+
 
 @dataclass(frozen=True)
 class FontMetrics:
@@ -33,8 +35,17 @@ class FontMetrics:
 
 @lru_cache(maxsize=16)
 def font_metrics(path: str, sha256: str) -> FontMetrics:
-    """Parse once per font file; sha256 is part of the cache key so an edited font is read again."""
-    return _parse(Path(path).read_bytes())
+    """Parse once per font file; sha256 is part of the cache key so an edited font is read again.
+
+    A table this reader cannot follow (a character map FreeType and fontTools let pass) is the template's
+    error, named at the font file, never an internal one."""
+    try:
+        return _parse(Path(path).read_bytes())
+    except (struct.error, IndexError, KeyError, ValueError, OverflowError) as exc:
+        message = (f"the font's tables cannot be read to lay out the charts ({type(exc).__name__}: {exc}); "
+                   "the file is damaged: export or download it again")
+        problem = Problem(Path(path), None, None, "", message)
+        raise TemplateError(f"template font {Path(path).name}: 1 error(s)", [problem]) from None
 
 
 def _parse(data: bytes) -> FontMetrics:

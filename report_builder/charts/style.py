@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from report_builder.analysis import arms
 from report_builder.charts.media import Medium
 from report_builder.charts.metrics import font_metrics
+from report_builder.resources import templates_root
 
 if TYPE_CHECKING:
     from report_builder.inputs.evidence_schema import Study
@@ -185,8 +186,16 @@ def make_style(template: "Template", report: "Report", medium: Medium) -> Style:
         if path is not None:
             fonts[key] = FontFile(str(path), _file_hash(str(path)))
     fonts.setdefault("bold", fonts["regular"])
+    # Characters the template's fonts lack are drawn in the bundled DejaVu Sans rather than vanish (as in the PDF).
+    for key, name in FALLBACK_FONTS.items():
+        fonts[key] = FontFile(str(name), _file_hash(str(name)))
     return Style(palette=tuple(template.theme.chart_palette), colors=dict(template.theme.colors), fonts=fonts,
                  medium=medium, template=template, numbers=report.reference_numbers, palette_slots=report.palette_slots)
+
+
+#: for glyphs the template's fonts lack, in each style (Matplotlib would log a weight it cannot find)
+FALLBACK_FONTS = {f"fallback_{style}": templates_root() / "default" / "fonts" / name for style, name in (
+    ("regular", "DejaVuSans.ttf"), ("bold", "DejaVuSans-Bold.ttf"), ("italic", "DejaVuSans-Oblique.ttf"))}
 
 
 def _file_hash(path: str) -> str:
@@ -221,19 +230,20 @@ class Pen(Look):
     family: str
     bold_family: str
     italic_family: str | None
+    fallbacks: Mapping[str, str]  #: style -> family Matplotlib takes a glyph the template's font lacks from
 
     def bold(self) -> dict[str, Any]:
         """Text kwargs for bold: the template's bold TTF even when it names its family differently."""
-        return {"fontfamily": self.bold_family, "fontweight": "bold"}
+        return {"fontfamily": _families(self.bold_family, self.fallbacks["bold"]), "fontweight": "bold"}
 
     def italic(self) -> dict[str, Any]:
         if self.italic_family is None:
             return {}
-        return {"fontfamily": self.italic_family, "fontstyle": "italic"}
+        return {"fontfamily": _families(self.italic_family, self.fallbacks["italic"]), "fontstyle": "italic"}
 
     def rc(self) -> dict[str, Any]:
         return {
-            "font.family": [self.family],
+            "font.family": _families(self.family, self.fallbacks["regular"]),
             "font.size": SIZE,
             "text.color": self.text,
             "axes.edgecolor": self.muted,
@@ -262,6 +272,11 @@ class Pen(Look):
         }
 
 
+def _families(font: str, fallback: str) -> list[str]:
+    """The template's font, then the fallback unless it is the same file (the default template's)."""
+    return [font] if fallback == font else [font, fallback]
+
+
 def make_pen(look: Look) -> Pen:
     """Register the look's TTFs with Matplotlib, each under a family name of its own.
 
@@ -286,7 +301,8 @@ def make_pen(look: Look) -> Pen:
 
     regular = family("regular")
     return Pen(**{f.name: getattr(look, f.name) for f in fields(Look)},
-               family=regular, bold_family=family("bold") or regular, italic_family=family("italic"))
+               family=regular, bold_family=family("bold") or regular, italic_family=family("italic"),
+               fallbacks={key.removeprefix("fallback_"): family(key) for key in FALLBACK_FONTS})
 
 
 @contextmanager
@@ -338,7 +354,8 @@ def render(fig: Any, pen: Pen) -> dict[str, bytes]:
         if raw and clean(raw) != raw:
             text.set_text(clean(raw))
     register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
-    fonts = {os.path.realpath(f.path): key for key, f in pen.fonts.items()}  #: which template font each text uses
+    #: which template font each text uses (the PDF replay sets missing glyphs in the fallback itself)
+    fonts = {os.path.realpath(f.path): key for key, f in pen.fonts.items() if key not in FALLBACK_FONTS}
     options = {
         "svg": {"format": "svg", "metadata": SVG_METADATA},
         # Drawn at the layout size times the scale; the file says its shown size (pixels per shown inch).

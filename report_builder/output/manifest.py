@@ -24,13 +24,14 @@ ChartCache = dict[str, dict[str, bytes]]  #: chart key -> its forms ("svg", "png
 
 
 # ------------------------------------------------------------------------------ is anything to do?
-def template_digest(folders: tuple[Path, ...]) -> str:
-    """A hash of every file of every template folder on a search path, by its place in the chain."""
+def template_digest(folders: tuple[Path, ...], outputs: Path | None = None) -> str:
+    """A hash of every file of every template folder on a search path, by its place in the chain; files
+    inside the output folder `outputs` (an --out inside the template folder) are outputs, not inputs."""
     from report_builder.theme.search_path import template_files
 
     digest = hashlib.sha256()
     for folder in folders:
-        for path in template_files((folder,)):
+        for path in template_files((folder,), outputs):
             _add(digest, f"template:{len(folders)}:{path.relative_to(folder)}", path.read_bytes())
     return digest.hexdigest()
 
@@ -140,14 +141,14 @@ def previous_charts(out_dir: Path, manifest: dict) -> ChartCache:
 
 # ------------------------------------------------------------------------------ the manifest itself
 def manifest_bytes(evidence_path: Path, template: "Template", outputs: "OutputSet", fingerprint: str,
-                   charts: dict[str, dict]) -> bytes:
+                   charts: dict[str, dict], out_root: Path | None = None) -> bytes:
     def digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     manifest = {
         "fingerprint": fingerprint,
         "evidence": {"path": str(evidence_path), "sha256": digest(evidence_path)},
-        "template": {"name": template.name, "files": {str(p): digest(p) for p in template.files()}},
+        "template": {"name": template.name, "files": {str(p): digest(p) for p in template.files(out_root)}},
         "outputs": outputs.digests(),
         # "medium/chart id" -> {"key": charts.draw.chart_key, "files": {form: file}}: what the next build may reuse
         "charts": charts,

@@ -115,6 +115,7 @@ def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None,
     names = sorted(outputs.files, key=lambda n: (n == last, n))
     staged: list[tuple[Path, Path]] = []  #: (temporary file, target)
     replaced: list[tuple[Path | None, bool, Path]] = []  #: (backup of the old file, was there one, target)
+    new_folders = _missing_folders(out_dir, names)  #: removed again if the build fails: nothing half-written
     try:
         for name in names:
             target = inside(out_dir, name)
@@ -131,18 +132,36 @@ def write_outputs(out_dir: Path, outputs: OutputSet, last: str | None = None,
         _put_back(replaced)
         _discard([_journal_path(out_dir)])
         _discard([temp for temp, _ in staged])
+        _remove_empty(new_folders)
         where = exc.filename or out_dir
         raise ReportBuilderError(f"{where}: cannot write the outputs ({exc.strerror or exc}); nothing was "
                                  "replaced; check that --out names a folder you can write to") from None
     except BaseException:
         _put_back(replaced)
         _discard([temp for temp, _ in staged] + [_journal_path(out_dir)])
+        _remove_empty(new_folders)
         raise
     _discard([backup for backup, _, _ in replaced if backup is not None])
     for name, digest in (previous or {}).items():
         if isinstance(name, str) and name not in outputs.files and name != last:
             _remove_own(out_dir, name, digest)
     return [out_dir / name for name in names]
+
+
+def _missing_folders(out_dir: Path, names: list[str]) -> list[Path]:
+    """The output folders (out_dir and those inside it) that do not exist yet, deepest first."""
+    folders = {out_dir}
+    for name in names:
+        folders.update(parent for parent in (out_dir / name).parents if parent.is_relative_to(out_dir))
+    return sorted((folder for folder in folders if not folder.exists()), key=lambda f: len(f.parts), reverse=True)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()  # only when empty: a folder another process has written into since stays
+        except OSError:
+            pass
 
 
 def _journal_path(out_dir: Path, pid: int | None = None) -> Path:

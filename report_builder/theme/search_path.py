@@ -107,12 +107,16 @@ def _read_template_file(path: Path) -> tuple[Any, SourceMap]:
         raise TemplateError(exc.message, exc.problems) from None
 
 
-def template_files(folders: tuple[Path, ...]) -> list[Path]:
+def template_files(folders: tuple[Path, ...], outputs: Path | None = None) -> list[Path]:
     """Every file of every folder on a search path: the template inputs of a build.
 
     A link leading out of its folder is left out (loading the template reports it): hashing it
-    could mean reading /proc/kcore or a huge file before any check has run.
+    could mean reading /proc/kcore or a huge file before any check has run. So is the build's
+    output folder (`outputs`) when it lies inside a template folder: the last build's outputs are
+    not inputs of the next, or no build would ever be up to date.
     """
+    outputs = outputs.resolve() if outputs is not None else None
     return sorted(p for folder in folders for p in folder.rglob("*")
                   if p.is_file() and "__pycache__" not in p.parts
-                  and (not p.is_symlink() or p.resolve().is_relative_to(folder.resolve())))
+                  and (not p.is_symlink() or p.resolve().is_relative_to(folder.resolve()))
+                  and (outputs is None or not p.resolve().is_relative_to(outputs)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from report_builder.errors import Problem, TemplateError
 from report_builder.inputs.evidence import validate_as
 from report_builder.inputs.template_schema import DECK_SLIDES, LAYOUT_ROLES, TemplateFile
 from report_builder.inputs.yaml_reader import SourceMap
+from report_builder.resources import templates_root
 from report_builder.theme.search_path import DEFAULT, TemplateFolder, template_chain, template_files
 
 
@@ -61,9 +62,9 @@ class Template:
 
         return render(self.environment, f"wording/{key}.j2", context, self.name)
 
-    def files(self) -> list[Path]:
-        """Every file of every folder on the search path: the inputs of a build."""
-        return template_files(self.search_path)
+    def files(self, outputs: Path | None = None) -> list[Path]:
+        """Every file of every folder on the search path but those in `outputs`: the inputs of a build."""
+        return template_files(self.search_path, outputs)
 
 
 def load_template(template: str | Path | tuple[TemplateFolder, ...] = DEFAULT) -> Template:
@@ -265,17 +266,51 @@ def _file(folder: Path, name: str, source_map: SourceMap, path: tuple, problems:
 
 
 def _check_font(path: Path) -> str | None:
-    head = path.read_bytes()[:4]
+    """None for a TrueType font every renderer of a build can use in full, else what is wrong with it."""
+    if path.is_relative_to(templates_root()):
+        return None  # the bundled fonts are part of the program, checked by its tests, not at every load
+    return _font_problem(path.read_bytes())
+
+
+@lru_cache(maxsize=8)
+def _font_problem(data: bytes) -> str | None:
+    """Decoded as each renderer does: every glyph through FreeType (the charts and the deck's measuring), the
+    glyph table's offsets through fontTools and the tables ReportLab embeds, so a damaged font fails here, at
+    its line in template.yaml, and never halfway through drawing a chart or saving the PDF."""
+    head = data[:4]
     if head == b"OTTO":
         return "OpenType/CFF fonts cannot be embedded by ReportLab; use a TrueType (.ttf) font"
     if head not in (b"\x00\x01\x00\x00", b"true"):
         return "not a TrueType font file"
-    try:
-        from reportlab.pdfbase.ttfonts import TTFontFile
+    from io import BytesIO
 
-        TTFontFile(str(path))
-    except Exception as exc:  # a corrupt font must be a located user error, whatever ReportLab raises
+    from fontTools.ttLib import TTFont
+    from matplotlib.ft2font import FT2Font
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    try:
+        face = FT2Font(BytesIO(data))
+    except Exception as exc:  # a corrupt font must be a located user error, whatever FreeType raises
         return f"damaged or unsupported TrueType font ({exc})"
+    for kind, name in (("family name (name ID 1)", face.family_name), ("PostScript name (name ID 6)",
+                                                                      face.postscript_name)):
+        if not name or name == "UNAVAILABLE":  # FreeType's word for an absent name
+            return f"the font has no {kind} in its name table; the PDF, the deck and the charts name a font by it"
+    for glyph in range(face.num_glyphs):
+        try:
+            face.load_glyph(glyph)
+        except RuntimeError as exc:
+            return f"damaged glyph data (glyph {glyph}: {exc})"
+    try:
+        tables = TTFont(BytesIO(data))
+        tables["glyf"]  # the glyph offsets (loca) within the glyph table, which ReportLab copies
+        tables["hmtx"]  # the advance widths and character map charts and slides are laid out with
+        tables["cmap"].getBestCmap()
+        if "kern" in tables:
+            tables["kern"]
+        TTFontFile(BytesIO(data))
+    except Exception as exc:  # a corrupt font must be a located user error, whatever the parsers raise
+        return f"damaged or unsupported TrueType font ({type(exc).__name__}: {exc})"
     return None
 
 
@@ -292,7 +327,7 @@ def _check_image(path: Path) -> str | None:
         with Image.open(path) as image:
             image.load()  # decoded in full now, not when the PDF is drawn: verify() reads no pixel data
     except Exception as exc:
-        return f"not a readable image ({type(exc).__name__})"
+        return f"not a readable image ({type(exc).__name__}: {exc})"
     return None
 
 

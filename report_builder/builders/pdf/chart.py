@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
 
-    from report_builder.builders.pdf.style import Fonts
+    from report_builder.builders.pdf.style import Fonts, GlyphFallback
     from report_builder.charts import Chart
 
 
@@ -31,8 +31,9 @@ class RecordedChart(Flowable):
     """
 
     def __init__(self, ops: list[list[Any]], width: float, height: float, fonts: Fonts,
-                 window: tuple[float, float] | None = None):
+                 fallback: GlyphFallback | None = None, window: tuple[float, float] | None = None):
         super().__init__()
+        self.fallback = fallback  #: sets characters the template's fonts lack in DejaVu Sans, as Matplotlib drew them
         self.ops = ops
         self.natural = (width, height)
         self.window = window or (0.0, height)
@@ -44,7 +45,7 @@ class RecordedChart(Flowable):
         self.alt_text: str | None = None
 
     @classmethod
-    def of(cls, chart: Chart, fonts: Fonts) -> RecordedChart:
+    def of(cls, chart: Chart, fonts: Fonts, fallback: GlyphFallback | None = None) -> RecordedChart:
         """The chart's recording; one that cannot be read is a bug (see charts.Chart), as in the deck."""
         try:
             document = json.loads(chart.ops)
@@ -53,7 +54,7 @@ class RecordedChart(Flowable):
             raise ValueError(f"chart {chart.id!r}: its recorded drawing cannot be read ({exc})") from None
         if width <= 0 or height <= 0:
             raise ValueError(f"chart {chart.id!r}: its recorded drawing has no size ({width} x {height})")
-        drawing = cls(ops, width, height, fonts)
+        drawing = cls(ops, width, height, fonts, fallback)
         drawing.alt_text = chart.alt_text  # tagged as a Figure with this text (see tagging.py)
         return drawing
 
@@ -83,7 +84,7 @@ class RecordedChart(Flowable):
         return [first, rest]
 
     def _piece(self, window: tuple[float, float]) -> RecordedChart:
-        piece = RecordedChart(self.ops, *self.natural, self.font_set, window)
+        piece = RecordedChart(self.ops, *self.natural, self.font_set, self.fallback, window)
         return piece.scale(self.factor)
 
     def _text_bands(self) -> list[tuple[float, float]]:
@@ -155,8 +156,17 @@ class RecordedChart(Flowable):
         canvas.translate(x, y)
         if angle:
             canvas.rotate(angle)
-        canvas.setFont(self.fonts.get(font, self.fonts["regular"]), size)
-        canvas.drawString(0, 0, text)
+        face = self.fonts.get(font, self.fonts["regular"])
+        runs = self.fallback.runs(text) if self.fallback is not None else [(None, text)]
+        if len(runs) == 1 and runs[0][0] is None:
+            canvas.setFont(face, size)
+            canvas.drawString(0, 0, text)
+        else:
+            line = canvas.beginText(0, 0)
+            for run_face, run in runs:
+                line.setFont(run_face or face, size)
+                line.textOut(run)
+            canvas.drawText(line)
         canvas.restoreState()
 
 

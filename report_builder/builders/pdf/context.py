@@ -64,7 +64,8 @@ class Context:
         self.frame_height = self.page_size[1] - MARGIN_TOP - MARGIN_BOTTOM
         self.fonts = register_fonts(self.theme)
         default_font = templates_root() / "default" / "fonts" / "DejaVuSans.ttf"
-        self.styles = Styles(self.theme, self.fonts, GlyphFallback(self.fonts, default_font))
+        self.glyph_fallback = GlyphFallback(self.fonts, default_font)
+        self.styles = Styles(self.theme, self.fonts, self.glyph_fallback)
         self.numbers = report.reference_numbers
         self.link_color = self.theme.colors["secondary"]
         # Citations link to reference entries only when the reference list is printed (no dangling links).
@@ -126,7 +127,7 @@ class Context:
         the full width rather than leaving a hole beside a narrower chart. A chart taller than a page
         even at MIN_FIGURE_SCALE goes on over the next pages (RecordedChart.split), its caption after it.
         """
-        drawing = RecordedChart.of(chart, self.fonts)
+        drawing = RecordedChart.of(chart, self.fonts, self.glyph_fallback)
         self.figure_count += 1
         caption = self.para(self.words("chart/caption", chart=chart, number=self.figure_count), self.styles.caption)
         scale = min(1.0, self.width / drawing.width)

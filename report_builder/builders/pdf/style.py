@@ -116,6 +116,22 @@ class GlyphFallback:
 
         return "".join(part if part.startswith("<") else swap(part) for part in self._TAG.split(markup))
 
+    def runs(self, text: str) -> list[tuple[str | None, str]]:
+        """Plain text (a chart's) in runs: (None, run) for the template's font, (fallback font, run) for
+        characters it lacks and the fallback has."""
+        found = None if all(ord(ch) in self.present for ch in text) else self._font()
+        if found is None:
+            return [(None, text)]
+        name, covered = found
+        runs: list[tuple[str | None, str]] = []
+        for ch in text:
+            font = name if ord(ch) not in self.present and ord(ch) in covered else None
+            if runs and runs[-1][0] == font:
+                runs[-1] = (font, runs[-1][1] + ch)
+            else:
+                runs.append((font, ch))
+        return runs
+
 
 class Para(Paragraph):
     """A paragraph whose text gets the style's glyph fallback (see GlyphFallback)."""

@@ -284,16 +284,32 @@ def paginate(metrics: Metrics, paragraphs: Sequence[Para], box: Box, largest: fl
     pieces: list[Para] = []
     for p in paragraphs:
         pieces.extend(_split_tall(metrics, p, width, height, size))
+    # Each page's height is kept as a running sum, added to in the order height() adds (the same floats), so
+    # paginating is linear in the number of paragraphs rather than re-measuring the page at every one.
     pages: list[list[Para]] = [[]]
+    filled = 0.0
     for i, p in enumerate(pieces):
-        candidate = pages[-1] + [p]
         # A heading that would end a page moves to the next one with its first item.
         following = [pieces[i + 1]] if p.keep_with_next and i + 1 < len(pieces) else []
-        if pages[-1] and metrics.height(candidate + following, width, size) > height:
+        with_p = _stack(metrics, filled, [p], width, size, first=not pages[-1])
+        if pages[-1] and _stack(metrics, with_p, following, width, size, first=False) > height:
             pages.append([p])
+            filled = _stack(metrics, 0.0, [p], width, size, first=True)
         else:
-            pages[-1] = candidate
+            pages[-1].append(p)
+            filled = with_p
     return Fit(size, [page for page in pages if page])
+
+
+def _stack(metrics: Metrics, total: float, paragraphs: Sequence[Para], width: float, size: float,
+           first: bool) -> float:
+    """total plus the height of paragraphs stacked below it, added up exactly as Metrics.height adds."""
+    for i, p in enumerate(paragraphs):
+        line = LINE * p.at(size)
+        total += metrics.lines(p, width, size) * line
+        if i > 0 or not first:
+            total += p.space_before * line
+    return total
 
 
 def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: float) -> list[Para]:
@@ -304,18 +320,31 @@ def _split_tall(metrics: Metrics, p: Para, width: float, height: float, size: fl
     for span in p.spans:
         for i, word in enumerate(span.text.split(" ")):
             words.append(replace(span, text=(" " if i else "") + word))
+    # Each page takes the most words that fit (a prefix never takes fewer lines than a shorter one), found by
+    # doubling then halving: the cuts of trying one word more at a time, in time W log(words per page) rather
+    # than W x words per page.
     out: list[Para] = []
-    current: list[Span] = []
-    for word in words:
-        trial = replace(p, spans=tuple(current + [word]))
-        if current and metrics.height([trial], width, size, remember=False) > height:
-            out.append(replace(p, spans=tuple(current)))
-            current = [replace(word, text=word.text.lstrip(" "))]
-            p = replace(p, bullet=None if p.bullet and not p.bullet.endswith(".") else p.bullet)
-        else:
-            current.append(word)
-    if current:
-        out.append(replace(p, spans=tuple(current)))
+    start = 0
+    while start < len(words):
+        first = replace(words[start], text=words[start].text.lstrip(" ")) if out else words[start]
+
+        def fits(end: int) -> bool:
+            trial = replace(p, spans=(first, *words[start + 1:end]))
+            return metrics.height([trial], width, size, remember=False) <= height
+
+        low, step = start + 1, 1  # low always fits: a page holds at least one word
+        while low + step <= len(words) and fits(low + step):
+            low, step = low + step, step * 2
+        high = min(low + step - 1, len(words))  # low + step does not fit, or is past the end
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+        out.append(replace(p, spans=(first, *words[start + 1:low])))
+        p = replace(p, bullet=None if p.bullet and not p.bullet.endswith(".") else p.bullet)
+        start = low
     return out
 
 

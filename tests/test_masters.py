@@ -21,6 +21,7 @@ RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+HYPERLINK_COLOUR = "{http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor}"
 
 
 def with_master(template, path: Path, layouts: dict[str, str] | None = None, **changes):
@@ -230,13 +231,8 @@ def test_libreoffice_master_fonts_and_colours_reach_the_deck(libreoffice_decks, 
     assert all(title_colour in xml for xml in slides[1:])
 
 
-DARK_GAPS = ("known gap after the deck redesign (issue 19 left open): on a dark master, hyperlink runs (registry ids, "
-             "references) keep the theme's link colour, and the boxed warning's text renders at low contrast")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("look", ["light", pytest.param("dark", marks=pytest.mark.xfail(strict=True, reason=DARK_GAPS)),
-                                  pytest.param("powerpoint dark", marks=pytest.mark.xfail(strict=True, reason=DARK_GAPS))])
+@pytest.mark.parametrize("look", ["light", "dark", "powerpoint dark"])
 def test_master_renders_readable_and_inside_the_slide(libreoffice_decks, look, tmp_path):
     """Rendered by LibreOffice: one page per slide, every word at a WCAG contrast >= 4.5:1 with what it is drawn
     on (measured on the pixels), and no word below the slide's bottom margin or off its right edge."""
@@ -307,6 +303,52 @@ def test_deck_colours_come_from_the_masters_theme_unless_the_template_sets_them(
     chosen = with_master(template, python_pptx_default(), )
     chosen = dataclasses.replace(chosen, deck_colors={"primary": "#00563F"})
     assert Deck(report, charts, chosen).colors["primary"] == "#00563F"
+
+
+def test_links_on_a_dark_master_are_drawn_in_a_readable_shade_of_the_link_colour(report, charts, template, tmp_path):
+    """PowerPoint and LibreOffice draw a link in the theme's hyperlink colour (blue: 2.4:1 on black) unless the link
+    says to use its run's colour: on a dark master every link states a readable colour and says so; on a light
+    master links keep the theme's colour."""
+    dark = build(report, charts, with_master(template, powerpoint_dark_master(tmp_path / "dark.pptx")))
+    light = build(report, charts, with_master(template, python_pptx_default()))
+    for data, dark_background in ((dark, True), (light, False)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            slides = [etree.fromstring(archive.read(n)) for n in archive.namelist()
+                      if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+        links = [rpr for slide in slides for rpr in slide.iter(f"{A}rPr") if rpr.find(f"{A}hlinkClick") is not None]
+        assert len(links) >= 10  # the registry id and the references
+        for rpr in links:
+            in_run_colour = rpr.find(f"{A}hlinkClick/{A}extLst/{A}ext/{HYPERLINK_COLOUR}hlinkClr")
+            if not dark_background:
+                assert in_run_colour is None
+                continue
+            assert in_run_colour is not None and in_run_colour.get("val") == "tx"
+            colour = bytes.fromhex(rpr.find(f"{A}solidFill/{A}srgbClr").get("val"))
+            assert contrast(colour, (0, 0, 0)) >= 4.5
+            assert colour[2] > colour[0]  # still the theme's blue, lightened
+
+
+def test_boxed_warning_continues_rather_than_run_out_of_its_box(report, charts, template):
+    """python-pptx's 4:3 master has no room for all the points at 20 pt: they continue in a box on the next slide,
+    and each box holds its text, measured with the font the slide uses."""
+    from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.text import EMU_PER_PT, Para, plain_spans
+
+    chosen = with_master(template, python_pptx_default())
+    prs = open_deck(build(report, charts, chosen))
+    metrics = Deck(report, charts, chosen).metrics
+    boxes = [shape for slide in prs.slides for shape in slide.shapes if shape.name == "Boxed warning"]
+    assert len(boxes) == 2
+    assert sum(len(box.text_frame.paragraphs) for box in boxes) == len(report.evidence.boxed_warning.points)
+    for box in boxes:
+        frame = box.text_frame
+        size = frame.paragraphs[0].runs[0].font.size.pt
+        assert size >= 20
+        paragraphs = [Para(plain_spans(p.text), bullet="•", space_before=0.35 if i else 0)
+                      for i, p in enumerate(frame.paragraphs)]
+        width = (box.width - frame.margin_left - frame.margin_right) / EMU_PER_PT
+        assert metrics.height(paragraphs, width, size) <= (box.height - frame.margin_top - frame.margin_bottom) / EMU_PER_PT
+        assert box.top + box.height <= prs.slide_height - 0.5 * 914400
 
 
 # ------------------------------------------------------------------------------------------ odd layouts

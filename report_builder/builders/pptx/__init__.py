@@ -43,4 +43,5 @@ class PptxBuilder:
         from report_builder.builders.pptx.accessibility import make_accessible
 
         make_accessible(deck.prs, deck.label("language"))
+        deck.settle_colours()
         return package.save(deck.prs, meta.date)

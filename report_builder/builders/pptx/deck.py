@@ -9,7 +9,7 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 
 from report_builder.inputs import markup
 from report_builder.builders.pptx import oxml, package
-from report_builder.builders.pptx.master import master_look, readable
+from report_builder.builders.pptx.master import master_look, readable, readable_shade
 from report_builder.builders.pptx.shapes import Cell, add_table, add_text, paginate_rows
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, Box, Metrics, Para, fit_size, paginate, plain_spans, sizes, write,
@@ -253,23 +253,31 @@ class Deck:
                      name=f"Body {index + 1}", colour=colour or self.colors["text"])
 
     def finish(self, handle: SlideHandle, notes: str) -> None:
-        """Remove every placeholder left unused (no empty prompts), make every text readable on what it is drawn on,
-        and write the speaker notes."""
+        """Remove every placeholder left unused (no empty prompts) and write the speaker notes."""
         for ph in handle.placeholders:
             if ph.idx not in handle.used:
                 oxml.remove_shape(ph.shape)
-        oxml.settle_text_colours(handle.slide, self.background(handle), self._text_colour)
         handle.slide.notes_slide.notes_text_frame.text = markup.clean(notes).strip()
 
-    def background(self, handle: SlideHandle) -> str:
-        colour = self._backgrounds.get(handle.layout.part)
+    def settle_colours(self) -> None:
+        """Make every text readable on what it is drawn on; last, once the accessibility pass has made registry ids
+        and DOIs into links."""
+        for slide in self.prs.slides:
+            oxml.settle_text_colours(slide, self.background(slide.slide_layout), self._text_colour)
+
+    def background(self, layout) -> str:
+        colour = self._backgrounds.get(layout.part)
         if colour is None:
-            colour = self._backgrounds[handle.layout.part] = oxml.background_colour(handle.layout) or "#FFFFFF"
+            colour = self._backgrounds[layout.part] = oxml.background_colour(layout) or "#FFFFFF"
         return colour
 
-    def _text_colour(self, stated: str | None, fill: str, placeholder: str | None) -> str | None:
-        """A stated colour kept where it is readable; text boxes and tables stating none get the deck's text colour;
-        placeholders keep the master's."""
+    def _text_colour(self, stated: str | None, fill: str, placeholder: str | None, link: bool) -> str | None:
+        """A link in the theme's hyperlink colour where that is readable, else in a readable shade of it; a stated
+        colour kept where it is readable; text boxes and tables stating none get the deck's text colour; placeholders
+        keep the master's."""
+        if link:
+            shade = readable_shade(self.look.hyperlink, fill)
+            return None if shade == self.look.hyperlink else shade
         if stated is not None:
             return readable(stated, fill)
         if placeholder is None:

@@ -390,10 +390,17 @@ def _fill_of(properties) -> str | None:
     return "#" + colour.get("val").upper() if colour is not None else None
 
 
+#: Office 2019's extension of a:hlinkClick that draws a link in its run's colour rather than the theme's hyperlink
+#: colour (LibreOffice reads it too); without it both draw every link in the theme's colour, whatever the run says.
+HYPERLINK_COLOUR = "http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor"
+HYPERLINK_COLOUR_EXTENSION = "{A12FA001-AC4F-418D-AE19-62706E023703}"
+
+
 def settle_text_colours(slide, background: str, choose) -> None:
-    """Give every run of the slide's text the colour choose(stated, fill, placeholder) returns (stated: its own
-    colour or None; fill: what it is drawn on, the shape's or cell's fill, else the background; placeholder: the
-    placeholder type, "body" where the master states none, or None outside placeholders)."""
+    """Give every run of the slide's text the colour choose(stated, fill, placeholder, link) returns (stated: its
+    own colour or None; fill: what it is drawn on, the shape's or cell's fill, else the background; placeholder: the
+    placeholder type, "body" where the master states none, or None outside placeholders; link: whether the run is a
+    hyperlink, which then is drawn in that colour instead of the theme's hyperlink colour)."""
     for element in slide._element.cSld.spTree.iterchildren():
         if element.tag == qn("p:sp"):
             ph = element.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
@@ -411,9 +418,12 @@ def settle_text_colours(slide, background: str, choose) -> None:
                 continue
             for rpr in body.iter(qn("a:rPr"), qn("a:endParaRPr")):
                 stated = _fill_of(rpr)
-                colour = choose(stated, fill, placeholder)
+                link = rpr.find(qn("a:hlinkClick"))
+                colour = choose(stated, fill, placeholder, link is not None)
                 if colour is None or colour == stated:
                     continue
+                if link is not None:
+                    _draw_link_in_run_colour(link)
                 old = rpr.find(qn("a:solidFill"))
                 if old is not None:
                     rpr.remove(old)
@@ -424,6 +434,16 @@ def settle_text_colours(slide, background: str, choose) -> None:
                     line.addnext(new)  # schema order: a:ln, then the fill
                 else:
                     rpr.insert(0, new)
+
+
+def _draw_link_in_run_colour(hlink_click) -> None:
+    if hlink_click.find(f"{qn('a:extLst')}/{qn('a:ext')}[@uri='{HYPERLINK_COLOUR_EXTENSION}']") is not None:
+        return
+    extensions = hlink_click.find(qn("a:extLst"))
+    if extensions is None:
+        extensions = _sub(hlink_click, "extLst")
+    extension = _sub(extensions, "ext", uri=HYPERLINK_COLOUR_EXTENSION)
+    etree.SubElement(extension, f"{{{HYPERLINK_COLOUR}}}hlinkClr", {"val": "tx"}, nsmap={"ahyp": HYPERLINK_COLOUR})
 
 
 # ------------------------------------------------------------------------------------------ package parts

@@ -71,14 +71,19 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.charts.draw import draw_charts
 
     template = _template(chain, template_hash)  # template errors first
+    builders = [builder for builder in get_builders() if formats is None or builder.name in formats]
+    template_problems = [problem for builder in builders for problem in builder.check(template)]
+    if any(problem.severity == "error" for problem in template_problems):
+        from report_builder.errors import TemplateError, summarise
+
+        raise TemplateError(summarise(template_problems, f"template '{template.name}'"), template_problems)
     report = load_report(evidence_path)
     cache = {} if force else manifest.previous_charts(out_dir, previous)  # --force redraws every chart too
-    builders = [builder for builder in get_builders() if formats is None or builder.name in formats]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         charts = draw_charts(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
         documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
-    found = (*report.warnings, *library_warnings(evidence_path, caught))
+    found = (*template_problems, *report.warnings, *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise
 

@@ -254,10 +254,11 @@ def _check(args: argparse.Namespace, template: str | None = "") -> int:
     if template is not None:
         problems: tuple[Problem, ...] = ()
         try:
-            from report_builder.builders.pptx.package import check_layouts
+            from report_builder.builders import get_builders
             from report_builder.theme.template import load_template
 
-            problems = tuple(check_layouts(load_template(template)))
+            loaded = load_template(template)
+            problems = tuple(problem for builder in get_builders() for problem in builder.check(loaded))
         except ReportBuilderError as exc:
             problems = exc.problems or (Problem(template, None, None, "", exc.message),)
         entries.append(_entry(f"template {template}", problems, args.strict, "template"))

@@ -452,6 +452,49 @@ def test_a_new_master_drops_inherited_layouts_colours_and_fonts(tmp_path):
     assert loaded.theme.colors["text"] != "#FFFFFF"  # the handout keeps its own colours
 
 
+BLANK_CONTENT = ("  master: ours.pptx\n  layouts:\n    title: Title Slide\n    content: Blank\n"
+                 "    two_content: Title Only\n    title_only: Title Only\n    closing: Title Slide\n")
+
+
+def test_layouts_without_title_or_body_are_located_warnings_naming_the_fallback(tmp_path):
+    import shutil
+
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.theme.template import load_template
+
+    folder = write_template(tmp_path, BLANK_CONTENT)
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    problems = PptxBuilder().check(load_template(folder))
+    assert {p.severity for p in problems} == {"warning"}
+    assert {p.file for p in problems} == {folder / "template.yaml"}
+    content = [p for p in problems if p.path == "deck.layouts.content"]
+    assert [p.line for p in content] == [6, 6]
+    assert "layout 'Blank' of slide master 1 has no title placeholder" in content[0].message
+    assert "title as a bold text box at the top" in content[0].message
+    assert "no body placeholders where 'content' slides fill 1; their text goes in a text box" in content[1].message
+    two = [p for p in problems if p.path == "deck.layouts.two_content"]
+    assert len(two) == 1 and "'two_content' slides fill 2; their text goes in 2 text boxes side by side" in two[0].message
+    assert {p.path for p in problems} == {"deck.layouts.content", "deck.layouts.two_content"}
+
+
+def test_check_and_build_report_the_layout_warnings(tmp_path, capsys):
+    import shutil
+
+    from conftest import EXAMPLE
+    from report_builder.cli import main
+
+    folder = write_template(tmp_path, BLANK_CONTENT)
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    assert main(["check", str(EXAMPLE), "--template", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert f"{folder / 'template.yaml'}:6:" in captured.err and "has no title placeholder" in captured.err
+    assert f"template {folder}: valid with warnings" in captured.out
+    assert main(["check", str(EXAMPLE), "--template", str(folder), "--strict"]) == 2
+    capsys.readouterr()
+    assert main(["build", str(EXAMPLE), "--template", str(folder), "--to", "pptx", "--out", str(tmp_path / "out")]) == 0
+    assert f"{folder / 'template.yaml'}:6:" in capsys.readouterr().err
+
+
 def test_deck_slide_list_matches_the_builder():
     from report_builder.builders.pptx.slides import register
     from report_builder.inputs.template_schema import DECK_SLIDES

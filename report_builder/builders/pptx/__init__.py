@@ -16,6 +16,12 @@ class PptxBuilder:
     extension = ".pptx"
     medium = "slide"
 
+    def check(self, template: "Template") -> list:
+        """The master's layouts: missing names are errors, missing title or body placeholders warnings."""
+        from report_builder.builders.pptx.package import check_layouts
+
+        return check_layouts(template)
+
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         from report_builder.builders.pptx import package
         from report_builder.builders.pptx.deck import Deck

@@ -81,28 +81,63 @@ def layout_listing(prs) -> str:
     return "; ".join(groups) or "none"
 
 
+#: Body placeholders the slides of each layout kind fill: a cover's subtitle, a content slide's text, the question's
+#: case and PICO side by side; title-only slides place their tables and pictures below the title themselves.
+LAYOUT_BODIES = {"title": 1, "section": 0, "content": 1, "two_content": 2, "title_only": 0, "closing": 1}
+
+
 def check_layouts(template) -> list["Problem"]:
-    """Every layout name template.yaml maps a slide kind to exists in the master: what `build-report check`
-    finds without building (a build would stop at the first slide that uses a missing one)."""
+    """What `build-report check` and every deck build find in the master without building: each layout name
+    template.yaml maps a slide kind to exists (errors; a build would stop at the first slide that uses a missing one),
+    and each mapped layout has the title and body placeholders its slides fill (warnings naming the fallback)."""
     import difflib
 
     from report_builder.errors import Problem
     from report_builder.inputs.yaml_reader import read_yaml
 
     prs = open_master(template.deck_master)
-    names = list(dict.fromkeys(layout.name for master in prs.slide_masters for layout in master.slide_layouts))
+    layouts: dict[str, object] = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            layouts.setdefault(layout.name, layout)  # a name in several masters: the first master's (find_layout)
+    names = list(layouts)
     problems = []
     for kind, name in sorted(template.deck_layouts.items()):
-        if name not in names:
+        layout = layouts.get(name)
+        if layout is None:
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"its layouts are: {', '.join(repr(n) for n in names)}"
-            message = f"layout '{name}' is not in {template.deck_master.name}; {hint}"
-            source = template.layout_sources.get(kind)
+            hint = f"did you mean '{close[0]}'?" if close else f"its layouts are ({layout_listing(prs)})"
+            found = [(f"layout '{name}' is not in {template.deck_master.name}; {hint}", "error")]
+        else:
+            found = [(message, "warning") for message in _fallbacks(prs, kind, layout)]
+        source = template.layout_sources.get(kind)
+        for message, severity in found:
             if source is None:
-                problems.append(Problem(template.deck_master, None, None, f"deck.layouts.{kind}", message))
+                problems.append(Problem(template.deck_master, None, None, f"deck.layouts.{kind}", message, severity))
             else:  # located at the line of template.yaml that maps it
-                problems.append(read_yaml(source, "template file")[1].problem(("deck", "layouts", kind), message))
+                problems.append(read_yaml(source, "template file")[1].problem(("deck", "layouts", kind), message,
+                                                                              severity))
     return problems
+
+
+def _fallbacks(prs, kind: str, layout) -> list[str]:
+    """What the deck draws itself because the layout lacks a placeholder its slides fill (Deck.new_slide, fill_body).
+    A slide kind mapped on its own may be of any layout kind: only its title is checked."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    types = [ph.placeholder_format.type for ph in layout.placeholders]
+    where = f"layout '{layout.name}' of {master_name(prs, layout.slide_master)}"
+    found = []
+    if not any(t in (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE) for t in types):
+        found.append(f"{where} has no title placeholder; '{kind}' slides get their title as a bold text box at the "
+                     "top of the slide, left-aligned")
+    needed = LAYOUT_BODIES.get(kind, 0)
+    bodies = sum(t in (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT) for t in types)
+    if bodies < needed:
+        boxes = "a text box" if needed == 1 else f"{needed} text boxes side by side"
+        found.append(f"{where} has {bodies or 'no'} body placeholder{'' if bodies == 1 else 's'} where '{kind}' slides "
+                     f"fill {needed}; their text goes in {boxes} in the area below the title")
+    return found
 
 
 def find_layout(prs, name: str, kind: str, master_path: Path):

@@ -438,6 +438,21 @@ def test_layouts_may_name_slide_kinds_and_local_slides(tmp_path):
     assert load_template(folder).deck_layouts["our_protocol"] == "Title and Content"
 
 
+def test_a_deck_slide_mapped_on_its_own_gets_its_layout_for_all_its_slides(report, charts, template):
+    """`pivotal: Comparison` puts the pivotal trial's four slides (design, results, its forest plot, survival) on
+    that layout, and no other slide."""
+    import dataclasses
+
+    plain = open_deck(build(report, charts, template))
+    chosen = dataclasses.replace(template, deck_layouts={**template.deck_layouts, "pivotal": "Comparison"})
+    prs = open_deck(build(report, charts, chosen))
+    assert titles(prs) == titles(plain)
+    first = next(i for i, title in enumerate(titles(plain)) if title.startswith("Mechanism of action")) + 1
+    assert titles(prs)[first].startswith("INO-VATE")
+    assert [i for i, slide in enumerate(prs.slides) if slide.slide_layout.name == "Comparison"] == list(
+        range(first, first + 4))
+
+
 def test_a_new_master_drops_inherited_layouts_colours_and_fonts(tmp_path):
     import shutil
 

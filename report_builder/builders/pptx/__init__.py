@@ -30,6 +30,7 @@ class PptxBuilder:
         deck = Deck(report, charts.for_medium(self.medium), template)
         built_in = register()
         for kind in template.deck_slides:
+            deck.slide = kind
             if kind in built_in:
                 built_in[kind](deck)
             else:

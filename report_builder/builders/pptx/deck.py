@@ -80,7 +80,8 @@ class Deck:
         self._labels: dict[str, str] | None = None
         self.shown: set[str] = set()  #: chart ids already on a slide: no second slide of the same data
         # Layouts never change while slides are added: each is found, and its placeholders read, once.
-        self._layouts: dict[tuple[str, str], Any] = {}  #: (kind, role) -> layout
+        self._layouts: dict[tuple[str | None, str, str], Any] = {}  #: (slide, kind, role) -> layout
+        self.slide: str | None = None  #: the deck.slides entry being built: its own deck.layouts mapping wins
         self._layout_placeholders: dict[Any, list[Placeholder]] = {}  #: layout part -> its placeholders
         self._backgrounds: dict[Any, str] = {}  #: layout part -> its background colour
         # The master's look (fonts, theme colours) unless the template sets deck fonts or colours.
@@ -133,10 +134,11 @@ class Deck:
 
     # ---------------------------------------------------------------------------------- slides
     def layout(self, kind: str, role: str):
-        layout = self._layouts.get((kind, role))
+        layout = self._layouts.get((self.slide, kind, role))
         if layout is None:
-            layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master)
-            self._layouts[kind, role] = layout
+            layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master,
+                                            self.slide)
+            self._layouts[self.slide, kind, role] = layout
         return layout
 
     def new_slide(self, kind: str, role: str, title: str) -> SlideHandle:

@@ -153,9 +153,15 @@ def find_layout(prs, name: str, kind: str, master_path: Path):
     )
 
 
-def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master_path: Path):
-    """The layout of a slide kind: its own mapping first (institutions), else its role's mapping."""
-    name = layouts.get(kind) or layouts.get(role)
+def layout_name(layouts: Mapping[str, str], slide: str | None, kind: str, role: str) -> str | None:
+    """The layout name a slide is built on: the mapping of the deck.slides entry that makes it (pivotal), else of its
+    own kind (the pivotal trial's forest plot is a forest slide), else of its layout kind."""
+    return (layouts.get(slide) if slide else None) or layouts.get(kind) or layouts.get(role)
+
+
+def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master_path: Path, slide: str | None = None):
+    """The layout of a slide (layout_name), found in the master."""
+    name = layout_name(layouts, slide, kind, role)
     if name is None:
         raise TemplateError(
             f"deck slide '{kind}' needs a layout: map '{kind}' or '{role}' under deck.layouts in template.yaml "

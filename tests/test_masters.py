@@ -156,6 +156,9 @@ def libreoffice_decks(libreoffice_masters, report, charts, template, tmp_path_fa
              for look, path in libreoffice_masters.items()}
     dark = powerpoint_dark_master(tmp_path_factory.mktemp("powerpoint") / "dark.pptx")
     decks["powerpoint dark"] = build(report, charts, with_master(template, dark))
+    # python-pptx's 4:3 master (a grey subtitle) with a content layout lacking title and body and a title-only
+    # layout with four extra placeholders.
+    decks["odd layouts"] = build(report, charts, with_master(template, python_pptx_default(), ODD_LAYOUTS))
     return decks
 
 
@@ -232,7 +235,7 @@ def test_libreoffice_master_fonts_and_colours_reach_the_deck(libreoffice_decks, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("look", ["light", "dark", "powerpoint dark"])
+@pytest.mark.parametrize("look", ["light", "dark", "powerpoint dark", "odd layouts"])
 def test_master_renders_readable_and_inside_the_slide(libreoffice_decks, look, tmp_path):
     """Rendered by LibreOffice: one page per slide, every word at a WCAG contrast >= 4.5:1 with what it is drawn
     on (measured on the pixels), and no word below the slide's bottom margin or off its right edge."""
@@ -272,6 +275,19 @@ def test_python_pptx_default_4_3_master_builds_the_same_slides(report, charts, t
         for shape in slide.shapes:
             assert shape.left >= 0 and shape.left + shape.width <= prs.slide_width, shape.name
             assert shape.top >= 0 and shape.top + shape.height <= prs.slide_height, shape.name
+
+
+def test_placeholder_text_the_master_colours_too_faintly_takes_a_readable_shade_of_it(report, charts, template):
+    """python-pptx's title layout sets its subtitle in tx1 at a 75% tint (grey, 3.4:1 on white): the deck's
+    subtitle runs state the nearest darker grey that reads at 4.5:1; the title keeps the master's colour."""
+    prs = open_deck(build(report, charts, with_master(template, python_pptx_default())))
+    cover = prs.slides[0]
+    subtitle = next(shape for shape in cover.placeholders if shape.placeholder_format.idx == 1)
+    colours = {run.font.color.rgb for p in subtitle.text_frame.paragraphs for run in p.runs}
+    assert len(colours) == 1
+    (grey,) = colours
+    assert len(set(grey)) == 1 and 4.5 <= contrast(grey, (255, 255, 255)) < 5.0
+    assert all(run.font.color.type is None for p in cover.shapes.title.text_frame.paragraphs for run in p.runs)
 
 
 def test_master_fonts_are_kept_unless_the_template_sets_deck_fonts(report, charts, template):
@@ -380,12 +396,15 @@ def test_narrow_title_only_title_does_not_narrow_tables(report, charts, template
         assert table.top + table.height <= prs.slide_height
 
 
+ODD_LAYOUTS = {"title": "Title Slide", "section": "Section Header", "content": "Blank", "two_content": "Two Content",
+               "title_only": "Comparison", "closing": "Title Slide"}
+
+
 def test_layouts_without_title_or_body_and_with_extra_placeholders(report, charts, template, tmp_path,
                                                                    default_deck):
     """content on "Blank" (no title, no body): drawn title and text boxes; title_only on "Comparison" (four extra
-    placeholders): none left empty."""
-    layouts = {**template.deck_layouts, "content": "Blank", "title_only": "Comparison"}
-    data = build(report, charts, with_master(template, python_pptx_default(), layouts))
+    placeholders): none left empty, none holding text measured for another box."""
+    data = build(report, charts, with_master(template, python_pptx_default(), ODD_LAYOUTS))
     prs = open_deck(data)
     assert package_problems(data) == []
     assert slides_shown(prs) == slides_shown(default_deck)
@@ -394,6 +413,12 @@ def test_layouts_without_title_or_body_and_with_extra_placeholders(report, chart
                        for shape in slide.shapes)
     blank = [slide for slide in prs.slides if slide.slide_layout.name == "Blank"]
     assert blank and all(any(shape.name == "Title" for shape in slide.shapes) for slide in blank)
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    bodies = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
+    comparison = [slide for slide in prs.slides if slide.slide_layout.name == "Comparison"]
+    assert comparison and not any(shape.is_placeholder and shape.placeholder_format.type in bodies
+                                  for slide in comparison for shape in slide.shapes)
 
 
 @pytest.mark.slow

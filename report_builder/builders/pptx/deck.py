@@ -1,6 +1,7 @@
 """The deck under construction: layouts by name, fitted titles and bodies, continued slides, notes."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -264,8 +265,13 @@ class Deck:
     def settle_colours(self) -> None:
         """Make every text readable on what it is drawn on; last, once the accessibility pass has made registry ids
         and DOIs into links."""
+        inherited: dict[Any, dict[int, str]] = {}  #: layout part -> placeholder idx -> colour its text inherits
         for slide in self.prs.slides:
-            oxml.settle_text_colours(slide, self.background(slide.slide_layout), self._text_colour)
+            layout = slide.slide_layout
+            if layout.part not in inherited:
+                inherited[layout.part] = oxml.placeholder_text_colours(layout)
+            oxml.settle_text_colours(slide, self.background(layout), functools.partial(
+                self._text_colour, inherited=inherited[layout.part]))
 
     def background(self, layout) -> str:
         colour = self._backgrounds.get(layout.part)
@@ -273,10 +279,12 @@ class Deck:
             colour = self._backgrounds[layout.part] = oxml.background_colour(layout) or "#FFFFFF"
         return colour
 
-    def _text_colour(self, stated: str | None, fill: str, placeholder: str | None, link: bool) -> str | None:
+    def _text_colour(self, stated: str | None, fill: str, placeholder: tuple[str, int] | None, link: bool,
+                     inherited: dict[int, str]) -> str | None:
         """A link in the theme's hyperlink colour where that is readable, else in a readable shade of it; a stated
         colour kept where it is readable; text boxes and tables stating none get the deck's text colour; placeholders
-        keep the master's."""
+        keep the colour the master gives them where it is readable, else a readable shade of it (python-pptx's
+        default master sets subtitles in a grey of 3.4:1)."""
         if link:
             shade = readable_shade(self.look.hyperlink, fill)
             return None if shade == self.look.hyperlink else shade
@@ -284,8 +292,12 @@ class Deck:
             return readable(stated, fill)
         if placeholder is None:
             return readable(self.colors["text"], fill)
-        master = self.look.placeholder_colours.get("title" if placeholder in ("title", "ctrTitle") else "body")
-        return readable(master, fill) if master else None
+        kind, idx = placeholder
+        master = self.look.placeholder_colours.get("title" if kind in ("title", "ctrTitle") else "body")
+        if master:  # a master without text styles: its colour stated on every run
+            return readable(master, fill)
+        colour = inherited.get(idx)
+        return readable_shade(colour, fill) if colour and readable_shade(colour, fill) != colour else None
 
     def discard(self, handle: SlideHandle) -> None:
         """Take a slide back out cleanly (relationship and sldId), e.g. when its content needs another layout."""
@@ -314,7 +326,10 @@ class Deck:
         for _ in fit.pages[1:]:
             handles.append(self.new_slide(kind, role, self.continued(title)))
         for i, (handle, page) in enumerate(zip(handles, fit.pages)):
-            self.fill_body(handle, page, fit.size)
+            if role == "title_only":  # in the box it was measured for, never a placeholder of another size
+                add_text(handle.slide, box, page, fit.size, self.family, name="Body 1", colour=self.colors["text"])
+            else:
+                self.fill_body(handle, page, fit.size)
             self.finish(handle, notes(i, len(handles)) if callable(notes) else notes)
         return handles
 

@@ -535,8 +535,48 @@ def test_check_and_build_report_the_layout_warnings(tmp_path, capsys):
     assert f"{folder / 'template.yaml'}:6:" in capsys.readouterr().err
 
 
+def test_templates_show_lists_the_layout_and_slide_master_of_each_slide(tmp_path, capsys):
+    import shutil
+
+    from report_builder.cli import main
+
+    folder = write_template(tmp_path, BLANK_CONTENT)
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    assert main(["templates", "--show", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert f"master: {folder / 'ours.pptx'}" in captured.out
+    lines = captured.out.split("\n")
+    assert "  background     content      'Blank' (slide master 1)" in lines
+    assert "  question       two_content  'Title Only' (slide master 1)" in lines
+    assert "  title          title        'Title Slide' (slide master 1)" in lines
+    assert f"{folder / 'template.yaml'}:6:14: deck.layouts.content: warning: layout 'Blank'" in captured.err
+
+
+def test_the_layouts_templates_show_lists_are_those_the_deck_uses(report, charts, monkeypatch):
+    """Every slide of the example deck, with the default and the Northbridge template, is built on a (kind, layout
+    kind) that slides.layouts_used lists for its deck.slides entry."""
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.slides import layouts_used
+    from report_builder.theme.template import load_template
+
+    used = set()
+    original = Deck.layout
+
+    def recording(self, kind, role):
+        if self.slide is not None:
+            used.add((self.slide, kind, role))
+        return original(self, kind, role)
+
+    monkeypatch.setattr(Deck, "layout", recording)
+    for name in ("default", "northbridge"):
+        PptxBuilder().build(report, charts, load_template(name))
+    assert {slide for slide, _, _ in used} >= {"pivotal", "supporting", "question", "local_protocol", "references"}
+    assert [(slide, kind, role) for slide, kind, role in sorted(used) if (kind, role) not in layouts_used(slide)] == []
+
+
 def test_deck_slide_list_matches_the_builder():
-    from report_builder.builders.pptx.slides import register
+    from report_builder.builders.pptx.slides import LAYOUTS_USED, register
     from report_builder.inputs.template_schema import DECK_SLIDES
 
-    assert set(register()) == set(DECK_SLIDES)
+    assert set(register()) == set(DECK_SLIDES) == set(LAYOUTS_USED)

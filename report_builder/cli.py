@@ -322,7 +322,7 @@ def _templates() -> int:
 def _show(template: str) -> int:
     """The template's chain and master, then each slide of its deck with the layout it uses and where that is."""
     from report_builder.builders import get_builders
-    from report_builder.builders.pptx.package import layout_plan
+    from report_builder.builders.pptx.slides import layout_plan
     from report_builder.theme.template import load_template
 
     loaded = load_template(template)

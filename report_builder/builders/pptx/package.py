@@ -140,25 +140,6 @@ def _fallbacks(prs, kind: str, layout) -> list[str]:
     return found
 
 
-def layout_plan(template) -> list[tuple[str, str, str | None, str]]:
-    """(deck.slides entry, layout kind, layout name or None, where it is) for every layout each slide of the deck
-    will be built on, in deck order: what `build-report templates --show` prints."""
-    from report_builder.builders.pptx.slides import layouts_used
-
-    prs = open_master(template.deck_master)
-    where: dict[str, str] = {}
-    for master in prs.slide_masters:
-        for layout in master.slide_layouts:
-            where.setdefault(layout.name, master_name(prs, master))
-    plan = []
-    for slide in template.deck_slides:
-        for kind, role in layouts_used(slide):
-            name = layout_name(template.deck_layouts, slide, kind, role)
-            found = where.get(name, f"not in {template.deck_master.name}") if name else "not mapped"
-            plan.append((slide, role, name, found))
-    return list(dict.fromkeys(plan))
-
-
 def find_layout(prs, name: str, kind: str, master_path: Path):
     """The first layout of that name, masters in order (a name in several masters: the first master's)."""
     for master in prs.slide_masters:

@@ -392,6 +392,25 @@ def layouts_used(slide: str) -> tuple[tuple[str, str], ...]:
     return LAYOUTS_USED.get(slide, ((slide, "content"), (slide, "title_only")))
 
 
+def layout_plan(template) -> list[tuple[str, str, str | None, str]]:
+    """(deck.slides entry, layout kind, layout name or None, where it is) for every layout each slide of the deck
+    will be built on, in deck order: what `build-report templates --show` prints."""
+    from report_builder.builders.pptx.package import layout_name, master_name, open_master
+
+    prs = open_master(template.deck_master)
+    where: dict[str, str] = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            where.setdefault(layout.name, master_name(prs, master))
+    plan = []
+    for slide in template.deck_slides:
+        for kind, role in layouts_used(slide):
+            name = layout_name(template.deck_layouts, slide, kind, role)
+            found = where.get(name, f"not in {template.deck_master.name}") if name else "not mapped"
+            plan.append((slide, role, name, found))
+    return list(dict.fromkeys(plan))
+
+
 def register() -> dict:
     from report_builder.builders.pptx import studies
 

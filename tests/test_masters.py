@@ -421,6 +421,31 @@ def test_layouts_without_title_or_body_and_with_extra_placeholders(report, chart
                                   for slide in comparison for shape in slide.shapes)
 
 
+def test_body_placeholders_too_small_for_text_are_left_out(report, charts, template, default_deck, tmp_path):
+    """content and two_content on "Comparison": its 0.7-inch column headers are body placeholders too, but text
+    goes in its content placeholders (it ran over 135 slides in the headers); a layout whose only body is too small
+    is a warning naming the fallback."""
+    import shutil
+
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.theme.template import load_template
+
+    layouts = {**ODD_LAYOUTS, "content": "Comparison", "two_content": "Comparison", "title_only": "Title Only"}
+    prs = open_deck(build(report, charts, with_master(template, python_pptx_default(), layouts)))
+    assert slides_shown(prs) == slides_shown(default_deck)
+    assert len(prs.slides) <= len(default_deck.slides) + 4  # text in one column of a 4:3 slide continues a little more
+    for slide in prs.slides:
+        for shape in slide.placeholders:
+            if shape.placeholder_format.type in (2, 7) and shape.text_frame.text.strip():
+                assert shape.height > 914400, (slide.shapes.title.text, shape.name)
+    folder = write_template(tmp_path, "  master: ours.pptx\n  layouts:\n    content: Picture with Caption\n")
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    (problem,) = PptxBuilder().check(load_template(folder))
+    assert problem.line == 5 and problem.severity == "warning"
+    assert ("has no body placeholders (1 too small for three lines of 20-pt text) where 'content' slides fill 1; "
+            "their text goes in a text box") in problem.message
+
+
 @pytest.mark.slow
 def test_missing_layout_error_names_each_layout_once_with_its_master(report, charts, template, libreoffice_masters):
     from report_builder.errors import TemplateError

@@ -197,9 +197,10 @@ class Deck:
                      if ph.type in (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)), None)
 
     def bodies(self, handle: SlideHandle) -> list[Placeholder]:
-        """Body/content/subtitle placeholders, left to right then top to bottom."""
+        """Body/content/subtitle placeholders large enough for slide text, left to right then top to bottom."""
         found = [ph for ph in handle.placeholders
-                 if ph.type in (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT)]
+                 if ph.type in (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT)
+                 and package.holds_body_text(ph.width, ph.height)]
         return sorted(found, key=lambda p: (p.top // (EMU_PER_INCH // 4), p.left))
 
     @staticmethod

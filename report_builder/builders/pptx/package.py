@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from report_builder.builders.pptx import oxml
+from report_builder.builders.pptx.text import EMU_PER_INCH, EMU_PER_PT, INSET_Y_PT, LINE
 from report_builder.errors import TemplateError
 
 TEMPLATE_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
@@ -81,6 +82,12 @@ def layout_listing(prs) -> str:
     return "; ".join(groups) or "none"
 
 
+def holds_body_text(width: int, height: int) -> bool:
+    """Whether a body placeholder (EMU) can take slide text: three lines at the smallest body size (20 pt) and 2.5
+    inches across. A Comparison layout's column headers (0.6 inch tall) cannot: text put there ran over 17 slides."""
+    return height >= (3 * LINE * 20 + 2 * INSET_Y_PT) * EMU_PER_PT and width >= 2.5 * EMU_PER_INCH
+
+
 #: Body placeholders the slides of each layout kind fill: a cover's subtitle, a content slide's text, the question's
 #: case and PICO side by side; title-only slides place their tables and pictures below the title themselves.
 LAYOUT_BODIES = {"title": 1, "section": 0, "content": 1, "two_content": 2, "title_only": 0, "closing": 1}
@@ -132,11 +139,14 @@ def _fallbacks(prs, kind: str, layout) -> list[str]:
         found.append(f"{where} has no title placeholder; '{kind}' slides get their title as a bold text box at the "
                      "top of the slide, left-aligned")
     needed = LAYOUT_BODIES.get(kind, 0)
-    bodies = sum(t in (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT) for t in types)
-    if bodies < needed:
+    kinds = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT)
+    bodies = [ph for ph in layout.placeholders if ph.placeholder_format.type in kinds]
+    usable = sum(holds_body_text(ph.width, ph.height) for ph in bodies)
+    if usable < needed:
         boxes = "a text box" if needed == 1 else f"{needed} text boxes side by side"
-        found.append(f"{where} has {bodies or 'no'} body placeholder{'' if bodies == 1 else 's'} where '{kind}' slides "
-                     f"fill {needed}; their text goes in {boxes} in the area below the title")
+        small = f" ({len(bodies) - usable} too small for three lines of 20-pt text)" if len(bodies) > usable else ""
+        found.append(f"{where} has {usable or 'no'} body placeholder{'' if usable == 1 else 's'}{small} where '{kind}' "
+                     f"slides fill {needed}; their text goes in {boxes} in the area below the title")
     return found
 
 

@@ -298,7 +298,8 @@ class Deck:
         if master:  # a master without text styles: its colour stated on every run
             return readable(master, fill)
         colour = inherited.get(idx)
-        return readable_shade(colour, fill) if colour and readable_shade(colour, fill) != colour else None
+        shade = readable_shade(colour, fill) if colour else None
+        return shade if shade != colour else None
 
     def discard(self, handle: SlideHandle) -> None:
         """Take a slide back out cleanly (relationship and sldId), e.g. when its content needs another layout."""

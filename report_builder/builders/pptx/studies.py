@@ -15,7 +15,7 @@ from report_builder.builders.pptx.results import (
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
 from report_builder.builders.pptx.text import (
-    EMU_PER_INCH, EMU_PER_PT, Box, Para, fit_size, labelled, paginate, para, plain_spans,
+    EMU_PER_INCH, EMU_PER_PT, INSET_X_PT, INSET_Y_PT, Box, Para, fit_size, labelled, paginate, para, plain_spans,
 )
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 
@@ -496,7 +496,9 @@ def boxed_warning(deck: "Deck") -> None:
                   for i, p in enumerate(warning.points)]
     # The source and its note are in the speaker notes: the points keep a size the room can read.
     inset = int(0.15 * EMU_PER_INCH)
-    inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
+    # Measured in the frame's text area: its margins are `inset`, not the insets a Box takes off.
+    pad_x, pad_y = inset - int(INSET_X_PT * EMU_PER_PT), inset - int(INSET_Y_PT * EMU_PER_PT)
+    inner = Box(area.left + pad_x, area.top + pad_y, area.width - 2 * pad_x, area.height - 2 * pad_y)
     fit = paginate(deck.metrics, paragraphs, inner, 24, 20, 20)
     handles = [first] + [deck.new_slide("safety", "title_only", deck.continued(title)) for _ in fit.pages[1:]]
     notes = deck.say("notes/safety_warning", title=deck.plain(warning.title),

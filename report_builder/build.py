@@ -75,9 +75,14 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     from report_builder.theme.glyphs import missing_glyphs
 
     template = _template(chain, template_hash)  # template errors first
+    builders = [builder for builder in get_builders() if formats is None or builder.name in formats]
+    template_problems = [problem for builder in builders for problem in builder.check(template)]
+    if any(problem.severity == "error" for problem in template_problems):
+        from report_builder.errors import TemplateError, summarise
+
+        raise TemplateError(summarise(template_problems, f"template '{template.name}'"), template_problems)
     report = load_report(evidence_path)
     cache = {} if force else manifest.previous_charts(out_dir, previous)  # --force redraws every chart too
-    builders = [builder for builder in get_builders() if formats is None or builder.name in formats]
     planned = plan_drawing(report, template, cache, media=tuple(MEDIA[builder.medium] for builder in builders))
     with warnings.catch_warnings(record=True) as caught, \
             tasks_for(chart_jobs, sum(p.reused is None for p in planned)) as chart_tasks:
@@ -86,7 +91,8 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         documents = {builder.extension: builder.build(report, drawing.for_medium(builder.medium), template)
                      for builder in builders}
         charts = drawing.all()
-    found = (*report.warnings, *missing_glyphs(report, template), *library_warnings(evidence_path, caught))
+    found = (*template_problems, *report.warnings, *missing_glyphs(report, template),
+             *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise
 

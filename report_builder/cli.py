@@ -110,7 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     listing = commands.add_parser("templates", help="list the available templates and their parents",
-                                  description="List the bundled templates, each with the chain it extends.")
+                                  description="List the bundled templates, each with the chain it extends; with "
+                                              "--show, what one template's deck is built on.")
+    listing.add_argument("--show", metavar="NAME|DIR",
+                         help="show the template's master, the layout (and its slide master) each slide of the deck "
+                              "uses, and any warning about them")
     listing.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     new = commands.add_parser("new-template", help="create a commented template folder that builds as is",
@@ -197,7 +201,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         return _check(args)
     if args.command == "templates":
-        return _templates()
+        return _show(args.show) if args.show else _templates()
     if args.command == "new-template":
         from report_builder.theme.scaffold import new_template
 
@@ -255,10 +259,11 @@ def _check(args: argparse.Namespace, template: str | None = "") -> int:
     if template is not None:
         problems: tuple[Problem, ...] = ()
         try:
-            from report_builder.builders.pptx.package import check_layouts
+            from report_builder.builders import get_builders
             from report_builder.theme.template import load_template
 
-            problems = tuple(check_layouts(load_template(template)))
+            loaded = load_template(template)
+            problems = tuple(problem for builder in get_builders() for problem in builder.check(loaded))
         except ReportBuilderError as exc:
             problems = exc.problems or (Problem(template, None, None, "", exc.message),)
         entries.append(_entry(f"template {template}", problems, args.strict, "template"))
@@ -319,6 +324,23 @@ def _templates() -> int:
         chain = " -> ".join(folder.name for folder in search_path(name))
         print(f"{name:20s} {chain}")
     return EXIT_OK
+
+
+def _show(template: str) -> int:
+    """The template's chain and master, then each slide of its deck with the layout it uses and where that is."""
+    from report_builder.builders import get_builders
+    from report_builder.builders.pptx.slides import layout_plan
+    from report_builder.theme.template import load_template
+
+    loaded = load_template(template)
+    print(f"template {loaded.name}: " + " -> ".join(str(folder) for folder in loaded.search_path))
+    print(f"master: {loaded.deck_master}")
+    for slide, role, name, where in layout_plan(loaded):
+        print(f"  {slide:14s} {role:12s} " + (f"'{name}' ({where})" if name else where))
+    problems = [problem for builder in get_builders() for problem in builder.check(loaded)]
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+    return EXIT_USER if any(problem.severity == "error" for problem in problems) else EXIT_OK
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+HYPERLINK_COLOUR = "{http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor}"
 
 
 def with_master(template, path: Path, layouts: dict[str, str] | None = None, **changes):
@@ -155,6 +156,9 @@ def libreoffice_decks(libreoffice_masters, report, charts, template, tmp_path_fa
              for look, path in libreoffice_masters.items()}
     dark = powerpoint_dark_master(tmp_path_factory.mktemp("powerpoint") / "dark.pptx")
     decks["powerpoint dark"] = build(report, charts, with_master(template, dark))
+    # python-pptx's 4:3 master (a grey subtitle) with a content layout lacking title and body and a title-only
+    # layout with four extra placeholders.
+    decks["odd layouts"] = build(report, charts, with_master(template, python_pptx_default(), ODD_LAYOUTS))
     return decks
 
 
@@ -230,13 +234,8 @@ def test_libreoffice_master_fonts_and_colours_reach_the_deck(libreoffice_decks, 
     assert all(title_colour in xml for xml in slides[1:])
 
 
-DARK_GAPS = ("known gap after the deck redesign (issue 19 left open): on a dark master, hyperlink runs (registry ids, "
-             "references) keep the theme's link colour, and the boxed warning's text renders at low contrast")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("look", ["light", pytest.param("dark", marks=pytest.mark.xfail(strict=True, reason=DARK_GAPS)),
-                                  pytest.param("powerpoint dark", marks=pytest.mark.xfail(strict=True, reason=DARK_GAPS))])
+@pytest.mark.parametrize("look", ["light", "dark", "powerpoint dark", "odd layouts"])
 def test_master_renders_readable_and_inside_the_slide(libreoffice_decks, look, tmp_path):
     """Rendered by LibreOffice: one page per slide, every word at a WCAG contrast >= 4.5:1 with what it is drawn
     on (measured on the pixels), and no word below the slide's bottom margin or off its right edge."""
@@ -278,6 +277,19 @@ def test_python_pptx_default_4_3_master_builds_the_same_slides(report, charts, t
             assert shape.top >= 0 and shape.top + shape.height <= prs.slide_height, shape.name
 
 
+def test_placeholder_text_the_master_colours_too_faintly_takes_a_readable_shade_of_it(report, charts, template):
+    """python-pptx's title layout sets its subtitle in tx1 at a 75% tint (grey, 3.4:1 on white): the deck's
+    subtitle runs state the nearest darker grey that reads at 4.5:1; the title keeps the master's colour."""
+    prs = open_deck(build(report, charts, with_master(template, python_pptx_default())))
+    cover = prs.slides[0]
+    subtitle = next(shape for shape in cover.placeholders if shape.placeholder_format.idx == 1)
+    colours = {run.font.color.rgb for p in subtitle.text_frame.paragraphs for run in p.runs}
+    assert len(colours) == 1
+    (grey,) = colours
+    assert len(set(grey)) == 1 and 4.5 <= contrast(grey, (255, 255, 255)) < 5.0
+    assert all(run.font.color.type is None for p in cover.shapes.title.text_frame.paragraphs for run in p.runs)
+
+
 def test_master_fonts_are_kept_unless_the_template_sets_deck_fonts(report, charts, template):
     """python-pptx's master is Calibri: no run states a typeface, text boxes and tables state Calibri; text is
     measured with Carlito, Calibri's metric twin. With deck.fonts, every run states the template's font."""
@@ -309,6 +321,52 @@ def test_deck_colours_come_from_the_masters_theme_unless_the_template_sets_them(
     assert Deck(report, charts, chosen).colors["primary"] == "#00563F"
 
 
+def test_links_on_a_dark_master_are_drawn_in_a_readable_shade_of_the_link_colour(report, charts, template, tmp_path):
+    """PowerPoint and LibreOffice draw a link in the theme's hyperlink colour (blue: 2.4:1 on black) unless the link
+    says to use its run's colour: on a dark master every link states a readable colour and says so; on a light
+    master links keep the theme's colour."""
+    dark = build(report, charts, with_master(template, powerpoint_dark_master(tmp_path / "dark.pptx")))
+    light = build(report, charts, with_master(template, python_pptx_default()))
+    for data, dark_background in ((dark, True), (light, False)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            slides = [etree.fromstring(archive.read(n)) for n in archive.namelist()
+                      if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+        links = [rpr for slide in slides for rpr in slide.iter(f"{A}rPr") if rpr.find(f"{A}hlinkClick") is not None]
+        assert len(links) >= 10  # the registry id and the references
+        for rpr in links:
+            in_run_colour = rpr.find(f"{A}hlinkClick/{A}extLst/{A}ext/{HYPERLINK_COLOUR}hlinkClr")
+            if not dark_background:
+                assert in_run_colour is None
+                continue
+            assert in_run_colour is not None and in_run_colour.get("val") == "tx"
+            colour = bytes.fromhex(rpr.find(f"{A}solidFill/{A}srgbClr").get("val"))
+            assert contrast(colour, (0, 0, 0)) >= 4.5
+            assert colour[2] > colour[0]  # still the theme's blue, lightened
+
+
+def test_boxed_warning_continues_rather_than_run_out_of_its_box(report, charts, template):
+    """python-pptx's 4:3 master has no room for all the points at 20 pt: they continue in a box on the next slide,
+    and each box holds its text, measured with the font the slide uses."""
+    from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.text import EMU_PER_PT, Para, plain_spans
+
+    chosen = with_master(template, python_pptx_default())
+    prs = open_deck(build(report, charts, chosen))
+    metrics = Deck(report, charts, chosen).metrics
+    boxes = [shape for slide in prs.slides for shape in slide.shapes if shape.name == "Boxed warning"]
+    assert len(boxes) == 2
+    assert sum(len(box.text_frame.paragraphs) for box in boxes) == len(report.evidence.boxed_warning.points)
+    for box in boxes:
+        frame = box.text_frame
+        size = frame.paragraphs[0].runs[0].font.size.pt
+        assert size >= 20
+        paragraphs = [Para(plain_spans(p.text), bullet="•", space_before=0.35 if i else 0)
+                      for i, p in enumerate(frame.paragraphs)]
+        width = (box.width - frame.margin_left - frame.margin_right) / EMU_PER_PT
+        assert metrics.height(paragraphs, width, size) <= (box.height - frame.margin_top - frame.margin_bottom) / EMU_PER_PT
+        assert box.top + box.height <= prs.slide_height - 0.5 * 914400
+
+
 # ------------------------------------------------------------------------------------------ odd layouts
 def master_variant(tmp_path: Path, change) -> Path:
     """A copy of python-pptx's default master with `change(prs)` applied."""
@@ -338,12 +396,15 @@ def test_narrow_title_only_title_does_not_narrow_tables(report, charts, template
         assert table.top + table.height <= prs.slide_height
 
 
+ODD_LAYOUTS = {"title": "Title Slide", "section": "Section Header", "content": "Blank", "two_content": "Two Content",
+               "title_only": "Comparison", "closing": "Title Slide"}
+
+
 def test_layouts_without_title_or_body_and_with_extra_placeholders(report, charts, template, tmp_path,
                                                                    default_deck):
     """content on "Blank" (no title, no body): drawn title and text boxes; title_only on "Comparison" (four extra
-    placeholders): none left empty."""
-    layouts = {**template.deck_layouts, "content": "Blank", "title_only": "Comparison"}
-    data = build(report, charts, with_master(template, python_pptx_default(), layouts))
+    placeholders): none left empty, none holding text measured for another box."""
+    data = build(report, charts, with_master(template, python_pptx_default(), ODD_LAYOUTS))
     prs = open_deck(data)
     assert package_problems(data) == []
     assert slides_shown(prs) == slides_shown(default_deck)
@@ -352,6 +413,37 @@ def test_layouts_without_title_or_body_and_with_extra_placeholders(report, chart
                        for shape in slide.shapes)
     blank = [slide for slide in prs.slides if slide.slide_layout.name == "Blank"]
     assert blank and all(any(shape.name == "Title" for shape in slide.shapes) for slide in blank)
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    bodies = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
+    comparison = [slide for slide in prs.slides if slide.slide_layout.name == "Comparison"]
+    assert comparison and not any(shape.is_placeholder and shape.placeholder_format.type in bodies
+                                  for slide in comparison for shape in slide.shapes)
+
+
+def test_body_placeholders_too_small_for_text_are_left_out(report, charts, template, default_deck, tmp_path):
+    """content and two_content on "Comparison": its 0.7-inch column headers are body placeholders too, but text
+    goes in its content placeholders (it ran over 135 slides in the headers); a layout whose only body is too small
+    is a warning naming the fallback."""
+    import shutil
+
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.theme.template import load_template
+
+    layouts = {**ODD_LAYOUTS, "content": "Comparison", "two_content": "Comparison", "title_only": "Title Only"}
+    prs = open_deck(build(report, charts, with_master(template, python_pptx_default(), layouts)))
+    assert slides_shown(prs) == slides_shown(default_deck)
+    assert len(prs.slides) <= len(default_deck.slides) + 4  # text in one column of a 4:3 slide continues a little more
+    for slide in prs.slides:
+        for shape in slide.placeholders:
+            if shape.placeholder_format.type in (2, 7) and shape.text_frame.text.strip():
+                assert shape.height > 914400, (slide.shapes.title.text, shape.name)
+    folder = write_template(tmp_path, "  master: ours.pptx\n  layouts:\n    content: Picture with Caption\n")
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    (problem,) = PptxBuilder().check(load_template(folder))
+    assert problem.line == 5 and problem.severity == "warning"
+    assert ("has no body placeholders (1 too small for three lines of 20-pt text) where 'content' slides fill 1; "
+            "their text goes in a text box") in problem.message
 
 
 @pytest.mark.slow
@@ -396,6 +488,21 @@ def test_layouts_may_name_slide_kinds_and_local_slides(tmp_path):
     assert load_template(folder).deck_layouts["our_protocol"] == "Title and Content"
 
 
+def test_a_deck_slide_mapped_on_its_own_gets_its_layout_for_all_its_slides(report, charts, template):
+    """`pivotal: Comparison` puts the pivotal trial's four slides (design, results, its forest plot, survival) on
+    that layout, and no other slide."""
+    import dataclasses
+
+    plain = open_deck(build(report, charts, template))
+    chosen = dataclasses.replace(template, deck_layouts={**template.deck_layouts, "pivotal": "Comparison"})
+    prs = open_deck(build(report, charts, chosen))
+    assert titles(prs) == titles(plain)
+    first = next(i for i, title in enumerate(titles(plain)) if title.startswith("Mechanism of action")) + 1
+    assert titles(prs)[first].startswith("INO-VATE")
+    assert [i for i, slide in enumerate(prs.slides) if slide.slide_layout.name == "Comparison"] == list(
+        range(first, first + 4))
+
+
 def test_a_new_master_drops_inherited_layouts_colours_and_fonts(tmp_path):
     import shutil
 
@@ -410,8 +517,91 @@ def test_a_new_master_drops_inherited_layouts_colours_and_fonts(tmp_path):
     assert loaded.theme.colors["text"] != "#FFFFFF"  # the handout keeps its own colours
 
 
+BLANK_CONTENT = ("  master: ours.pptx\n  layouts:\n    title: Title Slide\n    content: Blank\n"
+                 "    two_content: Title Only\n    title_only: Title Only\n    closing: Title Slide\n")
+
+
+def test_layouts_without_title_or_body_are_located_warnings_naming_the_fallback(tmp_path):
+    import shutil
+
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.theme.template import load_template
+
+    folder = write_template(tmp_path, BLANK_CONTENT)
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    problems = PptxBuilder().check(load_template(folder))
+    assert {p.severity for p in problems} == {"warning"}
+    assert {p.file for p in problems} == {folder / "template.yaml"}
+    content = [p for p in problems if p.path == "deck.layouts.content"]
+    assert [p.line for p in content] == [6, 6]
+    assert "layout 'Blank' of slide master 1 has no title placeholder" in content[0].message
+    assert "title as a bold text box at the top" in content[0].message
+    assert "no body placeholders where 'content' slides fill 1; their text goes in a text box" in content[1].message
+    two = [p for p in problems if p.path == "deck.layouts.two_content"]
+    assert len(two) == 1 and "'two_content' slides fill 2; their text goes in 2 text boxes side by side" in two[0].message
+    assert {p.path for p in problems} == {"deck.layouts.content", "deck.layouts.two_content"}
+
+
+def test_check_and_build_report_the_layout_warnings(tmp_path, capsys):
+    import shutil
+
+    from conftest import EXAMPLE
+    from report_builder.cli import main
+
+    folder = write_template(tmp_path, BLANK_CONTENT)
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    assert main(["check", str(EXAMPLE), "--template", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert f"{folder / 'template.yaml'}:6:" in captured.err and "has no title placeholder" in captured.err
+    assert f"template {folder}: valid with warnings" in captured.out
+    assert main(["check", str(EXAMPLE), "--template", str(folder), "--strict"]) == 2
+    capsys.readouterr()
+    assert main(["build", str(EXAMPLE), "--template", str(folder), "--to", "pptx", "--out", str(tmp_path / "out")]) == 0
+    assert f"{folder / 'template.yaml'}:6:" in capsys.readouterr().err
+
+
+def test_templates_show_lists_the_layout_and_slide_master_of_each_slide(tmp_path, capsys):
+    import shutil
+
+    from report_builder.cli import main
+
+    folder = write_template(tmp_path, BLANK_CONTENT)
+    shutil.copyfile(python_pptx_default(), folder / "ours.pptx")
+    assert main(["templates", "--show", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert f"master: {folder / 'ours.pptx'}" in captured.out
+    lines = captured.out.split("\n")
+    assert "  background     content      'Blank' (slide master 1)" in lines
+    assert "  question       two_content  'Title Only' (slide master 1)" in lines
+    assert "  title          title        'Title Slide' (slide master 1)" in lines
+    assert f"{folder / 'template.yaml'}:6:14: deck.layouts.content: warning: layout 'Blank'" in captured.err
+
+
+def test_the_layouts_templates_show_lists_are_those_the_deck_uses(report, charts, monkeypatch):
+    """Every slide of the example deck, with the default and the Northbridge template, is built on a (kind, layout
+    kind) that slides.layouts_used lists for its deck.slides entry."""
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.slides import layouts_used
+    from report_builder.theme.template import load_template
+
+    used = set()
+    original = Deck.layout
+
+    def recording(self, kind, role):
+        if self.slide is not None:
+            used.add((self.slide, kind, role))
+        return original(self, kind, role)
+
+    monkeypatch.setattr(Deck, "layout", recording)
+    for name in ("default", "northbridge"):
+        PptxBuilder().build(report, charts, load_template(name))
+    assert {slide for slide, _, _ in used} >= {"pivotal", "supporting", "question", "local_protocol", "references"}
+    assert [(slide, kind, role) for slide, kind, role in sorted(used) if (kind, role) not in layouts_used(slide)] == []
+
+
 def test_deck_slide_list_matches_the_builder():
-    from report_builder.builders.pptx.slides import register
+    from report_builder.builders.pptx.slides import LAYOUTS_USED, register
     from report_builder.inputs.template_schema import DECK_SLIDES
 
-    assert set(register()) == set(DECK_SLIDES)
+    assert set(register()) == set(DECK_SLIDES) == set(LAYOUTS_USED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from report_builder.errors import Problem
     from report_builder.charts import ChartSet
     from report_builder.analysis.report import Report
     from report_builder.theme.template import Template
@@ -17,6 +18,10 @@ class Builder(Protocol):
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         """Return the finished document, embedding the charts drawn for its medium; builders never open
         files for writing."""
+
+    def check(self, template: "Template") -> list["Problem"]:
+        """What this format finds wrong with the template without building (located errors and warnings): run by
+        `build-report check` and before every build."""
 
 
 def get_builders() -> list[Builder]:

@@ -29,6 +29,10 @@ class PdfBuilder:
     extension = ".pdf"
     medium = "print"
 
+    def check(self, template: "Template") -> list:
+        """Nothing more: loading the template checks its fonts and logo, and the build its section names."""
+        return []
+
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io
 

@@ -16,6 +16,12 @@ class PptxBuilder:
     extension = ".pptx"
     medium = "slide"
 
+    def check(self, template: "Template") -> list:
+        """The master's layouts: missing names are errors, missing title or body placeholders warnings."""
+        from report_builder.builders.pptx.package import check_layouts
+
+        return check_layouts(template)
+
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         from report_builder.builders.pptx import package
         from report_builder.builders.pptx.deck import Deck
@@ -24,6 +30,7 @@ class PptxBuilder:
         deck = Deck(report, charts.for_medium(self.medium), template)
         built_in = register()
         for kind in template.deck_slides:
+            deck.slide = kind
             if kind in built_in:
                 built_in[kind](deck)
             else:
@@ -43,4 +50,5 @@ class PptxBuilder:
         from report_builder.builders.pptx.accessibility import make_accessible
 
         make_accessible(deck.prs, deck.label("language"))
+        deck.settle_colours()
         return package.save(deck.prs, meta.date)

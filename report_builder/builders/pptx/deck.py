@@ -1,6 +1,7 @@
 """The deck under construction: layouts by name, fitted titles and bodies, continued slides, notes."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 
 from report_builder.inputs import markup
 from report_builder.builders.pptx import oxml, package
-from report_builder.builders.pptx.master import master_look, readable
+from report_builder.builders.pptx.master import master_look, readable, readable_shade
 from report_builder.builders.pptx.shapes import Cell, add_table, add_text, paginate_rows
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, Box, Metrics, Para, fit_size, paginate, plain_spans, sizes, write,
@@ -80,7 +81,8 @@ class Deck:
         self._labels: dict[str, str] | None = None
         self.shown: set[str] = set()  #: chart ids already on a slide: no second slide of the same data
         # Layouts never change while slides are added: each is found, and its placeholders read, once.
-        self._layouts: dict[tuple[str, str], Any] = {}  #: (kind, role) -> layout
+        self._layouts: dict[tuple[str | None, str, str], Any] = {}  #: (slide, kind, role) -> layout
+        self.slide: str | None = None  #: the deck.slides entry being built: its own deck.layouts mapping wins
         self._layout_placeholders: dict[Any, list[Placeholder]] = {}  #: layout part -> its placeholders
         self._backgrounds: dict[Any, str] = {}  #: layout part -> its background colour
         # The master's look (fonts, theme colours) unless the template sets deck fonts or colours.
@@ -133,10 +135,11 @@ class Deck:
 
     # ---------------------------------------------------------------------------------- slides
     def layout(self, kind: str, role: str):
-        layout = self._layouts.get((kind, role))
+        layout = self._layouts.get((self.slide, kind, role))
         if layout is None:
-            layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master)
-            self._layouts[kind, role] = layout
+            layout = package.resolve_layout(self.prs, kind, role, self.template.deck_layouts, self.template.deck_master,
+                                            self.slide)
+            self._layouts[self.slide, kind, role] = layout
         return layout
 
     def new_slide(self, kind: str, role: str, title: str) -> SlideHandle:
@@ -194,9 +197,10 @@ class Deck:
                      if ph.type in (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)), None)
 
     def bodies(self, handle: SlideHandle) -> list[Placeholder]:
-        """Body/content/subtitle placeholders, left to right then top to bottom."""
+        """Body/content/subtitle placeholders large enough for slide text, left to right then top to bottom."""
         found = [ph for ph in handle.placeholders
-                 if ph.type in (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT)]
+                 if ph.type in (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT)
+                 and package.holds_body_text(ph.width, ph.height)]
         return sorted(found, key=lambda p: (p.top // (EMU_PER_INCH // 4), p.left))
 
     @staticmethod
@@ -253,29 +257,49 @@ class Deck:
                      name=f"Body {index + 1}", colour=colour or self.colors["text"])
 
     def finish(self, handle: SlideHandle, notes: str) -> None:
-        """Remove every placeholder left unused (no empty prompts), make every text readable on what it is drawn on,
-        and write the speaker notes."""
+        """Remove every placeholder left unused (no empty prompts) and write the speaker notes."""
         for ph in handle.placeholders:
             if ph.idx not in handle.used:
                 oxml.remove_shape(ph.shape)
-        oxml.settle_text_colours(handle.slide, self.background(handle), self._text_colour)
         handle.slide.notes_slide.notes_text_frame.text = markup.clean(notes).strip()
 
-    def background(self, handle: SlideHandle) -> str:
-        colour = self._backgrounds.get(handle.layout.part)
+    def settle_colours(self) -> None:
+        """Make every text readable on what it is drawn on; last, once the accessibility pass has made registry ids
+        and DOIs into links."""
+        inherited: dict[Any, dict[int, str]] = {}  #: layout part -> placeholder idx -> colour its text inherits
+        for slide in self.prs.slides:
+            layout = slide.slide_layout
+            if layout.part not in inherited:
+                inherited[layout.part] = oxml.placeholder_text_colours(layout)
+            oxml.settle_text_colours(slide, self.background(layout), functools.partial(
+                self._text_colour, inherited=inherited[layout.part]))
+
+    def background(self, layout) -> str:
+        colour = self._backgrounds.get(layout.part)
         if colour is None:
-            colour = self._backgrounds[handle.layout.part] = oxml.background_colour(handle.layout) or "#FFFFFF"
+            colour = self._backgrounds[layout.part] = oxml.background_colour(layout) or "#FFFFFF"
         return colour
 
-    def _text_colour(self, stated: str | None, fill: str, placeholder: str | None) -> str | None:
-        """A stated colour kept where it is readable; text boxes and tables stating none get the deck's text colour;
-        placeholders keep the master's."""
+    def _text_colour(self, stated: str | None, fill: str, placeholder: tuple[str, int] | None, link: bool,
+                     inherited: dict[int, str]) -> str | None:
+        """A link in the theme's hyperlink colour where that is readable, else in a readable shade of it; a stated
+        colour kept where it is readable; text boxes and tables stating none get the deck's text colour; placeholders
+        keep the colour the master gives them where it is readable, else a readable shade of it (python-pptx's
+        default master sets subtitles in a grey of 3.4:1)."""
+        if link:
+            shade = readable_shade(self.look.hyperlink, fill)
+            return None if shade == self.look.hyperlink else shade
         if stated is not None:
             return readable(stated, fill)
         if placeholder is None:
             return readable(self.colors["text"], fill)
-        master = self.look.placeholder_colours.get("title" if placeholder in ("title", "ctrTitle") else "body")
-        return readable(master, fill) if master else None
+        kind, idx = placeholder
+        master = self.look.placeholder_colours.get("title" if kind in ("title", "ctrTitle") else "body")
+        if master:  # a master without text styles: its colour stated on every run
+            return readable(master, fill)
+        colour = inherited.get(idx)
+        shade = readable_shade(colour, fill) if colour else None
+        return shade if shade != colour else None
 
     def discard(self, handle: SlideHandle) -> None:
         """Take a slide back out cleanly (relationship and sldId), e.g. when its content needs another layout."""
@@ -304,7 +328,10 @@ class Deck:
         for _ in fit.pages[1:]:
             handles.append(self.new_slide(kind, role, self.continued(title)))
         for i, (handle, page) in enumerate(zip(handles, fit.pages)):
-            self.fill_body(handle, page, fit.size)
+            if role == "title_only":  # in the box it was measured for, never a placeholder of another size
+                add_text(handle.slide, box, page, fit.size, self.family, name="Body 1", colour=self.colors["text"])
+            else:
+                self.fill_body(handle, page, fit.size)
             self.finish(handle, notes(i, len(handles)) if callable(notes) else notes)
         return handles
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 #: WCAG 2 minimum contrast for text (AA, normal size).
 MIN_CONTRAST = 4.5
+#: Office's hyperlink colour, for a theme that names none.
+DEFAULT_HYPERLINK = "#0563C1"
 #: Fonts with the same advance widths as a common master font, used to measure text where the font itself is not
 #: installed (LibreOffice draws with them too).
 METRIC_COMPATIBLE = {
@@ -35,6 +37,8 @@ class MasterLook:
     #: Placeholder type ("title", "body") -> the colour its runs state: only for a master without text styles
     #: (LibreOffice's), whose slides would otherwise show black text in the theme's font.
     placeholder_colours: Mapping[str, str | None] = field(default_factory=dict)
+    #: The theme's hyperlink colour (hlink): what PowerPoint and LibreOffice draw links in unless told otherwise.
+    hyperlink: str = DEFAULT_HYPERLINK
 
 
 def master_look(prs, layout, template: "Template") -> MasterLook:
@@ -51,7 +55,7 @@ def master_look(prs, layout, template: "Template") -> MasterLook:
         family = None if styled else face
         fonts = font_files(face, template.theme.fonts)
     return MasterLook(family, face, fonts, deck_colours(master, text, background, template), background,
-                      placeholder_colours)
+                      placeholder_colours, oxml.theme_colours(master).get("hlink", DEFAULT_HYPERLINK))
 
 
 def _family_name(path: Path) -> str:
@@ -139,9 +143,25 @@ def contrast(a: str, b: str) -> float:
 
 def readable(colour: str, on: str) -> str:
     """The colour if text in it is readable on `on`, else black or white, whichever contrasts more."""
+    return colour if contrast(colour, on) >= MIN_CONTRAST else black_or_white(on)
+
+
+def black_or_white(on: str) -> str:
+    """Whichever of black and white contrasts more with `on`."""
+    return "#000000" if contrast("#000000", on) >= contrast("#FFFFFF", on) else "#FFFFFF"
+
+
+def readable_shade(colour: str, on: str) -> str:
+    """The colour if text in it is readable on `on`, else the least shade of it towards black or white (whichever
+    contrasts more with `on`) that is: a link stays recognisably the theme's link colour on a dark background."""
     if contrast(colour, on) >= MIN_CONTRAST:
         return colour
-    return "#000000" if contrast("#000000", on) >= contrast("#FFFFFF", on) else "#FFFFFF"
+    target = black_or_white(on)
+    for step in range(1, 21):
+        shade = mix(colour, target, step / 20)
+        if contrast(shade, on) >= MIN_CONTRAST:
+            return shade
+    return target
 
 
 def mix(a: str, b: str, share: float) -> str:

@@ -324,17 +324,71 @@ def _colour_of(element, master, colours: dict[str, str]) -> str | None:
         if not isinstance(child.tag, str):
             continue
         name = etree.QName(child).localname
+        colour = None
         if name == "srgbClr":
-            return "#" + child.get("val").upper()
-        if name == "sysClr" and child.get("lastClr"):
-            return "#" + child.get("lastClr").upper()
-        if name == "schemeClr":
+            colour = "#" + child.get("val").upper()
+        elif name == "sysClr" and child.get("lastClr"):
+            colour = "#" + child.get("lastClr").upper()
+        elif name == "schemeClr":
             slot = child.get("val")
             mapping = master._element.find(qn("p:clrMap"))
             if mapping is not None and mapping.get(slot):
                 slot = mapping.get(slot)
-            return colours.get(slot)
+            colour = colours.get(slot)
+        else:
+            continue
+        return _modified(colour, child) if colour else None
     return None
+
+
+def _modified(colour: str, element) -> str:
+    """The colour with the element's tint, shade and luminance changes applied, as PowerPoint and LibreOffice draw
+    them (a subtitle in "tx1 at 75% tint" is grey): tint and shade in linear RGB, lumMod/lumOff in HSL."""
+    import colorsys
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    def srgb(c: float) -> float:
+        return c * 12.92 if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
+
+    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    modifiers = {etree.QName(m).localname: int(m.get("val", "100000")) / 100000 for m in element
+                 if isinstance(m.tag, str)}
+    if "tint" in modifiers:
+        rgb = [srgb(linear(c) * modifiers["tint"] + 1 - modifiers["tint"]) for c in rgb]
+    if "shade" in modifiers:
+        rgb = [srgb(linear(c) * modifiers["shade"]) for c in rgb]
+    if "lumMod" in modifiers or "lumOff" in modifiers:
+        hue, lightness, saturation = colorsys.rgb_to_hls(*rgb)
+        lightness = lightness * modifiers.get("lumMod", 1.0) + modifiers.get("lumOff", 0.0)
+        rgb = list(colorsys.hls_to_rgb(hue, min(1.0, max(0.0, lightness)), saturation))
+    return "#" + "".join(f"{round(min(1.0, max(0.0, c)) * 255):02X}" for c in rgb)
+
+
+def placeholder_text_colours(layout) -> dict[int, str]:
+    """idx -> the colour text in the layout's placeholder inherits where it states none: the placeholder's own list
+    style, else that of the master's placeholder of its type, else the master's title or body text style."""
+    master = layout.slide_master
+    colours = theme_colours(master)
+    level = f"{{{A}}}lstStyle/{{{A}}}lvl1pPr/{{{A}}}defRPr/{{{A}}}solidFill"
+    found = {}
+    for shape in layout.placeholders:
+        ph = shape._element.find(f".//{qn('p:nvPr')}/{qn('p:ph')}")
+        kind = "title" if ph.get("type") in ("title", "ctrTitle") else ph.get("type", "body")
+        candidates = [shape._element.find(f"{qn('p:txBody')}/{level}")]
+        for sp in master._element.cSld.spTree.iter(qn("p:sp")):
+            master_ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+            if master_ph is not None and master_ph.get("type", "body") == kind:
+                candidates.append(sp.find(f"{qn('p:txBody')}/{level}"))
+        style = "titleStyle" if kind == "title" else ("otherStyle" if kind in ("dt", "ftr", "sldNum") else "bodyStyle")
+        candidates.append(master._element.find(f"{qn('p:txStyles')}/{qn('p:' + style)}/{{{A}}}lvl1pPr/"
+                                               f"{{{A}}}defRPr/{{{A}}}solidFill"))
+        colour = next((c for c in (_colour_of(fill, master, colours) for fill in candidates if fill is not None) if c),
+                      None)
+        if colour:
+            found[shape.placeholder_format.idx] = colour
+    return found
 
 
 def background_colour(layout) -> str | None:
@@ -390,14 +444,21 @@ def _fill_of(properties) -> str | None:
     return "#" + colour.get("val").upper() if colour is not None else None
 
 
+#: Office 2019's extension of a:hlinkClick that draws a link in its run's colour rather than the theme's hyperlink
+#: colour (LibreOffice reads it too); without it both draw every link in the theme's colour, whatever the run says.
+HYPERLINK_COLOUR = "http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor"
+HYPERLINK_COLOUR_EXTENSION = "{A12FA001-AC4F-418D-AE19-62706E023703}"
+
+
 def settle_text_colours(slide, background: str, choose) -> None:
-    """Give every run of the slide's text the colour choose(stated, fill, placeholder) returns (stated: its own
-    colour or None; fill: what it is drawn on, the shape's or cell's fill, else the background; placeholder: the
-    placeholder type, "body" where the master states none, or None outside placeholders)."""
+    """Give every run of the slide's text the colour choose(stated, fill, placeholder, link) returns (stated: its
+    own colour or None; fill: what it is drawn on, the shape's or cell's fill, else the background; placeholder: the
+    placeholder's type ("body" where it states none) and idx, or None outside placeholders; link: whether the run is a
+    hyperlink, which then is drawn in that colour instead of the theme's hyperlink colour)."""
     for element in slide._element.cSld.spTree.iterchildren():
         if element.tag == qn("p:sp"):
             ph = element.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
-            placeholder = None if ph is None else ph.get("type", "body")
+            placeholder = None if ph is None else (ph.get("type", "body"), int(ph.get("idx", "0")))
             fill = _fill_of(element.find(qn("p:spPr"))) or background
             areas = [(element.find(qn("p:txBody")), fill)]
         elif element.tag == qn("p:graphicFrame"):
@@ -411,9 +472,12 @@ def settle_text_colours(slide, background: str, choose) -> None:
                 continue
             for rpr in body.iter(qn("a:rPr"), qn("a:endParaRPr")):
                 stated = _fill_of(rpr)
-                colour = choose(stated, fill, placeholder)
+                link = rpr.find(qn("a:hlinkClick"))
+                colour = choose(stated, fill, placeholder, link is not None)
                 if colour is None or colour == stated:
                     continue
+                if link is not None:
+                    _draw_link_in_run_colour(link)
                 old = rpr.find(qn("a:solidFill"))
                 if old is not None:
                     rpr.remove(old)
@@ -424,6 +488,16 @@ def settle_text_colours(slide, background: str, choose) -> None:
                     line.addnext(new)  # schema order: a:ln, then the fill
                 else:
                     rpr.insert(0, new)
+
+
+def _draw_link_in_run_colour(hlink_click) -> None:
+    if hlink_click.find(f"{qn('a:extLst')}/{qn('a:ext')}[@uri='{HYPERLINK_COLOUR_EXTENSION}']") is not None:
+        return
+    extensions = hlink_click.find(qn("a:extLst"))
+    if extensions is None:
+        extensions = _sub(hlink_click, "extLst")
+    extension = _sub(extensions, "ext", uri=HYPERLINK_COLOUR_EXTENSION)
+    etree.SubElement(extension, f"{{{HYPERLINK_COLOUR}}}hlinkClr", {"val": "tx"}, nsmap={"ahyp": HYPERLINK_COLOUR})
 
 
 # ------------------------------------------------------------------------------------------ package parts
@@ -461,6 +535,6 @@ def app_properties(slides: int, notes: int, application: str = "report_builder")
 
 __all__ = ["ParagraphFormat", "RunFormat", "add_latent_placeholder", "app_properties", "background_colour",
            "has_text_styles", "link_notes_master", "master_text_style", "number_placeholders", "paragraph",
-           "remove_master", "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets",
+           "placeholder_text_colours", "remove_master", "remove_shape", "remove_slides", "set_alt_text", "set_cell_rules", "set_insets",
            "put_title_first", "set_language", "set_paragraphs", "set_table_style", "settle_text_colours",
            "theme_colours", "theme_fonts", "value_axis_crosses_at_maximum", "without_properties"]

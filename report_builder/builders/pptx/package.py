@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from report_builder.builders.pptx import oxml
+from report_builder.builders.pptx.text import EMU_PER_INCH, EMU_PER_PT, INSET_Y_PT, LINE
 from report_builder.errors import TemplateError
 
 TEMPLATE_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
@@ -81,28 +82,72 @@ def layout_listing(prs) -> str:
     return "; ".join(groups) or "none"
 
 
+def holds_body_text(width: int, height: int) -> bool:
+    """Whether a body placeholder (EMU) can take slide text: three lines at the smallest body size (20 pt) and 2.5
+    inches across. A Comparison layout's column headers (0.6 inch tall) cannot: text put there ran over 17 slides."""
+    return height >= (3 * LINE * 20 + 2 * INSET_Y_PT) * EMU_PER_PT and width >= 2.5 * EMU_PER_INCH
+
+
+#: Body placeholders the slides of each layout kind fill: a cover's subtitle, a content slide's text, the question's
+#: case and PICO side by side; title-only slides place their tables and pictures below the title themselves.
+LAYOUT_BODIES = {"title": 1, "section": 0, "content": 1, "two_content": 2, "title_only": 0, "closing": 1}
+
+
 def check_layouts(template) -> list["Problem"]:
-    """Every layout name template.yaml maps a slide kind to exists in the master: what `build-report check`
-    finds without building (a build would stop at the first slide that uses a missing one)."""
+    """What `build-report check` and every deck build find in the master without building: each layout name
+    template.yaml maps a slide kind to exists (errors; a build would stop at the first slide that uses a missing one),
+    and each mapped layout has the title and body placeholders its slides fill (warnings naming the fallback)."""
     import difflib
 
     from report_builder.errors import Problem
     from report_builder.inputs.yaml_reader import read_yaml
 
     prs = open_master(template.deck_master)
-    names = list(dict.fromkeys(layout.name for master in prs.slide_masters for layout in master.slide_layouts))
+    layouts: dict[str, object] = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            layouts.setdefault(layout.name, layout)  # a name in several masters: the first master's (find_layout)
+    names = list(layouts)
     problems = []
     for kind, name in sorted(template.deck_layouts.items()):
-        if name not in names:
+        layout = layouts.get(name)
+        if layout is None:
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"its layouts are: {', '.join(repr(n) for n in names)}"
-            message = f"layout '{name}' is not in {template.deck_master.name}; {hint}"
-            source = template.layout_sources.get(kind)
+            hint = f"did you mean '{close[0]}'?" if close else f"its layouts are ({layout_listing(prs)})"
+            found = [(f"layout '{name}' is not in {template.deck_master.name}; {hint}", "error")]
+        else:
+            found = [(message, "warning") for message in _fallbacks(prs, kind, layout)]
+        source = template.layout_sources.get(kind)
+        for message, severity in found:
             if source is None:
-                problems.append(Problem(template.deck_master, None, None, f"deck.layouts.{kind}", message))
+                problems.append(Problem(template.deck_master, None, None, f"deck.layouts.{kind}", message, severity))
             else:  # located at the line of template.yaml that maps it
-                problems.append(read_yaml(source, "template file")[1].problem(("deck", "layouts", kind), message))
+                problems.append(read_yaml(source, "template file")[1].problem(("deck", "layouts", kind), message,
+                                                                              severity))
     return problems
+
+
+def _fallbacks(prs, kind: str, layout) -> list[str]:
+    """What the deck draws itself because the layout lacks a placeholder its slides fill (Deck.new_slide, fill_body).
+    A slide kind mapped on its own may be of any layout kind: only its title is checked."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    types = [ph.placeholder_format.type for ph in layout.placeholders]
+    where = f"layout '{layout.name}' of {master_name(prs, layout.slide_master)}"
+    found = []
+    if not any(t in (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE) for t in types):
+        found.append(f"{where} has no title placeholder; '{kind}' slides get their title as a bold text box at the "
+                     "top of the slide, left-aligned")
+    needed = LAYOUT_BODIES.get(kind, 0)
+    kinds = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.OBJECT)
+    bodies = [ph for ph in layout.placeholders if ph.placeholder_format.type in kinds]
+    usable = sum(holds_body_text(ph.width, ph.height) for ph in bodies)
+    if usable < needed:
+        boxes = "a text box" if needed == 1 else f"{needed} text boxes side by side"
+        small = f" ({len(bodies) - usable} too small for three lines of 20-pt text)" if len(bodies) > usable else ""
+        found.append(f"{where} has {usable or 'no'} body placeholder{'' if usable == 1 else 's'}{small} where '{kind}' "
+                     f"slides fill {needed}; their text goes in {boxes} in the area below the title")
+    return found
 
 
 def find_layout(prs, name: str, kind: str, master_path: Path):
@@ -118,9 +163,15 @@ def find_layout(prs, name: str, kind: str, master_path: Path):
     )
 
 
-def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master_path: Path):
-    """The layout of a slide kind: its own mapping first (institutions), else its role's mapping."""
-    name = layouts.get(kind) or layouts.get(role)
+def layout_name(layouts: Mapping[str, str], slide: str | None, kind: str, role: str) -> str | None:
+    """The layout name a slide is built on: the mapping of the deck.slides entry that makes it (pivotal), else of its
+    own kind (the pivotal trial's forest plot is a forest slide), else of its layout kind."""
+    return (layouts.get(slide) if slide else None) or layouts.get(kind) or layouts.get(role)
+
+
+def resolve_layout(prs, kind: str, role: str, layouts: Mapping[str, str], master_path: Path, slide: str | None = None):
+    """The layout of a slide (layout_name), found in the master."""
+    name = layout_name(layouts, slide, kind, role)
     if name is None:
         raise TemplateError(
             f"deck slide '{kind}' needs a layout: map '{kind}' or '{role}' under deck.layouts in template.yaml "

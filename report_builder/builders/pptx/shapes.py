@@ -5,17 +5,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report_builder.builders.pptx import oxml
-from report_builder.builders.pptx.master import contrast
+from report_builder.builders.pptx.master import black_or_white
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, paragraph_xml, write,
 )
 
 INSIDE_FROM = 60.0  #: percent above which a bar's label goes inside the bar
-
-
-def contrasting(colour: str) -> str:
-    """Black or white, whichever contrasts more with the colour (WCAG contrast, master.contrast)."""
-    return "#FFFFFF" if contrast(colour, "#FFFFFF") >= contrast(colour, "#000000") else "#000000"
 
 
 def rgb(colour: str):
@@ -136,7 +131,7 @@ def add_bar_chart(slide, box: Box, categories: Sequence[str], series: Sequence[S
             run_font.size = Pt(font_size - 1)
             run_font.name = family
             run_font.bold = inside
-            run_font.color.rgb = rgb(contrasting(bar) if inside else text_colour)
+            run_font.color.rgb = rgb(black_or_white(bar) if inside else text_colour)
     return frame
 
 

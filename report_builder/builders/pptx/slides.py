@@ -376,6 +376,46 @@ def local(deck: "Deck", name: str) -> None:
 
 BUILT_IN: dict = {}
 
+#: The (kind, layout kind) pairs each deck.slides entry builds slides with: what `templates --show` lists (a test
+#: builds decks and checks every slide against it). The pivotal trial's slides are "studies" slides and its forest
+#: plot a "forest" slide; a local slide is text ("content") or, without text, "title_only".
+LAYOUTS_USED = {
+    "title": (("title", "title"),), "objectives": (("objectives", "content"),),
+    "question": (("question", "two_content"), ("question", "content")), "background": (("background", "content"),),
+    "mechanism": (("mechanism", "title_only"),), "pivotal": (("studies", "title_only"), ("forest", "title_only")),
+    "supporting": (("studies", "title_only"),),
+    "studies": (("studies", "title_only"), ("forest", "title_only")),
+    "cross_study": (("cross_study", "title_only"),), "forest": (("forest", "title_only"),),
+    "safety": (("safety", "title_only"),), "dosing": (("dosing", "title_only"),),
+    "regulatory": (("regulatory", "title_only"),), "appraisal": (("appraisal", "title_only"),),
+    "bottom_line": (("bottom_line", "title_only"),), "discussion": (("discussion", "content"),),
+    "quiz": (("quiz", "content"),), "references": (("references", "content"),), "closing": (("closing", "closing"),),
+}
+
+
+def layouts_used(slide: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, layout kind) pairs of a deck.slides entry, a local slide's included."""
+    return LAYOUTS_USED.get(slide, ((slide, "content"), (slide, "title_only")))
+
+
+def layout_plan(template) -> list[tuple[str, str, str | None, str]]:
+    """(deck.slides entry, layout kind, layout name or None, where it is) for every layout each slide of the deck
+    will be built on, in deck order: what `build-report templates --show` prints."""
+    from report_builder.builders.pptx.package import layout_name, master_name, open_master
+
+    prs = open_master(template.deck_master)
+    where: dict[str, str] = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            where.setdefault(layout.name, master_name(prs, master))
+    plan = []
+    for slide in template.deck_slides:
+        for kind, role in layouts_used(slide):
+            name = layout_name(template.deck_layouts, slide, kind, role)
+            found = where.get(name, f"not in {template.deck_master.name}") if name else "not mapped"
+            plan.append((slide, role, name, found))
+    return list(dict.fromkeys(plan))
+
 
 def register() -> dict:
     from report_builder.builders.pptx import studies

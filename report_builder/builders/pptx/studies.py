@@ -15,7 +15,7 @@ from report_builder.builders.pptx.results import (
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
 from report_builder.builders.pptx.text import (
-    EMU_PER_INCH, EMU_PER_PT, Box, Para, fit_size, labelled, para, plain_spans,
+    EMU_PER_INCH, EMU_PER_PT, INSET_X_PT, INSET_Y_PT, Box, Para, fit_size, labelled, paginate, para, plain_spans,
 )
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 
@@ -497,26 +497,33 @@ WARNING_TEXT = "#1A1A1A"
 
 
 def boxed_warning(deck: "Deck") -> None:
+    """The points in a framed white box at a size the room can read; points that do not fit (a 4:3 master) continue
+    in a box on the next slide rather than run out of the box."""
     warning = deck.evidence.boxed_warning
     title = deck.say("titles/safety_warning", warning_title=deck.plain(warning.title))
-    handle = deck.new_slide("safety", "title_only", title)
-    area = deck.content_area(handle)
+    first = deck.new_slide("safety", "title_only", title)
+    area = deck.content_area(first)
     paragraphs = [para(p, deck.numbers, bullet="•", space_before=0.35 if i else 0)
                   for i, p in enumerate(warning.points)]
     # The source and its note are in the speaker notes: the points keep a size the room can read.
     inset = int(0.15 * EMU_PER_INCH)
-    inner = Box(area.left + inset, area.top + inset, area.width - 2 * inset, area.height - 2 * inset)
-    size = fit_size(deck.metrics, paragraphs, inner, 24, 20) or 20
-    height = int(deck.metrics.height(paragraphs, inner.inner_width_pt(), size) * EMU_PER_PT) + 2 * inset + int(
-        0.15 * EMU_PER_INCH)
-    box = Box(area.left, area.top, area.width, min(area.height, height))
-    text_box = add_text(handle.slide, box, paragraphs, size, deck.family, name="Boxed warning",
-                        colour=WARNING_TEXT, fill="#FFFFFF", line=deck.colors["warning"], line_width_pt=3)
-    text_box.text_frame.margin_left = text_box.text_frame.margin_right = inset
-    text_box.text_frame.margin_top = text_box.text_frame.margin_bottom = inset
-    deck.finish(handle, deck.say("notes/safety_warning", title=deck.plain(warning.title),
-                                 points=[deck.plain(p) for p in warning.points], source=deck.short_ref(warning.source),
-                                 source_note=deck.plain(warning.source_note) if warning.source_note else ""))
+    # Measured in the frame's text area: its margins are `inset`, not the insets a Box takes off.
+    pad_x, pad_y = inset - int(INSET_X_PT * EMU_PER_PT), inset - int(INSET_Y_PT * EMU_PER_PT)
+    inner = Box(area.left + pad_x, area.top + pad_y, area.width - 2 * pad_x, area.height - 2 * pad_y)
+    fit = paginate(deck.metrics, paragraphs, inner, 24, 20, 20)
+    handles = [first] + [deck.new_slide("safety", "title_only", deck.continued(title)) for _ in fit.pages[1:]]
+    notes = deck.say("notes/safety_warning", title=deck.plain(warning.title),
+                     points=[deck.plain(p) for p in warning.points], source=deck.short_ref(warning.source),
+                     source_note=deck.plain(warning.source_note) if warning.source_note else "")
+    for handle, page in zip(handles, fit.pages):
+        height = int(deck.metrics.height(page, inner.inner_width_pt(), fit.size) * EMU_PER_PT) + 2 * inset + int(
+            0.15 * EMU_PER_INCH)
+        box = Box(area.left, area.top, area.width, min(area.height, height))
+        text_box = add_text(handle.slide, box, page, fit.size, deck.family, name="Boxed warning",
+                            colour=WARNING_TEXT, fill="#FFFFFF", line=deck.colors["warning"], line_width_pt=3)
+        text_box.text_frame.margin_left = text_box.text_frame.margin_right = inset
+        text_box.text_frame.margin_top = text_box.text_frame.margin_bottom = inset
+        deck.finish(handle, notes)
 
 
 

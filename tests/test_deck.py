@@ -477,6 +477,20 @@ def test_libreoffice_renders_one_page_per_slide_without_overflow(deck_bytes, dec
 
 
 @pytest.mark.slow
+def test_the_single_arm_example_renders_without_overflow(template, tmp_path):
+    """ZUMA-3's design slide has a long population and three follow-up analyses beside a short flow table:
+    what does not fit beside the table goes under it or to the notes, never below the slide."""
+    from report_builder.analysis.report import load_report
+    from report_builder.builders.pptx import PptxBuilder
+    from report_builder.charts.draw import draw_charts
+    from report_builder.charts.media import SLIDE
+
+    report = load_report(Path(__file__).resolve().parents[1] / "data" / "brexucabtagene-autoleucel.yaml")
+    data = PptxBuilder().build(report, draw_charts(report, template, media=(SLIDE,)), template)
+    assert words_below(render(data, tmp_path), 7.0) == []
+
+
+@pytest.mark.slow
 def test_long_text_continues_on_further_slides(report, charts, template, tmp_path):
     long = ("Relapsed disease after intensive therapy carries a poor prognosis, and every salvage regimen "
             "must be weighed against its toxicity, the chance of reaching transplant and the patient's wishes "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from report_builder.analysis import formatting
@@ -96,6 +97,7 @@ def design(deck: "Deck", study: Study) -> None:
              "source": deck.short_ref(f.source)} for f in study.flow]
     same = extends_texts(deck, study)
     notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow, same=same,
+                     follow_up=follow_up_text(deck, study.follow_up) if study.follow_up else "",
                      limitations=[deck.plain(t) for t in study.limitations],
                      arms=[{"name": a.name, "n": a.n, "regimen": deck.plain(a.regimen) if a.regimen else ""}
                            for a in ordered_arms(study)])
@@ -118,10 +120,42 @@ def design(deck: "Deck", study: Study) -> None:
         body.append([Cell((Para(plain_spans(deck.label("enrolled"))),))] + [
             Cell((Para(plain_spans(str(a.n) if a.n is not None else deck.say("phrases/not_in_summary")),
                        align="ctr", bold=True),)) for a in ordered_arms(study)])
-    size = fit_size(deck.metrics, facts, left, 24, 20) or 20
-    add_text(handle.slide, left, facts, size, deck.family, name="Body 1", colour=deck.colors["text"])
-    deck.table(handle, right, header, body, [2.2] + [1.0] * len(keys), deck.say("phrases/table_alt", what=title))
+    frame = deck.table(handle, right, header, body, [2.2] + [1.0] * len(keys),
+                       deck.say("phrases/table_alt", what=title))
+    table_bottom = frame.top + frame.height + int(0.2 * EMU_PER_INCH)
+    under = Box(right.left, table_bottom, right.width, max(0, right.bottom - table_bottom))
+    beside, below = _design_columns(deck, facts, left, under)
+    add_text(handle.slide, left, beside, fit_size(deck.metrics, beside, left, 24, 20) or 20, deck.family,
+             name="Body 1", colour=deck.colors["text"])
+    if below:
+        add_text(handle.slide, under, below, 20, deck.family, name="Body 2", colour=deck.colors["text"])
     deck.finish(handle, notes)
+
+
+def _design_columns(deck: "Deck", facts: list[Para], left: Box, under: Box) -> tuple[list[Para], list[Para]]:
+    """The study's facts beside the flow table at 20-24 pt; those that do not fit there (a long population,
+    follow-up of several analyses) go on under the table at 20 pt, where a short flow leaves room, and
+    any left over to the speaker notes and the handout (the slide says so) rather than off the slide."""
+    if fit_size(deck.metrics, facts, left, 24, 20) is not None:
+        return facts, []
+
+    def fits(paragraphs: list[Para], box: Box) -> bool:
+        return fit_size(deck.metrics, paragraphs, box, 20, 20) is not None
+
+    columns: list[list[Para]] = [[], []]
+    waiting = list(facts)
+    for column, box in zip(columns, (left, under)):
+        while waiting and fits([*column, replace(waiting[0], space_before=0) if not column else waiting[0]], box):
+            first = waiting.pop(0)
+            column.append(replace(first, space_before=0) if not column else first)
+    if waiting:
+        more = Para(plain_spans(deck.say("phrases/more_in_notes")), italic=True, colour=deck.colors["muted"],
+                    scale=0.8, floor=16, space_before=0.3)
+        column, box = (columns[1], under) if columns[1] else (columns[0], left)
+        while column and not fits([*column, more], box):
+            column.pop()
+        column.append(more)
+    return columns[0], columns[1]
 
 
 def extends_texts(deck: "Deck", study: Study) -> list[str]:

@@ -161,3 +161,11 @@ def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tm
         # and a study with one arm has no comparator column.
         for empty in ("Total per cycle", "Cycle length", "Maximum cycles", "Comparator"):
             assert not shown(empty), empty
+        # Without a randomized comparison the handout's first page still leads with the primary result:
+        # the single arm's own figure, counts and interval, set against nothing.
+        if template == "default":
+            from pypdf import PdfReader
+
+            first = re.sub(r"\s+", " ", PdfReader(next(tmp_path.rglob("*.pdf"))).pages[0].extract_text())
+            assert "Bottom line in numbers" in first and "70.9%" in first, first
+            assert "KTE-X19: 39/55 (70.9%); 95% CI 57–82" in first and " vs " not in first

@@ -70,7 +70,47 @@ def key_numbers_of(ctx: Context) -> list[KeyNumber]:
             status = [risk_difference(ctx, effect), _number_needed(ctx, effect)] if effect else []
             found.append(KeyNumber(f"{ctx.md(event.term)} {ctx.cite([event.source])}", figures, arms,
                                    "; ".join(status), harm=True))
-    return found[:MAX_KEY_NUMBERS]
+    return (found or _single_arm_numbers(ctx))[:MAX_KEY_NUMBERS]
+
+
+def _single_arm_numbers(ctx: Context) -> list[KeyNumber]:
+    """Without a randomized comparison (a single-arm pivotal study): the first single-arm study's primary
+    outcomes and its harms marked in_summary, each as the arm's own figure with its counts and interval,
+    never set against anything."""
+    from report_builder.analysis.arms import ordered_arms
+
+    for study in ctx.evidence.studies:
+        arms = ordered_arms(study)
+        if len(arms) != 1:
+            continue
+        arm = arms[0]
+        label = escape(arm.short_name)
+        found: list[KeyNumber] = []
+        for outcome in study.outcomes:
+            result = outcome.arms.get(arm.id)
+            if not (outcome.primary and outcome.in_summary) or outcome.conditional_on or result is None:
+                continue
+            if not result.reported:
+                continue
+            if isinstance(outcome, BinaryOutcome):
+                figures = fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False))
+                status = [escape(fmt.binary_result(result)), p_text(ctx, study, outcome)]
+            else:
+                figures = escape(_median(outcome, arm.id))
+                status = [escape(fmt.reported_ci(result.ci, result.ci_level)) if result.ci else "",
+                          p_text(ctx, study, outcome)]
+            found.append(KeyNumber(f"{ctx.md(outcome.name)} {ctx.cite([outcome.source])}", figures, label,
+                                   "; ".join(s for s in status if s), harm=False))
+        for event in study.adverse_events:
+            result = event.arms.get(arm.id)
+            if not event.in_summary or result is None or not result.reported:
+                continue
+            name = f"{ctx.md(event.term)}, {escape(fmt.grade(event.grade))}" if event.grade else ctx.md(event.term)
+            found.append(KeyNumber(f"{name} {ctx.cite([event.source])}",
+                                   fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False)),
+                                   label, escape(fmt.binary_result(result)), harm=True))
+        return found
+    return []
 
 
 def _versus(ctx: Context, experimental: str, reference: str) -> str:

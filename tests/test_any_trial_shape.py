@@ -161,6 +161,7 @@ def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tm
         # and a study with one arm has no comparator column.
         for empty in ("Total per cycle", "Cycle length", "Maximum cycles", "Comparator"):
             assert not shown(empty), empty
+        assert "Dosing and transplant" not in pdf  # no rule about transplant: the heading does not promise one
         # Without a randomized comparison the handout's first page still leads with the primary result:
         # the single arm's own figure, counts and interval, set against nothing.
         if template == "default":

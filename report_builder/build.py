@@ -120,9 +120,11 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
 
 def library_warnings(evidence_path: Path, caught: list[warnings.WarningMessage]) -> tuple[Problem, ...]:
     """What a library warned about while drawing and building (a glyph missing from the template's font), as
-    warnings about the evidence file: the message only, never the library's file and line; each once."""
+    warnings about the evidence file: the message only, never the library's file and line; each once. A
+    library's deprecation warning (one library calling another's old API) says nothing about the input
+    and is left out."""
     messages = dict.fromkeys(f"{w.category.__name__}: {w.message}" if w.category is not UserWarning else str(w.message)
-                             for w in caught)
+                             for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)))
     return tuple(Problem(evidence_path, None, None, "", message, severity="warning") for message in messages)
 
 

@@ -141,6 +141,8 @@ def test_library_warnings_become_messages_about_the_evidence_without_library_pat
         warnings.simplefilter("always")
         warnings.warn("Glyph 28450 (\\N{CJK UNIFIED IDEOGRAPH-6F22}) missing from font(s) DejaVu Sans.")
         warnings.warn("Glyph 28450 (\\N{CJK UNIFIED IDEOGRAPH-6F22}) missing from font(s) DejaVu Sans.")
+        # one library calling another's deprecated API (Matplotlib 3.8 and a newer pyparsing): not about the input
+        warnings.warn("'parseString' deprecated - use 'parse_string'", DeprecationWarning)
     problems = library_warnings(EXAMPLE, caught)
     assert len(problems) == 1
     assert str(problems[0]) == f"{EXAMPLE}: warning: Glyph 28450 (\\N{{CJK UNIFIED IDEOGRAPH-6F22}}) missing " \

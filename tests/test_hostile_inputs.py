@@ -201,7 +201,7 @@ def test_internal_errors_exit_1_and_show_the_traceback_only_with_debug(tmp_path,
     def broken(*args, **kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(draw, "draw_charts", broken)
+    monkeypatch.setattr(draw, "plan_drawing", broken)
     for argv, traceback in ((["build"], False), (["--debug", "build"], True), (["build", "--debug"], True)):
         capsys.readouterr()
         status = main([*argv, str(BASE), "--out", str(tmp_path / "out"), "--quiet", "--force"])

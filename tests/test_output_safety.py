@@ -180,7 +180,8 @@ def test_temporary_files_of_a_killed_build_are_removed_by_the_next_build(tmp_pat
 
 # ------------------------------------------------------------------------------------------ killed builds
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "report_builder", "build", *args, "--quiet"]
+    """A build in a process of its own; its charts drawn in it (--jobs 1: these tests are about writing)."""
+    return [sys.executable, "-m", "report_builder", "build", "--jobs", "1", *args, "--quiet"]
 
 
 def _consistent(folder: Path) -> bool:
@@ -229,7 +230,7 @@ sys.exit(status)
 
 
 def _killed_build(call: str, count: int, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", _KILLED_AT, call, str(count), "build", *args, "--quiet"],
+    return subprocess.run([sys.executable, "-c", _KILLED_AT, call, str(count), "build", "--jobs", "1", *args, "--quiet"],
                           capture_output=True, text=True)
 
 

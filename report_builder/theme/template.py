@@ -303,6 +303,9 @@ def _font_problem(data: bytes) -> str | None:
             return f"damaged glyph data (glyph {glyph}: {exc})"
     try:
         tables = TTFont(BytesIO(data))
+    except Exception as exc:  # a corrupt font must be a located user error, whatever the parsers raise
+        return f"damaged or unsupported TrueType font ({type(exc).__name__}: {exc})"
+    try:
         tables["glyf"]  # the glyph offsets (loca) within the glyph table, which ReportLab copies
         tables["hmtx"]  # the advance widths and character map charts and slides are laid out with
         tables["cmap"].getBestCmap()
@@ -311,6 +314,14 @@ def _font_problem(data: bytes) -> str | None:
         TTFontFile(BytesIO(data))
     except Exception as exc:  # a corrupt font must be a located user error, whatever the parsers raise
         return f"damaged or unsupported TrueType font ({type(exc).__name__}: {exc})"
+    # Each outline decoded by fontTools too: Matplotlib before 3.11 lets FreeType's errors pass silently,
+    # and ReportLab embeds these bytes as they are.
+    glyphs = tables["glyf"]
+    for number, name in enumerate(tables.getGlyphOrder()):
+        try:
+            glyphs[name].expand(glyphs)
+        except Exception as exc:  # noqa: BLE001 - as above
+            return f"damaged glyph data (glyph {number}: {type(exc).__name__}: {exc})"
     return None
 
 

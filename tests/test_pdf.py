@@ -214,7 +214,7 @@ def test_outline_has_every_section_and_each_study(reader, template, report):
     walk(reader.outline)
     titles = [title for level, title, _ in entries if level == 0]
     for name in SECTIONS[1:]:
-        assert template.text(f"pdf/titles/{name}") in titles, name
+        assert template.text(f"pdf/titles/{name}", evidence=report.evidence) in titles, name
     assert [t for level, t, _ in entries if level == 1][:5] == [s.name for s in report.evidence.studies]
     pages = [page for _, _, page in entries]
     assert pages == sorted(pages) and pages[-1] > 2  # each entry points at its own page, in reading order

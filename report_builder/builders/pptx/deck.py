@@ -318,8 +318,7 @@ class Deck:
             # No slide that only continues the one before with a line or two: those lines stay in the
             # speaker notes (which hold every paragraph) and the slide says where they are.
             fit.pages.pop()
-            more = Para(plain_spans(self.say("phrases/more_in_notes")), italic=True, colour=self.colors["muted"],
-                        scale=0.8, floor=16, space_before=0.3)
+            more = self.more_in_notes()
             while len(fit.pages[-1]) > 1 and self.metrics.height(fit.pages[-1] + [more], box.inner_width_pt(),
                                                                    fit.size) > box.inner_height_pt():
                 fit.pages[-1].pop()
@@ -368,6 +367,11 @@ class Deck:
                 add_text(handle.slide, box, below, size_below, self.family, name="Text below table")
             self.finish(handle, notes(i, len(handles)) if callable(notes) else notes)
         return handles
+
+    def more_in_notes(self) -> Para:
+        """The small line that says a slide's text goes on in the speaker notes and the handout."""
+        return Para(plain_spans(self.say("phrases/more_in_notes")), italic=True, colour=self.colors["muted"],
+                    scale=0.8, floor=16, space_before=0.3)
 
     def table(self, handle: SlideHandle, box: Box, header: Sequence[Cell], rows: Sequence[Sequence[Cell]],
               weights: Sequence[float], alt_text: str, largest: float = TABLE_LARGEST,

@@ -130,8 +130,7 @@ def mechanism(deck: "Deck") -> None:
                 area.height - height - int(0.25 * EMU_PER_INCH))
     paragraphs = bullets(ev.mechanism, deck.numbers)
     shown = list(paragraphs)
-    more = Para(plain_spans(deck.say("phrases/more_in_notes")), italic=True, colour=deck.colors["muted"],
-                scale=0.8, floor=16, space_before=0.3)
+    more = deck.more_in_notes()
     size = fit_size(deck.metrics, shown, below, 24, 20)
     while size is None and len(shown) > 1:
         shown.pop()

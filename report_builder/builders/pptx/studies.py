@@ -149,8 +149,7 @@ def _design_columns(deck: "Deck", facts: list[Para], left: Box, under: Box) -> t
             first = waiting.pop(0)
             column.append(replace(first, space_before=0) if not column else first)
     if waiting:
-        more = Para(plain_spans(deck.say("phrases/more_in_notes")), italic=True, colour=deck.colors["muted"],
-                    scale=0.8, floor=16, space_before=0.3)
+        more = deck.more_in_notes()
         column, box = (columns[1], under) if columns[1] else (columns[0], left)
         while column and not fits([*column, more], box):
             column.pop()

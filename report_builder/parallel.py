@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future  # imported where a future is made: an up-to-date build needs none
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -26,6 +28,8 @@ class SerialTasks:
 
     def submit(self, function: Callable[..., Result], *args: Any) -> Future:
         """function(*args) now: a finished Future, as ParallelTasks.submit gives one that finishes later."""
+        from concurrent.futures import Future
+
         future: Future = Future()
         try:
             future.set_result(function(*args))

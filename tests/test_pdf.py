@@ -484,3 +484,24 @@ def test_a_chart_taller_than_a_page_goes_on_over_the_next_pages_cut_between_line
     SimpleDocTemplate(buffer).build([Paragraph("Before", normal), chart, Paragraph("Caption", normal)])
     pages = PdfReader(buffer).pages
     assert len(pages) >= 3 and "Caption" in pages[-1].extract_text()
+
+
+def test_a_paragraph_measured_again_at_the_same_width_breaks_as_reportlab_does():
+    """Para reuses its line breaks for a second wrap at the same width; ReportLab's own Paragraph is the
+    oracle: same sizes at every width, in any order, and after a split (which takes the lines away)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Paragraph
+
+    from report_builder.builders.pdf.style import Para
+
+    style = ParagraphStyle("t", fontName="Helvetica", fontSize=9, leading=11, allowOrphans=0, allowWidows=0)
+    text = " ".join(f"word{i} <b>bold{i}</b>" for i in range(60))
+    ours, theirs = Para(text, style), Paragraph(text, style)
+    for width in (200, 200, 310, 200, 0.0001, 200):
+        assert ours.wrap(width, 500) == theirs.wrap(width, 500)
+    assert ours.split(200, 5) == [] == theirs.split(200, 5)  # no room for two lines: ReportLab drops the lines
+    assert ours.wrap(200, 500) == theirs.wrap(200, 500)
+    ours.drawOn(Canvas(os.devnull), 0, 0)  # lines broken again, not a size without lines
+    first, rest = ours.split(200, 60)
+    assert [p.wrap(200, 500) for p in (first, rest)] == [p.wrap(200, 500) for p in theirs.split(200, 60)]

@@ -139,6 +139,17 @@ class Para(Paragraph):
     def __init__(self, text: str | None, style: ParagraphStyle, bulletText: str | None = None, **kw: Any):
         fix = getattr(style, "glyph_fallback", None)
         super().__init__(fix(text) if fix and text else text, style, bulletText=bulletText, **kw)
+        self._wrapped: tuple[float, Any, tuple[float, float]] | None = None  #: width, its lines, the size
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """Lines broken once per width: a table cell is measured at the same width for the table's
+        height, again for each split and again when drawn. Paragraph.wrap reads only the width; the
+        size is reused while the lines it broke are still the paragraph's (a split replaces them)."""
+        if (self._wrapped is None or self._wrapped[0] != availWidth
+                or getattr(self, "blPara", None) is not self._wrapped[1]):
+            size = super().wrap(availWidth, availHeight)
+            self._wrapped = (availWidth, getattr(self, "blPara", None), size)
+        return self._wrapped[2]
 
 
 class Styles:

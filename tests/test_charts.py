@@ -704,8 +704,8 @@ def test_a_chart_that_either_builder_cannot_read_fails_the_build_as_a_bug(monkey
 
     real = draw.render
 
-    def damaged(plan):
-        forms, caught = real(plan)
+    def damaged(plan, media=()):
+        forms, caught = real(plan, media)
         return ({**forms, form: b"damaged"} if plan.id == "forest-inovate" and form in forms else forms), caught
 
     monkeypatch.setattr(draw, "render", damaged)
@@ -713,3 +713,20 @@ def test_a_chart_that_either_builder_cannot_read_fails_the_build_as_a_bug(monkey
     assert result.status == "failed" and result.internal, result.error
     assert not (tmp_path / EXAMPLE.stem).exists()
 
+
+
+def test_a_chart_planned_alike_for_paper_and_slides_is_drawn_once_with_the_same_bytes(report, template):
+    """One figure saved for both media gives exactly the forms each medium's own drawing gives; only a
+    chart whose slide plan differs (the forest plot's slide layout) is drawn twice."""
+    from report_builder.charts.draw import plan_drawing, render, same_drawings
+
+    planned = plan_drawing(report, template, {})
+    groups = same_drawings(planned)
+    assert sorted(len(g) for g in groups) == [1, 1] + [2] * 8, [[planned[i].plan.id for i in g] for g in groups]
+    assert all({planned[i].plan.id for i in g} == {planned[g[0]].plan.id} for g in groups)
+    for group in groups:
+        if len(group) == 2:
+            paper, slide = (planned[i] for i in group)
+            together, _ = render(paper.plan, (PRINT, SLIDE))
+            assert together == {**render(paper.plan)[0], **render(slide.plan)[0]}, paper.plan.id
+            break

@@ -12,6 +12,7 @@ from report_builder.inputs.evidence_schema import Study
 from report_builder.analysis.report import ae_key
 
 if TYPE_CHECKING:
+    from report_builder.charts.media import Medium
     from report_builder.analysis.arms import Comparison
     from report_builder.analysis.report import Report
 
@@ -142,7 +143,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "axis": look.fit(draw["axis"], look.width - 2 * MARGIN, SMALL)}
 
 
-def render_adverse_events(plan: ChartPlan) -> dict[str, bytes]:
+def render_adverse_events(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
@@ -196,7 +197,7 @@ def render_adverse_events(plan: ChartPlan) -> dict[str, bytes]:
         for k, line in enumerate(lay["foot"]):
             fig.text(MARGIN / pen.width, 1 - (HEAD + body + AXIS + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
-        return render(fig, pen)
+        return render(fig, pen, media)
 
 
 def _row_height(lines: list) -> float:

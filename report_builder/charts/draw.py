@@ -103,13 +103,26 @@ def plan_drawing(report: "Report", template: "Template", cache: Cache | None = N
     return planned
 
 
-def render(plan: ChartPlan) -> tuple[dict[str, bytes], tuple[tuple[type[Warning], str], ...]]:
-    """Draw one chart: its forms, and what the libraries warned about meanwhile (a glyph missing from the
-    template's font), returned rather than raised so that a worker process's warnings reach the build."""
+def render(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> tuple[dict[str, bytes], tuple[tuple[type[Warning], str], ...]]:
+    """Draw one chart: its forms for each of media (the plan's own medium by default), and what the
+    libraries warned about meanwhile (a glyph missing from the template's font), returned rather than
+    raised so that a worker process's warnings reach the build."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        forms = _renderer(plan.renderer)(plan)
+        forms = _renderer(plan.renderer)(plan, media)
     return forms, tuple((w.category, str(w.message)) for w in caught)
+
+
+def same_drawings(planned: list[PlannedChart]) -> list[list[int]]:
+    """The charts to draw, as groups of indices into planned: a chart whose plan for one medium equals its
+    plan for another but for the medium is laid out once and saved for both (most charts: the slide
+    PNG is the paper layout at more pixels). Groups come in the order of their first chart."""
+    groups: dict[str, list[int]] = {}
+    for index, chart in enumerate(planned):
+        if chart.reused is None:
+            drawing = chart_key(replace(chart.plan, look=replace(chart.plan.look, medium=planned[0].medium)))
+            groups.setdefault(drawing, []).append(index)
+    return list(groups.values())
 
 
 class ChartDrawing:
@@ -119,7 +132,11 @@ class ChartDrawing:
 
     def __init__(self, planned: list[PlannedChart], submit: Callable[..., Future]):
         self._planned = planned
-        self._pending = {i: submit(render, p.plan) for i, p in enumerate(planned) if p.reused is None}
+        self._pending: dict[int, tuple[int, Future]] = {}  #: chart index -> (its drawing, that drawing's future)
+        for number, group in enumerate(same_drawings(planned)):
+            future = submit(render, planned[group[0]].plan, tuple(planned[i].medium for i in group))
+            self._pending.update(dict.fromkeys(group, (number, future)))
+        self._reported: set[int] = set()  #: drawings whose warnings were passed on (once each)
         self._charts: dict[int, Chart] = {}
 
     def for_medium(self, name: str) -> ChartSet:
@@ -134,9 +151,12 @@ class ChartDrawing:
             planned = self._planned[index]
             forms = planned.reused
             if forms is None:
-                forms, caught = self._pending.pop(index).result()
-                for category, message in caught:
-                    warnings.warn(message, category, stacklevel=2)
+                number, future = self._pending.pop(index)
+                forms, caught = future.result()
+                if number not in self._reported:
+                    self._reported.add(number)
+                    for category, message in caught:
+                        warnings.warn(message, category, stacklevel=2)
             self._charts[index] = _chart(planned, forms)
         return self._charts[index]
 

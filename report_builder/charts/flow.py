@@ -11,6 +11,7 @@ from report_builder.charts.style import (
 from report_builder.inputs.evidence_schema import Study
 
 if TYPE_CHECKING:
+    from report_builder.charts.media import Medium
     from report_builder.analysis.report import Report
 
 SIDE = 0.35  #: inches kept free at each side for arrows that bypass a stage
@@ -111,7 +112,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "labels": {c["arm"]: look.fit(c["label"], box_w, SIZE, bold=True) for c in cols}}
 
 
-def render_flow(plan: ChartPlan) -> dict[str, bytes]:
+def render_flow(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
     from matplotlib.patches import FancyBboxPatch
 
     data = plan.data
@@ -191,4 +192,4 @@ def render_flow(plan: ChartPlan) -> dict[str, bytes]:
                             color=pen.muted, zorder=5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
                     y += NOTE_LINE
             y += ROW_GAP
-        return render(fig, pen)
+        return render(fig, pen, media)

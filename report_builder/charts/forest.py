@@ -12,6 +12,7 @@ from report_builder.charts.style import (
 from report_builder.inputs.evidence_schema import Arm, BinaryOutcome, Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
+    from report_builder.charts.media import Medium
     from report_builder.analysis.report import Report
 
 MARGIN = 0.08
@@ -193,7 +194,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "height": height}
 
 
-def render_forest(plan: ChartPlan) -> dict[str, bytes]:
+def render_forest(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
@@ -249,7 +250,7 @@ def render_forest(plan: ChartPlan) -> dict[str, bytes]:
         for k, line in enumerate(lay["foot"]):
             fig.text(MARGIN / pen.width, 1 - (top + 0.05 + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
-        return render(fig, pen)
+        return render(fig, pen, media)
 
 
 def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:

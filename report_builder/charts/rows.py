@@ -10,6 +10,7 @@ from report_builder.charts.style import (
 )
 
 if TYPE_CHECKING:
+    from report_builder.charts.media import Medium
     from report_builder.charts import ChartPlan
 
 MARGIN = 0.08  #: inches at the left and right edges
@@ -99,7 +100,7 @@ def layout_panels(look: Look, panels: Sequence[Panel], footnotes: Sequence[str] 
     return Layout(tuple(panels), headers, tuple(columns), axes_left, axes_right, heights, foot_lines, height)
 
 
-def render_panels(plan: "ChartPlan") -> dict[str, bytes]:
+def render_panels(plan: "ChartPlan", media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
     pen = make_pen(plan.look)
     layout = layout_panels(pen, plan.draw["panels"], plan.draw["footnotes"])
     with figure(pen, pen.width, layout.height) as fig:
@@ -110,7 +111,7 @@ def render_panels(plan: "ChartPlan") -> dict[str, bytes]:
         for k, line in enumerate(layout.foot_lines):
             fig.text(MARGIN / pen.width, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / layout.height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
-        return render(fig, pen)
+        return render(fig, pen, media)
 
 
 def _fitted(look: Look, panel: Panel) -> Panel:

@@ -334,11 +334,13 @@ SVG_METADATA = {"Date": None}  #: no build clock in the file
 OPS_DPI = 72  #: the recording is drawn at 72 dpi: one unit, one point, as the PDF measures
 
 
-def render(fig: Any, pen: Pen) -> dict[str, bytes]:
-    """The forms the pen's medium embeds, each byte-identical for identical input: the SVG (vector, text
-    as text), the PNG at the medium's dpi per shown inch, and the recorded drawing operations the PDF replays
-    (charts.record) at one unit per layout point.
+def render(fig: Any, pen: Pen, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
+    """The forms each medium embeds, each byte-identical for identical input: the SVG (vector, text as
+    text), the PNG at the medium's dpi per shown inch, and the recorded drawing operations the PDF
+    replays (charts.record) at one unit per layout point.
 
+    media: the pen's own medium by default; a chart whose plan is the same for paper and slides is
+    laid out once and saved in the forms of both (their forms differ: the PDF's, the deck's).
     Called inside figure(): the rc settings of the look apply to every form.
     """
     import os
@@ -356,16 +358,21 @@ def render(fig: Any, pen: Pen) -> dict[str, bytes]:
     register_backend("ops", "report_builder.charts.record", "Drawing operations (report_builder)")
     #: which template font each text uses (the PDF replay sets missing glyphs in the fallback itself)
     fonts = {os.path.realpath(f.path): key for key, f in pen.fonts.items() if key not in FALLBACK_FONTS}
-    options = {
-        "svg": {"format": "svg", "metadata": SVG_METADATA},
-        # Drawn at the layout size times the scale; the file says its shown size (pixels per shown inch).
-        "png": {"format": "png", "dpi": pen.medium.dpi * pen.medium.scale, "metadata": {"Software": None},
-                "pil_kwargs": {"compress_level": 3, "dpi": (pen.medium.dpi, pen.medium.dpi)}},
-        "ops": {"format": "ops", "dpi": OPS_DPI, "fonts": fonts},
-    }
-    forms = {}
-    for form in pen.medium.forms:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, **options[form])
-        forms[form] = buffer.getvalue()
+
+    def options(form: str, medium: Medium) -> dict[str, Any]:
+        if form == "svg":
+            return {"format": "svg", "metadata": SVG_METADATA}
+        if form == "png":  # drawn at the layout size times the scale; the file says its shown size
+            return {"format": "png", "dpi": medium.dpi * medium.scale, "metadata": {"Software": None},
+                    "pil_kwargs": {"compress_level": 3, "dpi": (medium.dpi, medium.dpi)}}
+        return {"format": "ops", "dpi": OPS_DPI, "fonts": fonts}
+
+    forms: dict[str, bytes] = {}
+    for medium in media or (pen.medium,):
+        for form in medium.forms:
+            if form in forms:
+                raise ValueError(f"two media of one drawing both embed {form}")
+            buffer = io.BytesIO()
+            fig.savefig(buffer, **options(form, medium))
+            forms[form] = buffer.getvalue()
     return forms

@@ -13,6 +13,7 @@ from report_builder.charts.style import (
 from report_builder.inputs.evidence_schema import Study, TimeToEventOutcome
 
 if TYPE_CHECKING:
+    from report_builder.charts.media import Medium
     from report_builder.analysis.report import Report
 
 ARM_W = 1.5  #: inches at most for an arm name in the legend and the numbers-at-risk table
@@ -186,7 +187,7 @@ def plan_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, styl
     )
 
 
-def render_curve(plan: ChartPlan) -> dict[str, bytes]:
+def render_curve(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
     data, draw = plan.data, plan.draw
     pen = make_pen(plan.look)
     labels = dict(zip((a["arm"] for a in data["arms"]), draw["labels"]))
@@ -224,4 +225,4 @@ def render_curve(plan: ChartPlan) -> dict[str, bytes]:
                            color=arm["colour"])
                 for (t, _), (_, n) in zip(arm["at_risk"], arm["at_risk_text"]):
                     table.text(t, y, n, ha="center", va="center", fontsize=SMALL)
-        return render(fig, pen)
+        return render(fig, pen, media)

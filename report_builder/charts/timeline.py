@@ -12,6 +12,7 @@ from report_builder.charts.style import (
 )
 
 if TYPE_CHECKING:
+    from report_builder.charts.media import Medium
     from report_builder.analysis.report import Report
 
 MARGIN = 0.08
@@ -119,7 +120,7 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
             "note": look.fit(draw["note"], look.width - 2 * MARGIN, TINY)}
 
 
-def render_timeline(plan: ChartPlan) -> dict[str, bytes]:
+def render_timeline(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
     data = plan.data
     pen = make_pen(plan.look)
     lay = _layout(data, plan.draw, pen)
@@ -165,4 +166,4 @@ def render_timeline(plan: ChartPlan) -> dict[str, bytes]:
         if lay["note"]:
             fig.text(MARGIN / pen.width, legend_y - 0.2 / height, lay["note"], fontsize=TINY, color=pen.muted, ha="left",
                      va="center")
-        return render(fig, pen)
+        return render(fig, pen, media)

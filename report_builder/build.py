@@ -88,11 +88,18 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
             tasks_for(chart_jobs, sum(p.reused is None for p in planned)) as chart_tasks:
         warnings.simplefilter("always")
         drawing = ChartDrawing(planned, chart_tasks.submit)
-        documents = {builder.extension: builder.build(report, drawing.for_medium(builder.medium), template)
-                     for builder in builders}
+        # What needs no chart is done while they are drawn: the glyph check, each builder's first steps.
+        glyph_problems = missing_glyphs(report, template)
+        for builder in builders:
+            builder.prepare(report, template)
+        documents = {}
+        for builder in builders:
+            medium_charts = drawing.for_medium(builder.medium)
+            if builder is builders[-1]:
+                chart_tasks.close()  # every chart is in: the workers end while the last document is built
+            documents[builder.extension] = builder.build(report, medium_charts, template)
         charts = drawing.all()
-    found = (*template_problems, *report.warnings, *missing_glyphs(report, template),
-             *library_warnings(evidence_path, caught))
+    found = (*template_problems, *report.warnings, *glyph_problems, *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise
 

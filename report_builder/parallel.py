@@ -26,6 +26,9 @@ class SerialTasks:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
+    def close(self) -> None:
+        """No more tasks (ParallelTasks.close); here there is nothing to end."""
+
     def submit(self, function: Callable[..., Result], *args: Any) -> Future:
         """function(*args) now: a finished Future, as ParallelTasks.submit gives one that finishes later."""
         from concurrent.futures import Future
@@ -73,7 +76,15 @@ class ParallelTasks:
         return self
 
     def __exit__(self, exc_type: Any, *exc_info: object) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+
+    def close(self) -> None:
+        """No more tasks: the workers finish the ones they have and end while this process goes on (the
+        executor reaps them), instead of when the block is left. Only when every result is in."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _start(self):
         import multiprocessing

@@ -19,6 +19,10 @@ class Builder(Protocol):
         """Return the finished document, embedding the charts drawn for its medium; builders never open
         files for writing."""
 
+    def prepare(self, report: "Report", template: "Template") -> None:
+        """Do the work of build() that needs no chart (import the format's library, load the template's
+        fonts), kept for build() to reuse: a build calls it while its charts are being drawn."""
+
     def check(self, template: "Template") -> list["Problem"]:
         """What this format finds wrong with the template without building (located errors and warnings): run by
         `build-report check` and before every build."""

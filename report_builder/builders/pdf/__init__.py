@@ -33,6 +33,14 @@ class PdfBuilder:
         """Nothing more: loading the template checks its fonts and logo, and the build its section names."""
         return []
 
+    def prepare(self, report: "Report", template: "Template") -> None:
+        """ReportLab imported, the template's fonts registered (process-wide) and the reference list
+        formatted (cached): the slowest first steps of a PDF, none of which needs a chart."""
+        from report_builder.builders.pdf import sections, style, tagging  # noqa: F401 - imported for build()
+
+        style.register_fonts(template.theme)
+        sections.formatted_references(report, template)
+
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io
 

@@ -16,6 +16,10 @@ class PptxBuilder:
     extension = ".pptx"
     medium = "slide"
 
+    def prepare(self, report: "Report", template: "Template") -> None:
+        """python-pptx and the deck's modules imported: nothing else of a deck can be done before its charts."""
+        from report_builder.builders.pptx import deck, package, slides  # noqa: F401 - imported for build()
+
     def check(self, template: "Template") -> list:
         """The master's layouts: missing names are errors, missing title or body placeholders warnings."""
         from report_builder.builders.pptx.package import check_layouts

@@ -279,6 +279,9 @@ def test_both_task_runners_submit_one_task_and_give_its_result_or_its_exception(
         assert runner.submit(abs, -3).result() == 3
         with pytest.raises(TypeError):
             runner.submit(abs, "x").result()
+        late = runner.submit(abs, -4)
+        runner.close()  # no more tasks: a task already submitted still gives its result
+        assert late.result() == 4
 
 
 def test_never_more_workers_than_files_and_one_file_builds_in_this_process():

@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                        help="build up to N files at the same time, each in a process of its own "
-                            "(default: the number of cores); one file is built in this process, "
+                            "(default: the cores this process may use); one file is built in this process, "
                             "its charts drawn by N processes")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress display and no per-file lines")
     build.add_argument("--watch", action="store_true",
@@ -343,13 +343,22 @@ def _show(template: str) -> int:
     return EXIT_USER if any(problem.severity == "error" for problem in problems) else EXIT_OK
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (taskset, a container's CPU set), not every core of the machine."""
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _build(args: argparse.Namespace) -> int:
     import os
 
     from report_builder.build import build_many
     from report_builder.parallel import tasks_for
 
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = args.jobs or _usable_cores()
     as_json = args.output_format == "json"
     formats = tuple(args.to) if args.to else None
     reporter = _Reporter(total=len(args.evidence), quiet=args.quiet or as_json, debug=getattr(args, "debug", False),

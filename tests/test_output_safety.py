@@ -245,7 +245,7 @@ def test_a_build_killed_at_random_points_leaves_the_old_outputs_or_the_new_ones(
     calls = int(counted.stdout.split("calls: ")[1])
     assert calls >= 3, counted.stdout
     subprocess.run(_command(str(BASE), "--out", str(out)), check=True)
-    for count in sorted({1, calls, *random.Random(14).sample(range(1, calls + 1), 2)}):
+    for count in sorted({1, calls, *random.Random(14).sample(range(1, calls + 1), 1)}):  # first, last, one between
         killed = _killed_build(call, count, str(changed), "--out", str(out), "--force")
         assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
         if call == "fsync":  # killed while staging: not one output replaced

@@ -116,7 +116,14 @@ def template_files(folders: tuple[Path, ...], outputs: Path | None = None) -> li
     not inputs of the next, or no build would ever be up to date.
     """
     outputs = outputs.resolve() if outputs is not None else None
-    return sorted(p for folder in folders for p in folder.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts
-                  and (not p.is_symlink() or p.resolve().is_relative_to(folder.resolve()))
-                  and (outputs is None or not p.resolve().is_relative_to(outputs)))
+    found = []
+    for folder in folders:
+        root = folder.resolve()
+        for path in folder.rglob("*"):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            # Where the file really is. Only a link needs resolving: rglob never enters a linked folder.
+            real = path.resolve() if path.is_symlink() else root / path.relative_to(folder)
+            if real.is_relative_to(root) and (outputs is None or not real.is_relative_to(outputs)):
+                found.append(path)
+    return sorted(found)

@@ -126,9 +126,9 @@ def same_drawings(planned: list[PlannedChart]) -> list[list[int]]:
 
 
 class ChartDrawing:
-    """The charts of one build, handed to `submit` (an executor's: worker processes, or this one at once,
-    see parallel.py) in the order planned, so a builder can take its medium's charts while the next
-    medium's are still being drawn. Both ways give the same charts and the same warnings."""
+    """The charts of one build, one task per drawing (same_drawings) handed to `submit` (an executor's:
+    worker processes, or this one at once, see parallel.py) in the order planned; a builder takes its
+    medium's charts as soon as they are drawn. Both ways give the same charts and the same warnings."""
 
     def __init__(self, planned: list[PlannedChart], submit: Callable[..., Future]):
         self._planned = planned

@@ -353,8 +353,6 @@ def _usable_cores() -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    import os
-
     from report_builder.build import build_many
     from report_builder.parallel import tasks_for
 

@@ -34,6 +34,13 @@ def format_references(references: tuple[Any, ...], style: Path | None) -> tuple[
     return _formatted(tuple(references), Path(style or templates_root() / "default" / "csl" / "vancouver.csl"))
 
 
+def numbered_references(report: Any, style: Path | None) -> list[tuple[Any, tuple[Piece, ...]]]:
+    """The report's references in citation-number order, each with its formatted pieces: the list the
+    PDF and the deck both print."""
+    ordered = sorted(report.evidence.references, key=lambda r: report.reference_numbers[r.id])
+    return list(zip(ordered, format_references(tuple(ordered), style)))
+
+
 @lru_cache(maxsize=4)  # the PDF and the deck of one build ask for the same list
 def _formatted(references: tuple[Any, ...], style: Path) -> tuple[tuple[Piece, ...], ...]:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter

@@ -37,9 +37,10 @@ class PdfBuilder:
         """ReportLab imported, the template's fonts registered (process-wide) and the reference list
         formatted (cached): the slowest first steps of a PDF, none of which needs a chart."""
         from report_builder.builders.pdf import sections, style, tagging  # noqa: F401 - imported for build()
+        from report_builder.builders.references import numbered_references
 
         style.register_fonts(template.theme)
-        sections.formatted_references(report, template)
+        numbered_references(report, template.citation_style)
 
     def build(self, report: "Report", charts: "ChartSet", template: "Template") -> bytes:
         import io

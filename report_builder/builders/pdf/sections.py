@@ -11,13 +11,11 @@ from report_builder.analysis import formatting as fmt
 from report_builder.builders.pdf.context import Context, escape
 from report_builder.builders.pdf.style import Anchor, Para, SplitTable, callout, color, heading, mix, table
 from report_builder.builders.pdf.studies import NONE, cell, header, lines, small, widths
-from report_builder.builders.references import format_references
+from report_builder.builders.references import numbered_references
 from report_builder.errors import TemplateError
 
 if TYPE_CHECKING:
     from report_builder.builders.references import Piece
-    from report_builder.analysis.report import Report
-    from report_builder.theme.template import Template
 
 
 def title(ctx: Context, key: str, outline_title: str) -> list[Any]:
@@ -185,17 +183,11 @@ def teaching_points(ctx: Context, key: str, title_text: str) -> list[Any]:
 
 def references(ctx: Context, key: str, title_text: str) -> list[Any]:
     out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, ctx.styles.h1)]
-    for ref, pieces in formatted_references(ctx.report, ctx.template):
+    for ref, pieces in numbered_references(ctx.report, ctx.template.citation_style):
         n = ctx.numbers[ref.id]
         entry = f'<a name="ref-{n}"/>{reference_markup(ctx, pieces)}'
         out.append(Para(entry, ctx.styles.reference, bulletText=f"{n}."))
     return out
-
-
-def formatted_references(report: "Report", template: "Template") -> list[tuple[Any, tuple["Piece", ...]]]:
-    """Each reference in citation-number order, with its formatted pieces (the formatter caches them)."""
-    ordered = sorted(report.evidence.references, key=lambda r: report.reference_numbers[r.id])
-    return list(zip(ordered, format_references(tuple(ordered), template.citation_style)))
 
 
 def reference_markup(ctx: Context, pieces: tuple["Piece", ...]) -> str:

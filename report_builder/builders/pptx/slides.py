@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from report_builder.analysis import formatting
 from report_builder.builders.pptx.shapes import Cell
 from report_builder.builders.pptx.text import Para, bullets, labelled, para, plain_spans
-from report_builder.builders.references import format_references
+from report_builder.builders.references import numbered_references
 from report_builder.errors import TemplateError
 from report_builder.inputs import markup
 
@@ -317,15 +317,14 @@ def short_reference(ref) -> str:
 
 
 def references(deck: "Deck") -> None:
-    refs = sorted(deck.evidence.references, key=lambda r: deck.numbers[r.id])
-    formatted = format_references(tuple(refs), deck.template.citation_style)  # the PDF's formatter too
+    numbered = numbered_references(deck.report, deck.template.citation_style)  # the PDF's list too
     # Each short entry opens the source: the first link (DOI, PMID, PMCID or address) the formatter gives it.
     paragraphs = [Para(plain_spans(short_reference(r), link=next((p.link for p in pieces if p.link), None)),
-                       bullet="1.", number=deck.numbers[r.id], space_before=0.2) for r, pieces in zip(refs, formatted)]
+                       bullet="1.", number=deck.numbers[r.id], space_before=0.2) for r, pieces in numbered]
     title = deck.say("titles/references")
-    full = [f"[{deck.numbers[r.id]}] " + markup.clean("".join(p.text for p in pieces)) for r, pieces in zip(refs, formatted)]
+    full = [f"[{deck.numbers[r.id]}] " + markup.clean("".join(p.text for p in pieces)) for r, pieces in numbered]
     deck.text_slides("references", "content", title, paragraphs,
-                     lambda i, n: deck.say("notes/references", count=len(refs), page=i + 1, pages=n, full=full),
+                     lambda i, n: deck.say("notes/references", count=len(numbered), page=i + 1, pages=n, full=full),
                      largest=22, smallest=18)
 
 

@@ -92,13 +92,9 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         glyph_problems = missing_glyphs(report, template)
         for builder in builders:
             builder.prepare(report, template)
-        documents = {}
-        for builder in builders:
-            medium_charts = drawing.for_medium(builder.medium)
-            if builder is builders[-1]:
-                chart_tasks.close()  # every chart is in: the workers end while the last document is built
-            documents[builder.extension] = builder.build(report, medium_charts, template)
         charts = drawing.all()
+        chart_tasks.close()  # every chart is in: the workers end while the documents are built
+        documents = {builder.extension: builder.build(report, charts, template) for builder in builders}
     found = (*template_problems, *report.warnings, *glyph_problems, *library_warnings(evidence_path, caught))
     if strict and found:
         from report_builder.errors import EvidenceError, summarise

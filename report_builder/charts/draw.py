@@ -127,8 +127,8 @@ def same_drawings(planned: list[PlannedChart]) -> list[list[int]]:
 
 class ChartDrawing:
     """The charts of one build, one task per drawing (same_drawings) handed to `submit` (an executor's:
-    worker processes, or this one at once, see parallel.py) in the order planned; a builder takes its
-    medium's charts as soon as they are drawn. Both ways give the same charts and the same warnings."""
+    worker processes, or this one at once, see parallel.py) in the order planned. Both ways give the
+    same charts and the same warnings."""
 
     def __init__(self, planned: list[PlannedChart], submit: Callable[..., Future]):
         self._planned = planned
@@ -139,11 +139,8 @@ class ChartDrawing:
         self._reported: set[int] = set()  #: drawings whose warnings were passed on (once each)
         self._charts: dict[int, Chart] = {}
 
-    def for_medium(self, name: str) -> ChartSet:
-        """That medium's charts, waiting for any still being drawn."""
-        return ChartSet(tuple(self._chart(i) for i, p in enumerate(self._planned) if p.medium.name == name))
-
     def all(self) -> ChartSet:
+        """Every chart, waiting for any still being drawn."""
         return ChartSet(tuple(self._chart(i) for i in range(len(self._planned))))
 
     def _chart(self, index: int) -> Chart:

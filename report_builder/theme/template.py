@@ -303,9 +303,6 @@ def _font_problem(data: bytes) -> str | None:
             return f"damaged glyph data (glyph {glyph}: {exc})"
     try:
         tables = TTFont(BytesIO(data))
-    except Exception as exc:  # a corrupt font must be a located user error, whatever the parsers raise
-        return f"damaged or unsupported TrueType font ({type(exc).__name__}: {exc})"
-    try:
         tables["glyf"]  # the glyph offsets (loca) within the glyph table, which ReportLab copies
         tables["hmtx"]  # the advance widths and character map charts and slides are laid out with
         tables["cmap"].getBestCmap()

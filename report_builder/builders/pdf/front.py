@@ -93,7 +93,7 @@ def _single_arm_numbers(ctx: Context) -> list[KeyNumber]:
             if not result.reported:
                 continue
             if isinstance(outcome, BinaryOutcome):
-                figures = fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False))
+                figures = _own_figure(result)
                 status = [escape(fmt.binary_result(result)), p_text(ctx, study, outcome)]
             else:
                 figures = escape(_median(outcome, arm.id))
@@ -106,11 +106,15 @@ def _single_arm_numbers(ctx: Context) -> list[KeyNumber]:
             if not event.in_summary or result is None or not result.reported:
                 continue
             name = f"{ctx.md(event.term)}, {escape(fmt.grade(event.grade))}" if event.grade else ctx.md(event.term)
-            found.append(KeyNumber(f"{name} {ctx.cite([event.source])}",
-                                   fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False)),
-                                   label, escape(fmt.binary_result(result)), harm=True))
+            found.append(KeyNumber(f"{name} {ctx.cite([event.source])}", _own_figure(result), label,
+                                   escape(fmt.binary_result(result)), harm=True))
         return found
     return []
+
+
+def _own_figure(result: Any) -> str:
+    """One arm's binary result as its big figure: the percentage, or the counts when there is none."""
+    return fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False))
 
 
 def _versus(ctx: Context, experimental: str, reference: str) -> str:

@@ -145,9 +145,12 @@ def _design_columns(deck: "Deck", facts: list[Para], left: Box, under: Box) -> t
     columns: list[list[Para]] = [[], []]
     waiting = list(facts)
     for column, box in zip(columns, (left, under)):
-        while waiting and fits([*column, replace(waiting[0], space_before=0) if not column else waiting[0]], box):
-            first = waiting.pop(0)
-            column.append(replace(first, space_before=0) if not column else first)
+        while waiting:
+            candidate = waiting[0] if column else replace(waiting[0], space_before=0)  # a column starts flush
+            if not fits([*column, candidate], box):
+                break
+            column.append(candidate)
+            waiting.pop(0)
     if waiting:
         more = deck.more_in_notes()
         column, box = (columns[1], under) if columns[1] else (columns[0], left)

@@ -42,8 +42,8 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
     """Build the PDF, the deck, the exports and the charts of one evidence file into out_root/<stem>/.
 
     formats: builder names ("pdf", "pptx") to build, all by default. strict: any warning fails the build.
-    chart_jobs: worker processes that draw the charts (1: in this process); the PDF is built while the
-    slide charts are still being drawn.
+    chart_jobs: worker processes that draw the charts (1: in this process); meanwhile this process runs
+    the glyph check and each builder's first steps (prepare), then builds the documents once every chart is in.
     Raises ReportBuilderError for bad input; nothing is written unless every output rendered.
     """
     from report_builder.inputs.limits import MAX_BYTES

@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "inotuzumab-ozogamicin.yaml"
+#: The smaller bundled file (one single-arm trial, 3 charts), for tests of how the pipeline builds, writes,
+#: rebuilds and stops, which need a real build but not the largest one: it builds in a third of the time.
+SMALL_EXAMPLE = ROOT / "data" / "brexucabtagene-autoleucel.yaml"
 
 
 def require_tool(name: str) -> str:
@@ -48,13 +51,27 @@ def charts(report, template):
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    """OUT/<stem>/ of one build of the bundled example through the real pipeline."""
+def example_build(tmp_path_factory):
+    """OUT/<stem>/ of one real build of a bundled evidence file with a bundled template, made on first use
+    and shared by every test that only reads those outputs: example_build(evidence=EXAMPLE, template="default")."""
     from report_builder.build import build
 
-    out = tmp_path_factory.mktemp("build")
-    result = build(EXAMPLE, out, "default")
-    return result.out_dir
+    made: dict[tuple[Path, str], Path] = {}
+
+    def get(evidence: Path = EXAMPLE, template: str = "default") -> Path:
+        if (evidence, template) not in made:
+            result = build(evidence, tmp_path_factory.mktemp(f"{evidence.stem}-{template}"), template)
+            assert result.status == "built", result.error
+            made[evidence, template] = result.out_dir
+        return made[evidence, template]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def built(example_build) -> Path:
+    """OUT/<stem>/ of one build of the bundled example through the real pipeline."""
+    return example_build()
 
 
 @pytest.fixture

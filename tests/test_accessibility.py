@@ -25,20 +25,18 @@ def handouts() -> dict[tuple[Path, str], tuple[bytes, list]]:
 
 
 @pytest.fixture
-def handout(handouts, request) -> tuple[bytes, list]:
-    """(PDF bytes, the charts it prints) for one evidence file and template, built once per module."""
+def handout(handouts, example_build, request) -> tuple[bytes, list]:
+    """(PDF bytes, the charts planned for print) of one evidence file's real build with one template."""
     evidence, template_name = request.param
     key = (evidence, template_name)
     if key not in handouts:
         from report_builder.analysis.report import load_report
-        from report_builder.builders.pdf import PdfBuilder
-        from report_builder.charts.draw import draw_charts
+        from report_builder.charts import PRINT
+        from report_builder.charts.draw import plan_charts
         from report_builder.theme.template import load_template
 
-        report, template = load_report(evidence), load_template(template_name)
-        charts = draw_charts(report, template)
-        builder = PdfBuilder()
-        handouts[key] = (builder.build(report, charts, template), list(charts.for_medium(builder.medium)))
+        pdf = example_build(evidence, template_name) / f"{evidence.stem}.pdf"
+        handouts[key] = (pdf.read_bytes(), plan_charts(load_report(evidence), load_template(template_name), PRINT))
     return handouts[key]
 
 
@@ -308,19 +306,13 @@ def decks() -> dict[str, object]:
 
 
 @pytest.fixture(params=TEMPLATES)
-def deck(decks, request):
-    """The deck of the bundled example for one template, as python-pptx reads it back."""
+def deck(decks, example_build, request):
+    """The deck of the bundled example's real build with one template, as python-pptx reads it back."""
     from pptx import Presentation
 
     if request.param not in decks:
-        from report_builder.analysis.report import load_report
-        from report_builder.builders.pptx import PptxBuilder
-        from report_builder.charts.draw import draw_charts
-        from report_builder.theme.template import load_template
-
         example = next(path for path in EVIDENCE if path.stem == "inotuzumab-ozogamicin")  # its ids are asserted
-        report, template = load_report(example), load_template(request.param)
-        decks[request.param] = PptxBuilder().build(report, draw_charts(report, template), template)
+        decks[request.param] = (example_build(example, request.param) / f"{example.stem}.pptx").read_bytes()
     return Presentation(io.BytesIO(decks[request.param]))
 
 

@@ -84,20 +84,11 @@ def _build(evidence: Path, template_name: str, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module", params=["default", "northbridge"])
-def handout(request, report, charts, template, tmp_path_factory):
-    """(template name, PdfReader) of the bundled evidence, per bundled template."""
+def handout(request, example_build):
+    """(template name, PdfReader) of the bundled evidence's real build, per bundled template."""
     from pypdf import PdfReader
 
-    from report_builder.builders.pdf import PdfBuilder
-    from report_builder.theme.template import load_template
-
-    folder = tmp_path_factory.mktemp("handout")
-    if request.param == "default":
-        path = folder / "default.pdf"
-        path.write_bytes(PdfBuilder().build(report, charts, template))
-    else:
-        path = _build(EXAMPLE, request.param, folder)
-    return request.param, PdfReader(str(path))
+    return request.param, PdfReader(str(example_build(EXAMPLE, request.param) / f"{EXAMPLE.stem}.pdf"))
 
 
 @pytest.fixture(scope="module")

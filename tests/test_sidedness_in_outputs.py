@@ -62,11 +62,8 @@ def deck_texts(path):
 
 
 @pytest.fixture(scope="module", params=["default", "northbridge"])
-def outputs(request, tmp_path_factory):
-    from report_builder.build import build
-
-    out = tmp_path_factory.mktemp(f"sided-{request.param}")
-    out_dir = build(EXAMPLE, out, request.param).out_dir
+def outputs(request, example_build):
+    out_dir = example_build(EXAMPLE, request.param)
     pdftotext = require_tool("pdftotext")
     # -raw: text in the order it is drawn, so a footnote in two columns is not interleaved line by line.
     pdf_text = subprocess.run([pdftotext, "-raw", str(out_dir / f"{EXAMPLE.stem}.pdf"), "-"], check=True,

@@ -12,16 +12,14 @@ from report_builder.cli import main
 from report_builder.errors import TemplateError
 from report_builder.theme.template import load_template
 
-from conftest import EXAMPLE, ROOT, require_tool
+from conftest import EXAMPLE, ROOT, SMALL_EXAMPLE, require_tool
 
 STEM = EXAMPLE.stem
 
 
 @pytest.fixture(scope="session")
-def northbridge_build(tmp_path_factory) -> Path:
-    from report_builder.build import build
-
-    return build(EXAMPLE, tmp_path_factory.mktemp("nb"), "northbridge").out_dir
+def northbridge_build(example_build) -> Path:
+    return example_build(EXAMPLE, "northbridge")
 
 
 def test_search_path_goes_institution_then_default():
@@ -184,8 +182,8 @@ def test_template_folder_outside_the_repository_works(tmp_path):
     outside = tmp_path / "elsewhere" / "our-copy"
     shutil.copytree(ROOT / "templates" / "northbridge", outside)
     out = tmp_path / "out"
-    assert main(["build", str(EXAMPLE), "--out", str(out), "--template", str(outside), "--quiet"]) == 0
-    assert (out / STEM / f"{STEM}.pdf").is_file()
+    assert main(["build", str(SMALL_EXAMPLE), "--out", str(out), "--template", str(outside), "--quiet"]) == 0
+    assert (out / SMALL_EXAMPLE.stem / f"{SMALL_EXAMPLE.stem}.pdf").is_file()
 
 
 def test_new_template_scaffold_builds_unchanged(tmp_path, capsys):
@@ -193,8 +191,8 @@ def test_new_template_scaffold_builds_unchanged(tmp_path, capsys):
     folder = tmp_path / "ourhosp"
     assert "extends: default" in (folder / "template.yaml").read_text()
     out = tmp_path / "out"
-    assert main(["build", str(EXAMPLE), "--out", str(out), "--template", str(folder), "--quiet"]) == 0
-    assert (out / STEM / f"{STEM}.pptx").is_file()
+    assert main(["build", str(SMALL_EXAMPLE), "--out", str(out), "--template", str(folder), "--quiet"]) == 0
+    assert (out / SMALL_EXAMPLE.stem / f"{SMALL_EXAMPLE.stem}.pptx").is_file()
 
 
 def test_new_template_refuses_an_existing_folder(tmp_path):

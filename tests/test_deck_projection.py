@@ -44,14 +44,24 @@ def single_trial_report(tmp_path_factory):
 
 
 @pytest.fixture(scope="module", params=["default", "northbridge", "single-trial"])
-def case(request, report, tmp_path_factory):
+def case(request, report, example_build, tmp_path_factory):
+    """(name, report, template, deck, the slide charts' plans by id): the bundled example's real build per
+    bundled template, and the example cut down to one trial."""
+    from pptx import Presentation
+
+    from report_builder.charts.draw import plan_charts
+    from report_builder.charts.media import SLIDE
     from report_builder.theme.template import load_template
 
     name = request.param
     template = load_template("northbridge" if name == "northbridge" else "default")
-    model = single_trial_report(tmp_path_factory) if name == "single-trial" else report
-    prs, charts = build_deck(model, template)
-    return name, model, template, prs, charts
+    if name == "single-trial":
+        model = single_trial_report(tmp_path_factory)
+        prs, _ = build_deck(model, template)
+    else:
+        model = report
+        prs = Presentation(str(example_build(EXAMPLE, name) / f"{EXAMPLE.stem}.pptx"))
+    return name, model, template, prs, {plan.id: plan for plan in plan_charts(model, template, SLIDE)}
 
 
 def title_of(slide) -> str:
@@ -292,15 +302,12 @@ def smallest_chart_text(chart_plan) -> float:
 
 
 def test_every_picture_shows_its_text_at_least_14_pt_where_it_is_placed(case):
-    from report_builder.charts.draw import plan_charts
-    from report_builder.charts.media import SLIDE
-
-    _, model, template, prs, charts = case
-    plans = {p.id: p for p in plan_charts(model, template, SLIDE)}
+    _, _, _, prs, plans = case
     pictures = [(slide, shape) for slide in prs.slides for shape in slide.shapes if shape.shape_type == 13]
     assert pictures, "the forest plot is a picture"
     for slide, picture in pictures:
-        chart = charts.get(picture.name.removeprefix("Chart "))
-        placed = picture.width / (chart.width_in * EMU_PER_INCH)
-        shown = smallest_chart_text(plans[chart.id]) * chart.medium.scale * placed
+        plan = plans[picture.name.removeprefix("Chart ")]
+        scale = plan.look.medium.scale  # the picture is drawn at its layout size times this
+        placed = picture.width / (plan.width_in * scale * EMU_PER_INCH)
+        shown = smallest_chart_text(plan) * scale * placed
         assert shown >= 14, f"{title_of(slide)}: {shown:.1f} pt"

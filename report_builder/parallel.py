@@ -61,8 +61,9 @@ class ParallelTasks:
 
     Leaving the block because of an exception (Ctrl-C, or SIGTERM, which the command turns into
     SystemExit) cancels the tasks not yet started and waits for the running ones, so every worker has
-    exited when the block is left (after close(), the workers end on their own, reaped by the executor). Workers ignore Ctrl-C, which the terminal sends to them too: the
-    parent alone decides. A parent that cannot clean up (killed with SIGKILL, out of memory) still
+    exited when the block is left (after close(), the workers end on their own, reaped by the
+    executor). Workers ignore Ctrl-C, which the terminal sends to them too: the parent alone decides.
+    A parent that cannot clean up (killed with SIGKILL, out of memory) still
     takes its workers with it: each watches its parent and ends itself with SIGTERM when the parent
     is gone, as if the parent had sent it; a temporary file it leaves is removed by the next build.
     """

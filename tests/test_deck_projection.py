@@ -307,7 +307,6 @@ def test_every_picture_shows_its_text_at_least_14_pt_where_it_is_placed(case):
     assert pictures, "the forest plot is a picture"
     for slide, picture in pictures:
         plan = plans[picture.name.removeprefix("Chart ")]
-        scale = plan.look.medium.scale  # the picture is drawn at its layout size times this
-        placed = picture.width / (plan.width_in * scale * EMU_PER_INCH)
-        shown = smallest_chart_text(plan) * scale * placed
+        # layout points times how much larger than its layout the picture is placed on the slide
+        shown = smallest_chart_text(plan) * picture.width / (plan.width_in * EMU_PER_INCH)
         assert shown >= 14, f"{title_of(slide)}: {shown:.1f} pt"

@@ -103,7 +103,8 @@ def plan_drawing(report: "Report", template: "Template", cache: Cache | None = N
     return planned
 
 
-def render(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> tuple[dict[str, bytes], tuple[tuple[type[Warning], str], ...]]:
+def render(plan: ChartPlan, media: tuple[Medium, ...] = ()
+           ) -> tuple[dict[str, bytes], tuple[tuple[type[Warning], str], ...]]:
     """Draw one chart: its forms for each of media (the plan's own medium by default), and what the
     libraries warned about meanwhile (a glyph missing from the template's font), returned rather than
     raised so that a worker process's warnings reach the build."""

@@ -14,7 +14,7 @@ import pytest
 
 from report_builder.charts import PRINT, SLIDE
 
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, SMALL_EXAMPLE
 
 EXPECTED = {
     "response-rates": ("response", None),
@@ -318,6 +318,25 @@ def test_flow_stages_and_arrows(charts):
     ]
     assert data["enrolled"] == 326
     assert "Received at least one dose: InO 164, SoC 143." in charts.get("flow-inovate").alt_text
+
+
+@pytest.mark.parametrize("stage, lines", [
+    ("Enrolled (leukapheresed)", 1),
+    ("Enrolled and leukapheresed at 25 sites in the USA, Canada and Europe between 2018 and 2019", 2),
+])
+def test_the_flow_top_box_wraps_its_statement_and_never_cuts_the_count(write_evidence, template, stage, lines):
+    """A single arm's box is narrow; the statement above it takes the figure's width and wraps, so
+    "N = 71" is always printed (it was once cut to "Enrolled (leukapheresed), N…")."""
+    from report_builder.analysis.report import load_report
+    from report_builder.charts.draw import draw_charts
+
+    text = SMALL_EXAMPLE.read_text(encoding="utf-8")
+    report = load_report(write_evidence(text.replace("stage: Enrolled (leukapheresed)", f"stage: {stage}", 1)))
+    chart = draw_charts(report, template).for_medium("print").get("flow-zuma3")
+    texts = [op[7] for op in json.loads(chart.ops)["ops"] if op[0] == "text"]
+    assert " ".join(texts[:lines]) == f"{stage}, N = 71"
+    assert texts[lines] == "n = 71"  # the arm's box comes next
+    assert not any("…" in t for t in texts)
 
 
 # ------------------------------------------------------------------------------------------- forms

@@ -93,7 +93,9 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     box_w = min(MAX_BOX_W, (look.width - 2 * SIDE - (n - 1) * COL_GAP) / n)
     total_w = n * box_w + (n - 1) * COL_GAP
     x0 = (look.width - total_w) / 2
-    top_text = look.fit(draw["top"], total_w - 2 * PAD - 0.2, SIZE, bold=True)
+    # The top box states everyone enrolled, with its count: wrapped, never cut, and as wide as the
+    # figure allows (wider than one arm's box when there is a single arm).
+    top_lines = look.wrap(draw["top"], look.width - 2 * SIDE - 2 * PAD - 0.2, SIZE, bold=True, max_lines=3)
     boxes, shared = [], []
     for stage in data["stages"]:
         lines = [] if stage["allocation"] else look.wrap(stage["stage"], box_w - 2 * PAD, SMALL)
@@ -102,11 +104,11 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
         notes = look.wrap(stage["note"], box_w - 2 * PAD, TINY) if stage["note"] and not once else []
         shared.append(look.wrap(stage["note"], total_w, TINY, max_lines=3) if once else [])
         boxes.append((lines, notes, (len(lines) + 1) * LINE + len(notes) * NOTE_LINE + 2 * PAD))
-    top_h = LINE + 2 * PAD
+    top_h = len(top_lines) * LINE + 2 * PAD
     height = (TOP + top_h + ROW_GAP + HEADER_H + sum(b[2] for b in boxes) + ROW_GAP * (len(boxes) - 1) + 0.15
               + sum(len(s) * NOTE_LINE + 0.04 for s in shared if s))
-    return {"box_w": box_w, "top_text": top_text, "shared": shared, "top_w": min(total_w, look.measure(top_text, SIZE, bold=True)
-                                                               + 2 * PAD + 0.2),
+    top_w = max((look.measure(line, SIZE, bold=True) for line in top_lines), default=0.0) + 2 * PAD + 0.2
+    return {"box_w": box_w, "top_lines": top_lines, "shared": shared, "top_w": top_w,
             "top_h": top_h, "boxes": boxes, "height": height,
             "centres": {c["arm"]: x0 + box_w / 2 + i * (box_w + COL_GAP) for i, c in enumerate(cols)},
             "labels": {c["arm"]: look.fit(c["label"], box_w, SIZE, bold=True) for c in cols}}
@@ -140,8 +142,9 @@ def render_flow(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, by
 
         cx_all = pen.width / 2
         box(cx_all, TOP, top_w, top_h, pen.primary, pen.light)
-        ax.text(cx_all, TOP + top_h / 2, lay["top_text"], ha="center", va="center", fontsize=SIZE, color=pen.primary,
-                **pen.bold())
+        for i, line in enumerate(lay["top_lines"]):
+            ax.text(cx_all, TOP + PAD + LINE * (i + 0.5), line, ha="center", va="center", fontsize=SIZE,
+                    color=pen.primary, **pen.bold())
         header_y = TOP + top_h + ROW_GAP + HEADER_H / 2
         for col in cols:
             # The arm name sits on the allocation arrow, masking it like a label on a connector.

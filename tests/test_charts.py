@@ -308,6 +308,20 @@ def test_timeline_regulatory_dates_and_publication_years(charts):
     assert "21 Apr 2017, EU: CHMP positive opinion" in charts.get("timeline").alt_text
 
 
+def test_timeline_rows_in_date_order_with_a_year_heading_its_year(template):
+    """A date known to the month sits where its month starts ("Sep 2022" once came before "22 Jul 2022");
+    a year-only publication heads its year; an event's text is shown whole (it once ended "CAR T-cell ther…")."""
+    from report_builder.analysis.report import load_report
+    from report_builder.charts.draw import draw_charts
+
+    chart = draw_charts(load_report(SMALL_EXAMPLE), template).for_medium("print").get("timeline")
+    texts = [(op[2], op[7]) for op in json.loads(chart.ops)["ops"] if op[0] == "text"]
+    rows = [text for y, text in sorted(texts, key=lambda t: -t[0]) if text[:1].isdigit() or text[:3] == "Sep"]
+    assert rows == ["4 Jun 2021", "1 Oct 2021", "2022", "22 Jul 2022", "19 Aug 2022", "Sep 2022", "18 Apr 2024",
+                    "27 Jun 2025", "2021", "2022", "2023", "2024", "2025"]  # then the axis, at the bottom
+    assert "CD19- and BCMA-directed CAR T-cell therapies" in [text for _, text in texts]
+
+
 def test_flow_stages_and_arrows(charts):
     data = charts.get("flow-inovate").data
     assert [(s["stage"], s["counts"], s["parent"]) for s in data["stages"]] == [
@@ -594,14 +608,18 @@ def twenty_times_longer(text: str) -> str:
 def test_twenty_times_longer_texts_are_cut_not_crashing_or_growing(write_evidence, template, charts):
     from report_builder.charts.draw import draw_charts, plan_charts
     from report_builder.analysis.report import load_report
+    from report_builder.charts import timeline
 
     report = load_report(write_evidence(twenty_times_longer(EXAMPLE.read_text(encoding="utf-8")), "long.yaml"))
     long = draw_charts(report, template).for_medium("print")
     assert [c.id for c in long] == [c.id for c in charts.for_medium("print")]
     for chart in long:
         ET.fromstring(chart.svg)
-        # Labels wrap to a few lines and then end in "…": a chart grows by a few lines per group at most.
-        assert 1 <= chart.height_in <= min(6.5, charts.get(chart.id).height_in + 1.6), chart.id
+        # Labels wrap to a few lines and then end in "…": a chart grows by a few lines per group at most,
+        # the timeline by at most its last two lines per row (one row per event or publication).
+        rows = len(chart.data["events"]) + len(chart.data["publications"]) if chart.kind == "timeline" else 0
+        growth = max(1.6, rows * 2 * timeline.LINE)
+        assert 1 <= chart.height_in <= min(6.5, charts.get(chart.id).height_in + growth), chart.id
         assert chart.width_in == charts.get(chart.id).width_in
     plans = {p.id: p for p in plan_charts(report, template, PRINT)}
     # The conclusion of a footnote survives a long outcome name; the name is what gets shortened.

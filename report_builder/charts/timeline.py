@@ -19,7 +19,7 @@ MARGIN = 0.08
 LINE = 0.15
 ROW = 0.22
 TEXT_W = 2.6  #: inches before an event's text wraps
-TEXT_LINES = 2  #: lines per event at most
+TEXT_LINES = 3  #: lines per event at most
 LEGEND_H = 0.22
 
 
@@ -95,9 +95,10 @@ def plan_timeline(report: "Report", style: Style) -> ChartPlan | None:
 def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
     """One row per item in date order, texts wrapped and measured: plan and render share it."""
     # One row per item in date order: labels never collide, however close the dates are.
-    # A year-only publication heads its year rather than sitting at a made-up mid-year position.
+    # A year-only item heads its year rather than sitting at a made-up mid-year position; one known to
+    # the month sits at the month's start (after 22 Jul, before 8 Sep when its month is September).
     items = sorted(data["events"] + data["publications"],
-                   key=lambda i: (int(i["x"]), i["precision"] == "day", i["x"], i["kind"]))
+                   key=lambda i: (int(i["x"]), i["precision"] != "year", i["x"], i["precision"] == "day", i["kind"]))
     when = [i["when"] for i in items]
     # Names shortened first, so the event, the journal and the citation always show.
     what = [f"{look.fit(i['region'], 1.0, SMALL)}: {i['event']}" if i["kind"] == "regulatory" else

@@ -501,3 +501,24 @@ def test_long_text_continues_on_further_slides(report, charts, template, tmp_pat
     assert any(name.startswith("Background and unmet need (continued)") for name in names)  # numbered when repeated
     pdf = render(data, tmp_path)
     assert words_below(pdf, 7.0) == []
+
+
+@pytest.mark.parametrize("example", ["inotuzumab-ozogamicin", "brexucabtagene-autoleucel"])
+def test_the_mechanism_diagram_never_breaks_a_word(example_build, example):
+    """Every word of a diagram box fits its box at the box's size: a renderer breaks a wider word mid-word
+    ("Brexucabtagen" / "e autoleucel" in the ZUMA-3 deck, once). Northbridge's deck has no mechanism slide."""
+    from conftest import ROOT
+    from report_builder.builders.pptx.text import EMU_PER_PT, INSET_X_PT, Metrics
+    from report_builder.theme.template import load_template
+
+    out = example_build(ROOT / "data" / f"{example}.yaml")
+    metrics = Metrics(load_template("default").theme.fonts)
+    boxes = [shape for slide in open_deck((out / f"{example}.pptx").read_bytes()).slides for shape in slide.shapes
+             if shape.name.startswith("Diagram step")]
+    assert len(boxes) == 3
+    for box in boxes:
+        room = box.width / EMU_PER_PT - 2 * INSET_X_PT
+        for paragraph in box.text_frame.paragraphs:
+            for run in paragraph.runs:
+                for word in run.text.split():
+                    assert metrics.width(word, bool(run.font.bold), False, run.font.size.pt) <= room, (box.name, word)

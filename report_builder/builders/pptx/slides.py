@@ -1,6 +1,7 @@
 """The deck's framing slides: title, objectives, question, background, mechanism, and the closing run."""
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from report_builder.analysis import formatting
@@ -12,6 +13,7 @@ from report_builder.inputs import markup
 
 if TYPE_CHECKING:
     from report_builder.builders.pptx.deck import Deck
+    from report_builder.builders.pptx.text import Metrics
 
 
 def cover(deck: "Deck", kind: str, title: str, subtitle_lines: list[str], notes: str) -> None:
@@ -79,13 +81,35 @@ def background(deck: "Deck") -> None:
                      deck.say("notes/background", paragraphs=[deck.plain(p) for p in ev.background]))
 
 
+def _room(metrics: "Metrics", paragraphs: list[Para], size: float) -> int:
+    """The width in EMU a text box needs for its longest word at this size, insets included."""
+    from report_builder.builders.pptx.text import EMU_PER_PT, INSET_X_PT, WIDTH_SLACK
+
+    return math.ceil((metrics.widest_word(paragraphs, size) / WIDTH_SLACK + 2 * INSET_X_PT) * EMU_PER_PT)
+
+
+def _shares(free: int, weights: list[float], least: list[int]) -> list[int]:
+    """free split in proportion to weights, each share at least its least (when they all fit at all)."""
+    if sum(least) >= free:
+        return [int(free * n / sum(least)) for n in least]
+    fixed: dict[int, int] = {}
+    while True:
+        rest = free - sum(fixed.values())
+        flexible = sum(w for i, w in enumerate(weights) if i not in fixed)
+        shares = [fixed.get(i, int(rest * w / flexible)) for i, w in enumerate(weights)]
+        short = {i: least[i] for i, share in enumerate(shares) if i not in fixed and share < least[i]}
+        if not short or len(fixed) + len(short) == len(weights):
+            return [max(share, least[i]) for i, share in enumerate(shares)]
+        fixed.update(short)
+
+
 def mechanism(deck: "Deck") -> None:
     """A simple diagram (drug, its class, its target: boxes joined by arrows) above the mechanism in words."""
     ev = deck.evidence
     if not ev.mechanism:
         return
     from report_builder.builders.pptx.shapes import add_text
-    from report_builder.builders.pptx.text import EMU_PER_INCH, Box, fit_size
+    from report_builder.builders.pptx.text import EMU_PER_INCH, Box, fit_size, sizes
 
     drug = ev.drug
     steps = [[Para(plain_spans(drug.name), bold=True, align="ctr", space_before=0),
@@ -105,8 +129,15 @@ def mechanism(deck: "Deck") -> None:
     weights = [max(1.0, min(2.0, deck.metrics.width(" ".join(s.text for p in step for s in p.spans), False, False, 20)
                             / 400)) for step in steps]
     free = area.width - (len(steps) - 1) * (arrow_w + 2 * gap)
-    widths = [int(free * w / sum(weights)) for w in weights]
-    size = min(fit_size(deck.metrics, step, Box(0, 0, w, height), 22, 16) or 16 for step, w in zip(steps, widths))
+    # ...and never narrower than its longest word (a drug's name): a renderer breaks a word wider than its box.
+    widths = _shares(free, weights, [_room(deck.metrics, step, 16) for step in steps])
+
+    def fits(size: float) -> bool:
+        return all(deck.metrics.height(step, Box(0, 0, w, height).inner_width_pt(), size)
+                   <= Box(0, 0, w, height).inner_height_pt() and _room(deck.metrics, step, size) <= w
+                   for step, w in zip(steps, widths))
+
+    size = next((size for size in sizes(22, 16) if fits(size)), 16)
     left = area.left
     for i, (step, width) in enumerate(zip(steps, widths)):
         if i:

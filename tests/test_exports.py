@@ -53,6 +53,21 @@ def test_the_summary_of_findings_csv_has_the_pdfs_rows_and_figures(report):
     assert os_row["relative_effect"] == "HR 0.77 (97.5% CI 0.58–1.03)" and os_row["p_value"] == "two-sided P=0.04"
 
 
+def test_a_single_arm_files_csv_has_the_pdfs_single_arm_rows():
+    from conftest import SMALL_EXAMPLE
+    from report_builder.analysis.report import load_report
+
+    data = exports(load_report(SMALL_EXAMPLE))[f"{SMALL_EXAMPLE.stem}.summary-of-findings.csv"].decode()
+    rows = {r["outcome"]: r for r in csv.DictReader(io.StringIO(data))}
+    ocr = rows["Overall complete remission (CR or CRi)"]
+    assert (ocr["experimental_arm"], ocr["experimental_result"], ocr["participants"], ocr["p_value"]) == \
+        ("KTE-X19", "39/55 (70.9%); 95% CI 57–82", "55", "P<0.0001")
+    assert rows["CR or CRi among all enrolled (US label analysis)"]["participants"] == "71"
+    assert rows["Overall survival"]["experimental_result"] == "18.2 months"
+    assert all(r["reference_arm"] == r["reference_result"] == r["relative_effect"] == "" for r in rows.values())
+    assert not any(name.startswith("MRD") for name in rows)  # in_summary: false, as in the PDF
+
+
 def test_the_references_export_is_csl_json_in_citation_order(report):
     items = json.loads(exports(report)[f"{STEM}.references.json"])
     assert [i["id"] for i in items] == [r.id for r in report.evidence.references]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, SMALL_EXAMPLE
 
 SINGLE_TRIAL = textwrap.dedent("""\
     format_version: 1
@@ -156,6 +156,30 @@ def test_page_one_answers_the_question_with_key_numbers_and_the_summary_of_findi
     assert entries["Effects at a glance"] == 2 and entries["Dosing and transplant"] == 2, name
     text = reader.pages[0].extract_text()
     assert "Question:" in text
+
+
+@pytest.mark.parametrize("template", ["default", "northbridge"])
+def test_a_single_arm_file_gets_a_summary_of_findings_of_its_own_results_on_page_one(example_build, template):
+    """Without a randomized comparison, page 1 still holds benefits and harms: the single arm's results marked
+    in_summary, each with its counts, interval and population, set against nothing (it once said only that
+    there was no two-arm comparison, and left most of the page empty)."""
+    import re
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(example_build(SMALL_EXAMPLE, template) / f"{SMALL_EXAMPLE.stem}.pdf"))
+    assert {title: page for _, title, page, _ in outline(reader)}["Summary of findings"] == 1
+    first = re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    assert "No randomized comparison: each figure is the single arm's own result" in first
+    for shown in ("Overall complete remission (CR or CRi)", "39/55 (70.9%)", "95% CI 57–82", "P<0.0001",
+                  "median 18.2 months", "28/54 (52%)", "36/71 (51%)", "Cytokine release syndrome, grade ≥3",
+                  "26%", "Neurologic toxicities, grade ≥3", "35%", "Population: 78 patients treated at the approved dose"):
+        assert shown in first, shown
+    # Outcomes the file keeps out of the summary stay out; nothing is set against anything.
+    assert "MRD negativity" not in first and " vs " not in first and "two-arm comparison" not in first
+    # The study's results table: its last column holds the single arm's P values, not a comparison.
+    rest = " ".join(page.extract_text() for page in reader.pages[1:])
+    assert "P value and analysis" in rest
 
 
 def test_no_text_is_smaller_than_7_pt_charts_included(handout):

@@ -165,10 +165,12 @@ SOF_COLUMNS = ("study", "outcome", "experimental_arm", "reference_arm", "experim
 
 def summary_of_findings_csv(report: "Report") -> bytes:
     """One row per comparison of each outcome the PDF's Summary of findings holds (randomized studies whose
-    comparisons take in every arm, outcomes marked in_summary); figures as the PDF prints them."""
+    comparisons take in every arm, outcomes marked in_summary; without any, the single-arm studies' outcomes);
+    figures as the PDF prints them."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180, as spreadsheets expect
     writer.writerow(SOF_COLUMNS)
+    written = False
     for study in report.evidence.studies:
         if not report.in_summary_of_findings(study):
             continue
@@ -209,7 +211,39 @@ def summary_of_findings_csv(report: "Report") -> bytes:
                                  comparison.reference.short_name, *results, relative, absolute, needed,
                                  fmt.outcome_p(outcome), "" if participants is None else participants,
                                  outcome.certainty.level if outcome.certainty else "", outcome.source])
+                written = True
+    if not written:
+        _single_arm_rows(report, writer)
     return out.getvalue().encode("utf-8")
+
+
+def _single_arm_rows(report: "Report", writer) -> None:
+    """Without a randomized comparison, as the PDF: each single-arm study's outcomes marked in_summary, the arm's
+    own result in the experimental columns and nothing in the reference or effect columns."""
+    from report_builder.analysis.arms import ordered_arms
+
+    for study in report.evidence.studies:
+        arms = ordered_arms(study)
+        if len(arms) != 1:
+            continue
+        arm = arms[0]
+        for outcome in (o for o in study.outcomes if o.in_summary and arm.id in o.arms):
+            result = outcome.arms[arm.id]
+            participants = None
+            if isinstance(outcome, BinaryOutcome):
+                shown, participants = fmt.binary_result(result), result.total
+                derived = report.proportion(study, all_in_base_key(outcome.id), arm.id) if outcome.conditional_on \
+                    else None
+                if derived is not None:  # as the PDF: events over all the base outcome analysed first
+                    base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+                    shown = (f"{derived.events}/{derived.total} ({derived.percent:.1f}%) of all analysed for "
+                             f"{base.name}, derived; {shown} among responders only")
+                    participants = derived.total
+            else:
+                shown = fmt.median(result, outcome.unit)
+            writer.writerow([study.id, outcome.name, arm.short_name, "", shown, "", "", "", "",
+                             fmt.outcome_p(outcome), "" if participants is None else participants,
+                             outcome.certainty.level if outcome.certainty else "", outcome.source])
 
 
 def _number_needed(v: dict) -> str:

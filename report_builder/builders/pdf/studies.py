@@ -248,7 +248,7 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     studies = [(i, s) for i, s in enumerate(ctx.evidence.studies) if summarised(ctx, s)]
     items = [(i, s, o, c) for i, s in studies for o in s.outcomes if o.in_summary for c in ctx.report.comparisons(s)]
     if not items:
-        return out + [ctx.para(ctx.words("sof/none"))]
+        return out + (single_arm_findings(ctx) or [ctx.para(ctx.words("sof/none"))])
     pairs = {(c.experimental.short_name, c.reference.short_name) for _, s, _, c in items}
     arm_labels = next(iter(pairs)) if len(pairs) == 1 else (ctx.labels["intervention"], ctx.labels["comparison"])
     notes = Footnotes(ctx)
@@ -305,6 +305,50 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     t = table(rows, widths(ctx, 16.5, 14, 14, 19.5, 16, 9, 11), ctx.theme, ctx.fonts)
     tail = [ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote)]
     return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
+
+
+def single_arm_findings(ctx: Context) -> list[Any]:
+    """Without a randomized comparison: each single-arm study's outcomes and harms marked in_summary, as the
+    arm's own result (its counts, interval and P), set against nothing; [] when there are none."""
+    rows: list[list[Any]] = []
+    notes = Footnotes(ctx)
+    found = [(i, s, ordered_arms(s)[0]) for i, s in enumerate(ctx.evidence.studies) if len(ordered_arms(s)) == 1]
+    for i, study, arm in found:
+        named = escape(f"{study.short_name}, {arm.short_name}") if len(found) > 1 else ""
+        for outcome in study.outcomes:
+            if not outcome.in_summary or arm.id not in outcome.arms:
+                continue
+            name = phrases(f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"
+                           + outcome_notes(ctx, i, outcome, notes, with_note=True, with_population=True),
+                           small(ctx, named))
+            if isinstance(outcome, BinaryOutcome):
+                # Randomized or not, an outcome among responders is first shown over everyone analysed.
+                result = (conditional_arm(ctx, study, outcome, arm.id, compact=True) if outcome.conditional_on
+                          else None) or binary_arm(ctx, study, outcome.id, arm.id, outcome.arms[arm.id], notes=notes,
+                                                   name=ctx.md(outcome.name))
+            else:
+                result = tte_arm(ctx, outcome, arm.id)
+            rows.append([cell(ctx, name), cell(ctx, lines(result, small(ctx, p_text(ctx, study, outcome)))),
+                         cell(ctx, certainty(ctx, outcome, notes))])
+        warning = ctx.theme.colors["warning"]
+        for k, event in enumerate(study.adverse_events):
+            if not event.in_summary or arm.id not in event.arms:
+                continue
+            marks = [ctx.words("footnotes/population", population=event.population)] if event.population else []
+            marks += [ctx.words("footnotes/source_note", note=event.source_note)] if event.source_note else []
+            marks += [ctx.md(event.note)] if event.note else []
+            name = phrases(f'<font color="{warning}"><b>{ctx.label("key_harm")}:</b></font> '
+                           f"<b>{ctx.md(event.term)}</b>, {escape(fmt.grade(event.grade))} {ctx.cite([event.source])}"
+                           f"{notes.marks(marks)}", small(ctx, named))
+            result = binary_arm(ctx, study, ae_key(k), arm.id, event.arms[arm.id], notes=notes, name=ctx.md(event.term))
+            rows.append([cell(ctx, name), cell(ctx, result), cell(ctx, small(ctx, ctx.label("not_rated")))])
+    if not rows:
+        return []
+    arm_label_text = escape(found[0][2].short_name) if len(found) == 1 else ctx.label("intervention")
+    t = table([header(ctx, ctx.label("outcome"), arm_label_text, ctx.label("certainty")), *rows],
+              widths(ctx, 50, 32, 18), ctx.theme, ctx.fonts)
+    tail = [ctx.para(ctx.words("footnotes/exact_single_arm"), ctx.styles.footnote)]
+    return [ctx.para(ctx.words("sof/single_arm")), TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
 
 
 def participants_cell(count: str) -> str:
@@ -493,8 +537,10 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
         return out
     arms = _arm_columns(ctx, study, [dict(o.arms) for o in shown])
     notes = Footnotes(ctx)
-    rows: list[list[Any]] = [header(ctx, ctx.label("outcome"), *(escape(label) for _, label in arms),
-                                    ctx.label("comparison"))]
+    # A single arm's last column holds its P value (against a prespecified rate) and its analysis status:
+    # it is not headed "Comparison".
+    last = ctx.label("single_arm_test" if len(ordered_arms(study)) == 1 else "comparison")
+    rows: list[list[Any]] = [header(ctx, ctx.label("outcome"), *(escape(label) for _, label in arms), last)]
     comparisons: list[str] = []
     for outcome in shown:
         name = f"<b>{ctx.md(outcome.name)}</b> {ctx.cite([outcome.source])}"

@@ -318,3 +318,39 @@ def test_a_copy_of_a_bundled_font_with_damaged_glyphs_is_refused_when_the_templa
     with pytest.raises(TemplateError) as caught:
         load_template(str(folder))
     assert "template.yaml:4:" in str(caught.value) and "damaged glyph data" in str(caught.value)
+
+
+def _with_format_12_groups(font: bytes, change) -> bytes:
+    """A copy of font whose format-12 character map groups (start, end, glyph) are passed through change."""
+    import struct
+
+    data = bytearray(font)
+    tables = {struct.unpack_from(">4s", data, 12 + 16 * i)[0]: struct.unpack_from(">I", data, 12 + 16 * i + 8)[0]
+              for i in range(struct.unpack_from(">H", data, 4)[0])}
+    base = tables[b"cmap"]
+    for i in range(struct.unpack_from(">H", data, base + 2)[0]):
+        at = base + struct.unpack_from(">I", data, base + 4 + 8 * i + 4)[0]
+        if struct.unpack_from(">H", data, at)[0] == 12:
+            count = struct.unpack_from(">I", data, at + 12)[0]
+            groups = [struct.unpack_from(">III", data, at + 16 + 12 * g) for g in range(count)]
+            for g, group in enumerate(change(groups)):
+                struct.pack_into(">III", data, at + 16 + 12 * g, *group)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("name, change, says", [
+    # ReportLab reads a range to its end: one ending at U+7FFFFFFF took it minutes and gigabytes.
+    ("Long.ttf", lambda groups: groups[:-1] + [(groups[-1][0], 0x7FFFFFFF, groups[-1][2])], "past the last Unicode"),
+    # Every group claiming all of Unicode: 5,906 groups of 1.1 million characters for a reader that believes them.
+    ("All.ttf", lambda groups: [(0, 0x10FFFF, 1)] * len(groups), "ranges overlap"),
+])
+def test_a_character_map_no_library_could_read_in_time_is_refused_before_any_reads_it(tmp_path, name, change, says):
+    """The template's line names the font; no parser is left to spend minutes on it."""
+    from report_builder.resources import templates_root
+
+    font = (templates_root() / "default" / "fonts" / "DejaVuSans.ttf").read_bytes()
+    folder = make_template(tmp_path, f"extends: default\ntheme:\n  fonts:\n    bold: fonts/{name}\n",
+                           {f"fonts/{name}": _with_format_12_groups(font, change)})
+    with pytest.raises(TemplateError) as caught:
+        load_template(str(folder))
+    assert "template.yaml:4:" in str(caught.value) and says in str(caught.value)

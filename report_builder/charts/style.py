@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import arms
 from report_builder.charts.media import Medium
-from report_builder.charts.metrics import font_metrics
+from report_builder.theme.font_metrics import font_metrics
 from report_builder.resources import templates_root
 
 if TYPE_CHECKING:

@@ -288,6 +288,12 @@ def _font_problem(data: bytes) -> str | None:
     from matplotlib.ft2font import FT2Font
     from reportlab.pdfbase.ttfonts import TTFontFile
 
+    from report_builder.theme.font_metrics import UNREADABLE, parse_metrics
+
+    try:  # first, with bounded work: a character map whose ranges claim billions of characters stops here
+        parse_metrics(data)
+    except UNREADABLE as exc:
+        return f"damaged or unsupported TrueType font ({type(exc).__name__}: {exc})"
     try:
         face = FT2Font(BytesIO(data))
     except Exception as exc:  # a corrupt font must be a located user error, whatever FreeType raises

@@ -1,4 +1,5 @@
-"""Text widths from a TrueType font's own tables, so charts are laid out (and sized) without importing Matplotlib."""
+"""Text widths from a TrueType font's own tables, so charts are laid out (and sized) without importing Matplotlib;
+also the first check of a template's font, before any library decodes its character map."""
 from __future__ import annotations
 
 import struct
@@ -7,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from report_builder.errors import Problem, TemplateError
+
+LAST_CODE_POINT = 0x10FFFF
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,18 @@ def font_metrics(path: str, sha256: str) -> FontMetrics:
     A table this reader cannot follow (a character map FreeType and fontTools let pass) is the template's
     error, named at the font file, never an internal one."""
     try:
-        return _parse(Path(path).read_bytes())
-    except (struct.error, IndexError, KeyError, ValueError, OverflowError) as exc:
+        return parse_metrics(Path(path).read_bytes())
+    except UNREADABLE as exc:
         message = (f"the font's tables cannot be read to lay out the charts ({type(exc).__name__}: {exc}); "
                    "the file is damaged: export or download it again")
         problem = Problem(Path(path), None, None, "", message)
         raise TemplateError(f"template font {Path(path).name}: 1 error(s)", [problem]) from None
 
 
-def _parse(data: bytes) -> FontMetrics:
+UNREADABLE = (struct.error, IndexError, KeyError, ValueError, OverflowError)  #: what parse_metrics raises on a bad font
+
+
+def parse_metrics(data: bytes) -> FontMetrics:
     count = struct.unpack_from(">H", data, 4)[0]
     tables = {}
     for i in range(count):
@@ -78,8 +84,13 @@ def _cmap(data: bytes, base: int) -> dict[int, int]:
         at = found[12]
         groups = struct.unpack_from(">I", data, at + 12)[0]
         cmap: dict[int, int] = {}
+        read = 0
         for start, end, glyph in struct.iter_unpack(">III", data[at + 16: at + 16 + 12 * groups]):
-            cmap.update(zip(range(start, end + 1), range(glyph, glyph + end - start + 1)))
+            if end > LAST_CODE_POINT:  # ReportLab would read such a range to its end, for minutes
+                raise ValueError(f"a character map range ends at U+{end:X}, past the last Unicode character")
+            if end >= start:
+                read = _counted(read, end - start + 1)
+                cmap.update(zip(range(start, end + 1), range(glyph, glyph + end - start + 1)))
         return cmap
     if 4 in found:
         return _cmap4(data, found[4])
@@ -94,7 +105,9 @@ def _cmap4(data: bytes, at: int) -> dict[int, int]:
     offsets_at = at + 16 + 6 * segments
     offsets = struct.unpack_from(f">{segments}H", data, offsets_at)
     cmap: dict[int, int] = {}
+    read = 0
     for s in range(segments):
+        read = _counted(read, ends[s] - starts[s] + 1)
         for code in range(starts[s], ends[s] + 1):
             if code == 0xFFFF:
                 continue
@@ -109,6 +122,15 @@ def _cmap4(data: bytes, at: int) -> dict[int, int]:
     return cmap
 
 
+def _counted(read: int, codes: int) -> int:
+    """Characters read so far, stopped before they exceed all of Unicode: ranges that overlap (the
+    specification forbids it) could make one tiny hostile table claim billions of characters."""
+    read += max(0, codes)
+    if read > LAST_CODE_POINT + 1:
+        raise ValueError("the character map's ranges overlap or cover more than all of Unicode")
+    return read
+
+
 def _kern(data: bytes, table: tuple[int, int] | None) -> dict[tuple[int, int], int]:
     """Horizontal format-0 pairs of the legacy 'kern' table: the only kerning FreeType's FT_Get_Kerning reads."""
     if table is None:
@@ -119,10 +141,16 @@ def _kern(data: bytes, table: tuple[int, int] | None) -> dict[tuple[int, int], i
         return {}
     pairs: dict[tuple[int, int], int] = {}
     at += 4
+    read = 0
     for _ in range(count):
         _, length, coverage = struct.unpack_from(">HHH", data, at)
+        if length < 6:  # a subtable shorter than its own header would be read again and again
+            raise ValueError(f"a kerning subtable of {length} bytes")
         if coverage >> 8 == 0 and coverage & 0x1 and not coverage & 0x4:  # format 0, horizontal, not cross-stream
             n = struct.unpack_from(">H", data, at + 6)[0]
+            read += n
+            if read > len(data) // 6:  # subtables that overlap: pairs read again and again
+                raise ValueError("kerning subtables overlap")
             pairs.update(((left, right), value)
                          for left, right, value in struct.iter_unpack(">HHh", data[at + 14: at + 14 + 6 * n]))
         at += length

@@ -444,6 +444,28 @@ def test_a_character_the_template_font_lacks_is_one_located_warning_and_drawn_in
     assert code == 2 and "studies[0].arms[1].name" in output
 
 
+def test_a_character_of_a_templates_own_wording_its_font_lacks_is_a_warning_at_its_line(tmp_path, capsys):
+    """As for the evidence: the wording file and line are named, with the characters; Jinja comments and code
+    are not text, and the default template's wording (DejaVu Sans has all of it) is not the user's to fix."""
+    import shutil
+
+    folder = tmp_path / "ascii"
+    shutil.copytree(ASCII_FONT_TEMPLATE, folder)
+    wording = folder / "wording" / "pdf" / "titles" / "bottom_line.j2"
+    wording.parent.mkdir(parents=True)
+    wording.write_text('{# "≥" in a comment is never printed #}\n{% if true %}Bottom line{% endif %}\n'
+                       '{{ "→" }} 日 today\n', encoding="utf-8")
+    code, output = run_cli(capsys, str(BASE), "--out", str(tmp_path / "out"), "--template", str(folder))
+    assert code == 0, output
+    warnings = [row for row in output.splitlines() if ": warning:" in row]
+    assert len(warnings) == 1, output
+    assert warnings[0].startswith(f"{wording}:3:"), warnings[0]
+    assert "'→' (U+2192 RIGHTWARDS ARROW)" in warnings[0] and "lacks '日' too" in warnings[0]
+    assert "≥" not in warnings[0]  # a string literal is text (it is printed); a comment is not
+    code, output = run_cli(capsys, str(BASE), "--out", str(tmp_path / "strict"), "--strict", "--template", str(folder))
+    assert code == 2 and str(wording) in output
+
+
 def test_a_chart_in_the_pdf_sets_characters_its_font_lacks_in_the_fallback():
     from report_builder.builders.pdf.style import GlyphFallback, register_fonts
     from report_builder.resources import templates_root

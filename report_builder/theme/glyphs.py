@@ -1,4 +1,5 @@
-"""Characters of the evidence that the template's fonts lack: one located warning per field, naming them."""
+"""Characters of the evidence and of the wording that the template's fonts lack: one located warning per field
+or wording file, naming them."""
 from __future__ import annotations
 
 import unicodedata
@@ -22,30 +23,58 @@ def missing_glyphs(report: Report, template: Template) -> tuple[Problem, ...]:
     """A warning at each text of the evidence holding characters that the template's regular or bold font
     lacks: the PDF and the charts set them in the bundled DejaVu Sans (if it has them), the deck leaves them
     to the viewer's font substitution, so the user should know, at the field, rather than find out on paper."""
-    fonts = template.theme.fonts
-    present = _characters(str(fonts["regular"])) & _characters(str(fonts["bold"]))
-    fallback = _characters(str(FALLBACK))
-    family = _family(str(fonts["regular"]))
+    present = _present(template)
     found = []
     for path, text in _texts(report.evidence.model_dump(mode="python"), ()):
         missing = sorted({ch for ch in text if ord(ch) not in present and _drawn(ch)})
-        if not missing:
-            continue
-        named = ", ".join(_name(ch) for ch in missing[:SHOWN])
-        more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
-        blank = [ch for ch in missing if ord(ch) not in fallback]
-        if not blank:
-            where = "the PDF and the charts set them in DejaVu Sans"
-        elif len(blank) == len(missing):
-            where = "DejaVu Sans, which the PDF and the charts fall back to, lacks them too: they print as empty boxes"
-        else:
-            lacking = ", ".join(repr(ch) for ch in blank)
-            where = f"the PDF and the charts set them in DejaVu Sans, which lacks {lacking} too: those print as boxes"
-        found.append(report.source_map.problem(
-            path, f"the template's font ({family}) has no glyph for {named}{more}; {where}; the deck leaves them to "
-                  "the viewer's font substitution. Use a template font that has them, or other characters",
-            severity="warning"))
+        if missing:
+            found.append(report.source_map.problem(path, _message(template, missing), severity="warning"))
+    return (*template.wording_glyph_problems, *found)
+
+
+def wording_glyphs(template: Template) -> tuple[Problem, ...]:
+    """A warning at each of the template's own wording files whose text (not its Jinja code or comments)
+    holds characters its fonts lack, at the first line with one, as for the evidence. The default template's
+    wording is the program's: DejaVu Sans, which the PDF and the charts fall back to, has all its characters."""
+    environment = template.environment
+    own = template.search_path[:-1]  # the default template comes last
+    names = sorted({str(path.relative_to(folder)) for folder in own for path in folder.rglob("*.j2")})
+    present = _present(template) if names else frozenset()
+    found = []
+    for name in names:
+        source, filename, _ = environment.loader.get_source(environment, name)
+        missing: dict[str, int] = {}
+        for line, kind, value in environment.lex(source, name, filename):
+            if kind in ("data", "string"):
+                for offset, ch in enumerate(value):
+                    if ord(ch) not in present and _drawn(ch) and ch not in missing:
+                        missing[ch] = line + value.count("\n", 0, offset)
+        if missing:
+            found.append(Problem(Path(filename), min(missing.values()), None, "", _message(template, sorted(missing)),
+                                 severity="warning"))
     return tuple(found)
+
+
+def _present(template: Template) -> frozenset[int]:
+    fonts = template.theme.fonts
+    return _characters(str(fonts["regular"])) & _characters(str(fonts["bold"]))
+
+
+def _message(template: Template, missing: list[str]) -> str:
+    named = ", ".join(_name(ch) for ch in missing[:SHOWN])
+    more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
+    fallback = _characters(str(FALLBACK))
+    blank = [ch for ch in missing if ord(ch) not in fallback]
+    if not blank:
+        where = "the PDF and the charts set them in DejaVu Sans"
+    elif len(blank) == len(missing):
+        where = "DejaVu Sans, which the PDF and the charts fall back to, lacks them too: they print as empty boxes"
+    else:
+        lacking = ", ".join(repr(ch) for ch in blank)
+        where = f"the PDF and the charts set them in DejaVu Sans, which lacks {lacking} too: those print as boxes"
+    return (f"the template's font ({_family(str(template.theme.fonts['regular']))}) has no glyph for {named}{more}; "
+            f"{where}; the deck leaves them to the viewer's font substitution. Use a template font that has them, "
+            "or other characters")
 
 
 def _texts(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:

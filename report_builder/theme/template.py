@@ -53,6 +53,13 @@ class Template:
 
         return wording_environment(self.search_path)
 
+    @cached_property
+    def wording_glyph_problems(self) -> tuple[Problem, ...]:
+        """Warnings for characters of the wording files that the fonts lack: once per loaded template."""
+        from report_builder.theme.glyphs import wording_glyphs
+
+        return wording_glyphs(self)
+
     def has_text(self, key: str) -> bool:
         return any((folder / "wording" / f"{key}.j2").is_file() for folder in self.search_path)
 

@@ -89,7 +89,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         warnings.simplefilter("always")
         drawing = ChartDrawing(planned, chart_tasks.submit)
         # What needs no chart is done while they are drawn: the glyph check, each builder's first steps.
-        glyph_problems = missing_glyphs(report, template)
+        glyph_problems = (*template.wording_glyph_problems, *missing_glyphs(report, template.theme.fonts))
         for builder in builders:
             builder.prepare(report, template)
         charts = drawing.all()

@@ -3,7 +3,7 @@ or wording file, naming them."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,34 +12,33 @@ from report_builder.errors import Problem
 from report_builder.resources import templates_root
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from report_builder.analysis.report import Report
-    from report_builder.theme.template import Template
 
 FALLBACK = templates_root() / "default" / "fonts" / "DejaVuSans.ttf"  #: what the PDF and the charts set them in
 SHOWN = 10  #: characters named in one warning; more are counted
 
 
-def missing_glyphs(report: Report, template: Template) -> tuple[Problem, ...]:
+def missing_glyphs(report: Report, fonts: Mapping[str, Path]) -> tuple[Problem, ...]:
     """A warning at each text of the evidence holding characters that the template's regular or bold font
     lacks: the PDF and the charts set them in the bundled DejaVu Sans (if it has them), the deck leaves them
     to the viewer's font substitution, so the user should know, at the field, rather than find out on paper."""
-    present = _present(template)
+    present = _present(fonts)
     found = []
     for path, text in _texts(report.evidence.model_dump(mode="python"), ()):
         missing = sorted({ch for ch in text if ord(ch) not in present and _drawn(ch)})
         if missing:
-            found.append(report.source_map.problem(path, _message(template, missing), severity="warning"))
-    return (*template.wording_glyph_problems, *found)
+            found.append(report.source_map.problem(path, _message(fonts, missing), severity="warning"))
+    return tuple(found)
 
 
-def wording_glyphs(template: Template) -> tuple[Problem, ...]:
-    """A warning at each of the template's own wording files whose text (not its Jinja code or comments)
-    holds characters its fonts lack, at the first line with one, as for the evidence. The default template's
-    wording is the program's: DejaVu Sans, which the PDF and the charts fall back to, has all its characters."""
-    environment = template.environment
-    own = template.search_path[:-1]  # the default template comes last
+def wording_glyphs(environment: Environment, own: tuple[Path, ...], fonts: Mapping[str, Path]) -> tuple[Problem, ...]:
+    """A warning at each wording file of the template's own folders (not the default template's: DejaVu Sans,
+    which the PDF and the charts fall back to, has all its characters) whose text, not its Jinja code or
+    comments, holds characters the fonts lack: at the first line with one, as for the evidence."""
     names = sorted({str(path.relative_to(folder)) for folder in own for path in folder.rglob("*.j2")})
-    present = _present(template) if names else frozenset()
+    present = _present(fonts) if names else frozenset()
     found = []
     for name in names:
         source, filename, _ = environment.loader.get_source(environment, name)
@@ -50,17 +49,16 @@ def wording_glyphs(template: Template) -> tuple[Problem, ...]:
                     if ord(ch) not in present and _drawn(ch) and ch not in missing:
                         missing[ch] = line + value.count("\n", 0, offset)
         if missing:
-            found.append(Problem(Path(filename), min(missing.values()), None, "", _message(template, sorted(missing)),
+            found.append(Problem(Path(filename), min(missing.values()), None, "", _message(fonts, sorted(missing)),
                                  severity="warning"))
     return tuple(found)
 
 
-def _present(template: Template) -> frozenset[int]:
-    fonts = template.theme.fonts
+def _present(fonts: Mapping[str, Path]) -> frozenset[int]:
     return _characters(str(fonts["regular"])) & _characters(str(fonts["bold"]))
 
 
-def _message(template: Template, missing: list[str]) -> str:
+def _message(fonts: Mapping[str, Path], missing: list[str]) -> str:
     named = ", ".join(_name(ch) for ch in missing[:SHOWN])
     more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
     fallback = _characters(str(FALLBACK))
@@ -72,7 +70,7 @@ def _message(template: Template, missing: list[str]) -> str:
     else:
         lacking = ", ".join(repr(ch) for ch in blank)
         where = f"the PDF and the charts set them in DejaVu Sans, which lacks {lacking} too: those print as boxes"
-    return (f"the template's font ({_family(str(template.theme.fonts['regular']))}) has no glyph for {named}{more}; "
+    return (f"the template's font ({_family(str(fonts['regular']))}) has no glyph for {named}{more}; "
             f"{where}; the deck leaves them to the viewer's font substitution. Use a template font that has them, "
             "or other characters")
 

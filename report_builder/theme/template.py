@@ -58,7 +58,7 @@ class Template:
         """Warnings for characters of the wording files that the fonts lack: once per loaded template."""
         from report_builder.theme.glyphs import wording_glyphs
 
-        return wording_glyphs(self)
+        return wording_glyphs(self.environment, self.search_path[:-1], self.theme.fonts)  # default comes last
 
     def has_text(self, key: str) -> bool:
         return any((folder / "wording" / f"{key}.j2").is_file() for folder in self.search_path)

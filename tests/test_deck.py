@@ -522,3 +522,17 @@ def test_the_mechanism_diagram_never_breaks_a_word(example_build, example):
             for run in paragraph.runs:
                 for word in run.text.split():
                     assert metrics.width(word, bool(run.font.bold), False, run.font.size.pt) <= room, (box.name, word)
+
+
+def test_every_deck_wording_file_of_the_default_template_is_used():
+    """A wording file no slide renders misleads whoever translates or restyles the deck (eight were left
+    over from an earlier slide plan). Used: named as a string in the deck builder, or included by another."""
+    from conftest import ROOT
+
+    folder = ROOT / "templates" / "default" / "wording" / "deck"
+    code = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "report_builder" / "builders" / "pptx").glob("*.py"))
+    used = set(re.findall(r"""["']([\w/]+)["']""", code))
+    for path in folder.rglob("*.j2"):
+        used |= set(re.findall(r"wording/deck/([\w/]+)\.j2", path.read_text(encoding="utf-8")))
+    files = {path.relative_to(folder).with_suffix("").as_posix() for path in folder.rglob("*.j2")}
+    assert files - used == set()

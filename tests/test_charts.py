@@ -306,6 +306,9 @@ def test_timeline_regulatory_dates_and_publication_years(charts):
     assert pubs["kantarjian2016"]["year"] == 2016 and pubs["kantarjian2016"]["precision"] == "year"
     assert pubs["kantarjian2016"]["label"] == ["INO-VATE", "N Engl J Med 2016 [2]"]
     assert "21 Apr 2017, EU: CHMP positive opinion" in charts.get("timeline").alt_text
+    # A study's name is shortened only past a full line of the label column (it once read "InO + mini-HCVD ± blinat…").
+    texts = [op[7] for op in json.loads(charts.get("timeline").ops)["ops"] if op[0] == "text"]
+    assert "InO + mini-HCVD ± blinatumomab: Cancer" in texts and not any("…" in t for t in texts)
 
 
 def test_timeline_rows_in_date_order_with_a_year_heading_its_year(template):

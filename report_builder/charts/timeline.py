@@ -102,8 +102,8 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     when = [i["when"] for i in items]
     # Names shortened first, so the event, the journal and the citation always show.
     what = [f"{look.fit(i['region'], 1.0, SMALL)}: {i['event']}" if i["kind"] == "regulatory" else
-            f"{look.fit(i['studies'], 1.6, SMALL)}: "
-            + " ".join(filter(None, (look.fit(i["journal"], 1.6, SMALL), str(i["year"]), i["citation"])))
+            f"{look.fit(i['studies'], TEXT_W, SMALL)}: "
+            + " ".join(filter(None, (look.fit(i["journal"], TEXT_W, SMALL), str(i["year"]), i["citation"])))
             for i in items]
     date_w = max(look.measure(w, SMALL, bold=True) for w in when)
     text_x = MARGIN + date_w + 0.12

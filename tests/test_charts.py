@@ -152,6 +152,15 @@ def test_a_cohort_followed_longer_in_a_later_study_is_drawn_once(charts):
         ("Single vs weekly (2013)", "Single dose", False), ("Single vs weekly (2013)", None, True)}
 
 
+def test_an_arm_label_that_fits_two_lines_is_shown_whole(charts):
+    """"InO + mini-HCVD ± blinatumomab" was cut to "InO + mini-HCVD ± blin…" beside its dot; a label that
+    fits on two lines now takes two (a longer one is still cut on one: the twenty-times test)."""
+    for chart_id in ("response-rates", "time-to-event-minihcvd_2018"):
+        texts = [op[7] for op in json.loads(charts.get(chart_id).ops)["ops"] if op[0] == "text"]
+        assert "InO + mini-HCVD ±" in texts and "blinatumomab" in texts, chart_id
+        assert not any("…" in text for text in texts), chart_id
+
+
 def test_response_alt_text_has_the_numbers(charts):
     alt = charts.get("response-rates").alt_text
     for fragment in ("88/109 (80.7%; exact 95% CI 72.1–87.7)", "32/109 (29.4%; exact 95% CI 21.0–38.8)",

@@ -19,6 +19,8 @@ PANEL_HEAD = 0.26  #: inches for a panel's title / column-header line
 AXIS = 0.5  #: inches under a panel for tick labels and the axis label
 COL_GAP = 0.14
 ARM_W = 1.5  #: inches at most for an arm label beside the plot
+ARM_LINES = 2  #: lines an arm label may take before it is cut
+ARM_LINE = 0.13  #: inches a row grows by for each further line of its label
 CELL_W = 1.45  #: inches at most for a value column (figures are far shorter; wording overrides may not be)
 MIN_PLOT = 1.6  #: inches the plot keeps however wide the labels and columns are
 FOOT_LINE = 0.15
@@ -27,7 +29,7 @@ FOOT_LINES = 6  #: lines per footnote at most
 
 @dataclass(frozen=True)
 class Row:
-    label: str
+    label: str  #: after layout, its lines joined by newlines
     colour: str
     value: float | None  #: None: nothing to plot (e.g. median not reached); the cells say why
     low: float | None = None
@@ -89,7 +91,8 @@ def layout_panels(look: Look, panels: Sequence[Panel], footnotes: Sequence[str] 
         x -= COL_GAP
     title_w = (columns[0] if columns else look.width - MARGIN) - MARGIN - 0.15
     panels = [replace(p, title=look.fit(p.title, title_w, SIZE, bold=True)) for p in panels]
-    arm_w = max((look.measure(r.label, SMALL) for p in panels for g in p.groups for r in g.rows), default=0.5)
+    arm_w = max((look.measure(line, SMALL) for p in panels for g in p.groups for r in g.rows
+                 for line in r.label.split("\n")), default=0.5)
     axes_left = MARGIN + 0.18 + arm_w + 0.06
     axes_right = max((columns[0] if columns else look.width - MARGIN) - 0.2, axes_left + MIN_PLOT)
     foot_lines = tuple(line for note in footnotes for line in look.wrap(note, look.width - 2 * MARGIN, TINY,
@@ -119,13 +122,21 @@ def _fitted(look: Look, panel: Panel) -> Panel:
     groups = []
     for group in panel.groups:
         # Figures are never cut (a shortened number is a wrong number); explanations in quiet cells may be.
-        rows = tuple(replace(r, label=look.fit(r.label, ARM_W, SMALL),
+        rows = tuple(replace(r, label=_arm_label(look, r.label),
                              cells=tuple(look.fit(c, CELL_W, SMALL, italic=True) if i in r.quiet else c
                                          for i, c in enumerate(r.cells))) for r in group.rows)
         groups.append(replace(group, rows=rows))
     return replace(panel, groups=tuple(groups), headers=tuple(look.fit(h, CELL_W, SMALL, bold=True)
                                                               for h in panel.headers),
                    xlabel=look.fit(panel.xlabel, look.width - 2 * MARGIN, SMALL))
+
+
+def _arm_label(look: Look, label: str) -> str:
+    """A label that fits on two lines is shown whole, on two ("InO + mini-HCVD ±" / "blinatumomab"); a longer
+    one is cut on one line, so a panel of many rows never grows past its page."""
+    lines = look.wrap(label, ARM_W, SMALL, max_lines=ARM_LINES)
+    whole = "".join(lines).replace(" ", "") == label.replace(" ", "")
+    return "\n".join(lines) if whole else look.fit(label, ARM_W, SMALL)
 
 
 def _header_lines(look: Look, group: Group) -> list[tuple[str, str]]:
@@ -141,8 +152,13 @@ def _header_h(lines: Sequence[tuple[str, str]]) -> float:
     return HEADER + (len(lines) - 1) * 0.16
 
 
+def _slot(row: Row) -> float:
+    """A row's height: one slot, and a little more for each further line of its label."""
+    return SLOT + row.label.count("\n") * ARM_LINE
+
+
 def _body(panel: Panel, headers: Sequence[Sequence[tuple[str, str]]]) -> float:
-    body = sum(_header_h(h) + len(g.rows) * SLOT for g, h in zip(panel.groups, headers))
+    body = sum(_header_h(h) + sum(_slot(r) for r in g.rows) for g, h in zip(panel.groups, headers))
     return max(SLOT, body + 0.06 * (len(panel.groups) - 1))
 
 
@@ -182,14 +198,14 @@ def _draw_panel(fig, pen, panel: Panel, headers, top: float, layout: Layout) -> 
                 ax.text(sx, hy, subtitle, transform=at, ha="left", va="center", fontsize=SIZE)
         y += _header_h(lines)
         for row in group.rows:
-            ry = y + SLOT / 2
+            ry = y + _slot(row) / 2
             ax.text(left - 0.06, ry, row.label, transform=at, ha="right", va="center", fontsize=SMALL, color=row.colour)
             _draw_point(ax, row, ry)
             for i, (x, cell) in enumerate(zip(columns, row.cells)):
                 quiet = i in row.quiet
                 kwargs = {"color": pen.muted, **pen.italic()} if quiet else {}
                 ax.text(x, ry, cell, transform=at, ha="left", va="center", fontsize=SMALL, **kwargs)
-            y += SLOT
+            y += _slot(row)
 
 
 def _draw_point(ax, row: Row, y: float) -> None:

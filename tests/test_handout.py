@@ -182,6 +182,15 @@ def test_a_single_arm_file_gets_a_summary_of_findings_of_its_own_results_on_page
     assert "P value and analysis" in rest
 
 
+def test_a_figure_never_parts_from_its_digits_or_its_unit_across_lines(handout):
+    """The cross-study table once printed "InO + mini-HCVD ± blinatumomab: 44/48 (9" and "2%)" on two lines,
+    and "SoC 1.8" above a line "months": a long arm name wraps at its spaces, a figure stays whole."""
+    name, reader = handout
+    lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
+    assert "2%)" not in lines and "months" not in lines, name
+    assert any("44/48 (92%)" in line for line in lines), name
+
+
 def test_no_text_is_smaller_than_7_pt_charts_included(handout):
     name, reader = handout
     for number, page in enumerate(reader.pages, start=1):

@@ -647,9 +647,10 @@ def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
         if primary is not None:
             shown = shown_once(ctx.evidence, study, arm_keys(study, primary.arms))
             marked = f" {small(ctx, ctx.label('primary'))}" if primary.primary else ""
+            # The figure never parts ("44/48 (9" / "2%)" once); a long arm name wraps at its spaces.
             response = lines(f"<b>{ctx.md(primary.name)}</b>{marked} {ctx.cite([primary.source])}", phrases(
-                *(nb(f"{arm_label(study, a, ctx.labels['pooled'])}: "
-                      f"{fmt.binary_result(primary.arms[a], with_ci=False)}") for a in shown),
+                *(f"{escape(arm_label(study, a, ctx.labels['pooled']))}: "
+                  f"{nb(fmt.binary_result(primary.arms[a], with_ci=False))}" for a in shown),
                 sep=" · ")) if shown else NONE
         survival = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
         times = lines(*(survival_line(ctx, study, o) for o in survival)) or NONE
@@ -682,12 +683,14 @@ def survival_line(ctx: Context, study: Study, outcome: TimeToEventOutcome) -> st
     for arm in shown_once(ctx.evidence, study, arm_keys(study, outcome.arms)):
         result = outcome.arms[arm]
         # The unit goes with each number, so "not reported" never reads "not reported months".
-        value = f"{fmt.number(result.median)} {outcome.unit}" if result.median is not None else \
-            fmt.median(result, outcome.unit)
-        values.append(value if len(outcome.arms) == 1 else f"{arm_label(study, arm, ctx.labels['pooled'])} {value}")
+        # A number keeps its unit on its line ("1.8" / "months" once).
+        value = nb(f"{fmt.number(result.median)} {outcome.unit}") if result.median is not None else \
+            escape(fmt.median(result, outcome.unit))
+        values.append(value if len(outcome.arms) == 1 else
+                      f"{escape(arm_label(study, arm, ctx.labels['pooled']))} {value}")
     if not values:
         return ""
-    return f"<b>{ctx.md(name)}</b>: {escape(' · '.join(values))}"
+    return f"<b>{ctx.md(name)}</b>: {' · '.join(values)}"
 
 
 # ------------------------------------------------------------------------------------------ safety

@@ -189,6 +189,10 @@ def test_a_figure_never_parts_from_its_digits_or_its_unit_across_lines(handout):
     lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
     assert "2%)" not in lines and "months" not in lines, name
     assert any("44/48 (92%)" in line for line in lines), name
+    # Nor does a table header's word: the abbreviations table once headed its columns "Abbreviati" / "on"
+    # (Northbridge leaves the abbreviations out).
+    assert "Abbreviation" in " ".join(lines) or name == "northbridge"
+    assert not any(line.endswith("Abbreviati") for line in lines), name
 
 
 def test_no_text_is_smaller_than_7_pt_charts_included(handout):

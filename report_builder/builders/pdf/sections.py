@@ -215,7 +215,16 @@ def abbreviations(ctx: Context, key: str, title_text: str) -> list[Any]:
             abbr, meaning = items[k] if k < len(items) else ("", "")
             row += [cell(ctx, f"<b>{ctx.md(abbr)}</b>" if abbr else ""), cell(ctx, ctx.md(meaning) if meaning else "")]
         rows.append(row)
-    out.append(table(rows, widths(ctx, *[11.5, 21.8] * per_row), ctx.theme, ctx.fonts))
+    # The abbreviation column as wide as its header's longest word and its longest abbreviation need (with the
+    # cells' 3.5 pt paddings): "Abbreviation" was broken "Abbreviati" / "on" in a fixed share of the width.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    head, bold = ctx.styles.header_cell, ctx.styles.cell_bold
+    need = max([stringWidth(word, head.fontName, head.fontSize) for word in ctx.labels["abbreviation"].split()]
+               + [stringWidth(word, bold.fontName, bold.fontSize) for abbr, _ in items for word in abbr.split()]) + 8
+    share = ctx.width / per_row
+    abbr_w = min(max(share * 11.5 / 33.3, need), share / 2)
+    out.append(table(rows, [abbr_w, share - abbr_w] * per_row, ctx.theme, ctx.fonts))
     return out
 
 

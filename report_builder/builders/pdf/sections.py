@@ -5,6 +5,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Image, Spacer, TableStyle
 
 from report_builder.analysis import formatting as fmt
@@ -217,8 +218,6 @@ def abbreviations(ctx: Context, key: str, title_text: str) -> list[Any]:
         rows.append(row)
     # The abbreviation column as wide as its header's longest word and its longest abbreviation need (with the
     # cells' 3.5 pt paddings): "Abbreviation" was broken "Abbreviati" / "on" in a fixed share of the width.
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     head, bold = ctx.styles.header_cell, ctx.styles.cell_bold
     need = max([stringWidth(word, head.fontName, head.fontSize) for word in ctx.labels["abbreviation"].split()]
                + [stringWidth(word, bold.fontName, bold.fontSize) for abbr, _ in items for word in abbr.split()]) + 8

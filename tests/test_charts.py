@@ -161,6 +161,18 @@ def test_an_arm_label_that_fits_two_lines_is_shown_whole(charts):
         assert not any("…" in text for text in texts), chart_id
 
 
+def test_no_text_of_the_bundled_examples_charts_is_cut(charts, template):
+    """A cut label says less than its sentence: the bundled files' charts show every text whole (a flow box, a
+    timeline event and two arm labels once ended in "…")."""
+    from report_builder.analysis.report import load_report
+    from report_builder.charts.draw import draw_charts
+
+    single_arm = draw_charts(load_report(SMALL_EXAMPLE), template).for_medium("print")
+    for chart in (*charts.for_medium("print"), *single_arm):
+        texts = [op[7] for op in json.loads(chart.ops)["ops"] if op[0] == "text"]
+        assert texts and not [text for text in texts if "…" in text], chart.id
+
+
 def test_response_alt_text_has_the_numbers(charts):
     alt = charts.get("response-rates").alt_text
     for fragment in ("88/109 (80.7%; exact 95% CI 72.1–87.7)", "32/109 (29.4%; exact 95% CI 21.0–38.8)",

@@ -46,6 +46,11 @@ def ratio_comparison(study: Study, compares: Sequence[str] | None) -> Comparison
     return Comparison(by_id[experimental], by_id[reference])
 
 
+def single_arm(study: Study) -> Arm | None:
+    """The arm of a study that has only one: its results stand alone, set against nothing."""
+    return study.arms[0] if len(study.arms) == 1 else None
+
+
 def comparator_ids(study: Study) -> frozenset[str]:
     """The arms a study's interventions are compared against (its control arms)."""
     return frozenset(a.id for a in study.arms if a.role == "control")

@@ -187,8 +187,7 @@ def summary_of_findings_csv(report: "Report") -> bytes:
                     if derived is not None:  # randomized first, as the PDF: events over all the base outcome analysed
                         base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
                         shown = (derived.stats.experimental, derived.stats.reference)
-                        results = [f"{p.events}/{p.total} ({p.percent:.1f}%) of all analysed for {base.name}, derived; "
-                                   f"{r} among responders only" for p, r in zip(shown, results)]
+                        results = [_all_in_base(p, base, r) for p, r in zip(shown, results)]
                         totals = [p.total for p in shown]
                         effect = derived
                     if effect is not None:
@@ -220,13 +219,12 @@ def summary_of_findings_csv(report: "Report") -> bytes:
 def _single_arm_rows(report: "Report", writer) -> None:
     """Without a randomized comparison, as the PDF: each single-arm study's outcomes marked in_summary, the arm's
     own result in the experimental columns and nothing in the reference or effect columns."""
-    from report_builder.analysis.arms import ordered_arms
+    from report_builder.analysis.arms import single_arm
 
     for study in report.evidence.studies:
-        arms = ordered_arms(study)
-        if len(arms) != 1:
+        arm = single_arm(study)
+        if arm is None:
             continue
-        arm = arms[0]
         for outcome in (o for o in study.outcomes if o.in_summary and arm.id in o.arms):
             result = outcome.arms[arm.id]
             participants = None
@@ -236,14 +234,19 @@ def _single_arm_rows(report: "Report", writer) -> None:
                     else None
                 if derived is not None:  # as the PDF: events over all the base outcome analysed first
                     base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
-                    shown = (f"{derived.events}/{derived.total} ({derived.percent:.1f}%) of all analysed for "
-                             f"{base.name}, derived; {shown} among responders only")
+                    shown = _all_in_base(derived, base, shown)
                     participants = derived.total
             else:
                 shown = fmt.median(result, outcome.unit)
             writer.writerow([study.id, outcome.name, arm.short_name, "", shown, "", "", "", "",
                              fmt.outcome_p(outcome), "" if participants is None else participants,
                              outcome.certainty.level if outcome.certainty else "", outcome.source])
+
+
+def _all_in_base(derived, base, reported: str) -> str:
+    """A responder-only outcome as the PDF prints it: over all the base outcome analysed first, then as reported."""
+    return (f"{derived.events}/{derived.total} ({derived.percent:.1f}%) of all analysed for {base.name}, derived; "
+            f"{reported} among responders only")
 
 
 def _number_needed(v: dict) -> str:

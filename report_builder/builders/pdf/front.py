@@ -77,13 +77,12 @@ def _single_arm_numbers(ctx: Context) -> list[KeyNumber]:
     """Without a randomized comparison (a single-arm pivotal study): the first single-arm study's primary
     outcomes and its harms marked in_summary, each as the arm's own figure with its counts and interval,
     never set against anything."""
-    from report_builder.analysis.arms import ordered_arms
+    from report_builder.analysis.arms import single_arm
 
     for study in ctx.evidence.studies:
-        arms = ordered_arms(study)
-        if len(arms) != 1:
+        arm = single_arm(study)
+        if arm is None:
             continue
-        arm = arms[0]
         label = escape(arm.short_name)
         found: list[KeyNumber] = []
         for outcome in study.outcomes:

@@ -9,13 +9,13 @@ from report_builder.analysis import formatting as fmt
 from report_builder.analysis.cohorts import repeats, same_patients, shown_once
 from report_builder.builders.pdf.context import Context, Footnotes, escape
 from report_builder.builders.pdf.style import Para, SplitTable, TableWithNotes, callout, heading, table
-from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms
+from report_builder.analysis.arms import arm_keys, arm_label, ordered_arms, single_arm
 from report_builder.inputs.evidence_schema import POOLED, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:
     from report_builder.analysis.arms import Comparison
-    from report_builder.inputs.evidence_schema import BinaryArmResult, Landmark, OutcomeBase
+    from report_builder.inputs.evidence_schema import AdverseEvent, BinaryArmResult, Landmark, OutcomeBase
     from report_builder.analysis.report import BinaryEffect
 
 GRADE_SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
@@ -312,7 +312,7 @@ def single_arm_findings(ctx: Context) -> list[Any]:
     arm's own result (its counts, interval and P), set against nothing; [] when there are none."""
     rows: list[list[Any]] = []
     notes = Footnotes(ctx)
-    found = [(i, s, ordered_arms(s)[0]) for i, s in enumerate(ctx.evidence.studies) if len(ordered_arms(s)) == 1]
+    found = [(i, s, single_arm(s)) for i, s in enumerate(ctx.evidence.studies) if single_arm(s) is not None]
     for i, study, arm in found:
         named = escape(f"{study.short_name}, {arm.short_name}") if len(found) > 1 else ""
         for outcome in study.outcomes:
@@ -330,16 +330,11 @@ def single_arm_findings(ctx: Context) -> list[Any]:
                 result = tte_arm(ctx, outcome, arm.id)
             rows.append([cell(ctx, name), cell(ctx, lines(result, small(ctx, p_text(ctx, study, outcome)))),
                          cell(ctx, certainty(ctx, outcome, notes))])
-        warning = ctx.theme.colors["warning"]
         for k, event in enumerate(study.adverse_events):
             if not event.in_summary or arm.id not in event.arms:
                 continue
-            marks = [ctx.words("footnotes/population", population=event.population)] if event.population else []
-            marks += [ctx.words("footnotes/source_note", note=event.source_note)] if event.source_note else []
-            marks += [ctx.md(event.note)] if event.note else []
-            name = phrases(f'<font color="{warning}"><b>{ctx.label("key_harm")}:</b></font> '
-                           f"<b>{ctx.md(event.term)}</b>, {escape(fmt.grade(event.grade))} {ctx.cite([event.source])}"
-                           f"{notes.marks(marks)}", small(ctx, named))
+            # A single arm's harm has no comparison to share its population with: it is said in a footnote.
+            name = phrases(harm_name(ctx, event, notes, with_population=True), small(ctx, named))
             result = binary_arm(ctx, study, ae_key(k), arm.id, event.arms[arm.id], notes=notes, name=ctx.md(event.term))
             rows.append([cell(ctx, name), cell(ctx, result), cell(ctx, small(ctx, ctx.label("not_rated")))])
     if not rows:
@@ -360,18 +355,13 @@ def participants_cell(count: str) -> str:
 def harm_rows(ctx: Context, studies: list[tuple[int, Study]], notes: Footnotes, several: bool) -> list[list[Any]]:
     """The Summary of findings' rows for the adverse events marked in_summary: the key harms beside the benefits."""
     rows: list[list[Any]] = []
-    warning = ctx.theme.colors["warning"]
     for i, study in studies:
         for k, event in enumerate(study.adverse_events):
             if not event.in_summary:
                 continue
             for comparison in ctx.report.comparisons(study):
                 exp, ref = comparison.arm_ids
-                marks = [ctx.words("footnotes/source_note", note=event.source_note)] if event.source_note else []
-                marks += [ctx.md(event.note)] if event.note else []
-                name = (f'<font color="{warning}"><b>{ctx.label("key_harm")}:</b></font> '
-                        f"<b>{ctx.md(event.term)}</b>, {escape(fmt.grade(event.grade))} {ctx.cite([event.source])}"
-                        f"{notes.marks(marks)}")
+                name = harm_name(ctx, event, notes)
                 if several:
                     name = phrases(name, small(ctx, versus(ctx, comparison)))
                 per_arm = [binary_arm(ctx, study, ae_key(k), a, event.arms.get(a), notes=notes,
@@ -389,6 +379,17 @@ def harm_rows(ctx: Context, studies: list[tuple[int, Study]], notes: Footnotes, 
                              cell(ctx, absolute), cell(ctx, participants_cell(count)),
                              cell(ctx, small(ctx, ctx.label("not_rated")))])
     return rows
+
+
+def harm_name(ctx: Context, event: "AdverseEvent", notes: Footnotes, with_population: bool = False) -> str:
+    """"Harm: VOD/SOS, any grade [2]" with its footnote marks, as the Summary of findings names a key harm."""
+    marks = [ctx.words("footnotes/population", population=event.population)] \
+        if with_population and event.population else []
+    marks += [ctx.words("footnotes/source_note", note=event.source_note)] if event.source_note else []
+    marks += [ctx.md(event.note)] if event.note else []
+    return (f'<font color="{ctx.theme.colors["warning"]}"><b>{ctx.label("key_harm")}:</b></font> '
+            f"<b>{ctx.md(event.term)}</b>, {escape(fmt.grade(event.grade))} {ctx.cite([event.source])}"
+            f"{notes.marks(marks)}")
 
 
 def summarised(ctx: Context, study: Study) -> bool:
@@ -539,7 +540,7 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
     notes = Footnotes(ctx)
     # A single arm's last column holds its P value (against a prespecified rate) and its analysis status:
     # it is not headed "Comparison".
-    last = ctx.label("single_arm_test" if len(ordered_arms(study)) == 1 else "comparison")
+    last = ctx.label("single_arm_test" if single_arm(study) else "comparison")
     rows: list[list[Any]] = [header(ctx, ctx.label("outcome"), *(escape(label) for _, label in arms), last)]
     comparisons: list[str] = []
     for outcome in shown:

@@ -132,10 +132,11 @@ def mechanism(deck: "Deck") -> None:
     # ...and never narrower than its longest word (a drug's name): a renderer breaks a word wider than its box.
     widths = _shares(free, weights, [_room(deck.metrics, step, 16) for step in steps])
 
+    boxes = [Box(0, 0, w, height) for w in widths]
+
     def fits(size: float) -> bool:
-        return all(deck.metrics.height(step, Box(0, 0, w, height).inner_width_pt(), size)
-                   <= Box(0, 0, w, height).inner_height_pt() and _room(deck.metrics, step, size) <= w
-                   for step, w in zip(steps, widths))
+        return all(deck.metrics.height(step, box.inner_width_pt(), size) <= box.inner_height_pt()
+                   and _room(deck.metrics, step, size) <= box.width for step, box in zip(steps, boxes))
 
     size = next((size for size in sizes(22, 16) if fits(size)), 16)
     left = area.left

@@ -536,3 +536,16 @@ def test_every_deck_wording_file_of_the_default_template_is_used():
         used |= set(re.findall(r"wording/deck/([\w/]+)\.j2", path.read_text(encoding="utf-8")))
     files = {path.relative_to(folder).with_suffix("").as_posix() for path in folder.rglob("*.j2")}
     assert files - used == set()
+
+
+def test_a_raised_number_keeps_its_place_in_the_notes(example_build):
+    """Notes are plain text: "1 × 10^6^ CAR T cells per kg" once read "1 × 106 CAR T cells per kg", a dose
+    ten thousand times too large. A raised or lowered number is written in its Unicode form."""
+    from conftest import ROOT
+    from report_builder.inputs.markup import plain
+
+    out = example_build(ROOT / "data" / "brexucabtagene-autoleucel.yaml")
+    everything = "\n".join(notes(slide) for slide in open_deck((out / "brexucabtagene-autoleucel.pptx").read_bytes()).slides)
+    assert "1 × 10⁶ CAR T cells per kg" in everything
+    assert "× 106" not in everything
+    assert plain("10^-3^ and H~2~O, C~max~ and 1^st^", {}) == "10⁻³ and H₂O, Cmax and 1st"

@@ -84,9 +84,25 @@ def parse(text: str, numbers: Mapping[str, int]) -> list[Span]:
     return [s for s in spans if s.text]
 
 
+_SUPERSCRIPT = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾")
+_SUBSCRIPT = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
+
+
 def plain(text: str, numbers: Mapping[str, int]) -> str:
-    """The text with markup removed and citations numbered: for alt text, notes and charts."""
-    return "".join(s.text for s in parse(text, numbers))
+    """The text with markup removed and citations numbered: for alt text, notes and charts. A raised or
+    lowered number keeps its place in Unicode ("1 × 10^6^" reads "1 × 10⁶", never "1 × 106"); raised or
+    lowered letters ("C~max~") have no reliable Unicode form and are written on the line."""
+    return "".join(_plain_span(s) for s in parse(text, numbers))
+
+
+def _plain_span(span: Span) -> str:
+    table = _SUPERSCRIPT if span.superscript else _SUBSCRIPT if span.subscript else None
+    if table is None:
+        return span.text
+    shifted = span.text.translate(table)
+    if all(ord(c) > 0x7F for c in shifted):  # every character has its raised or lowered form
+        return shifted
+    return f"^{span.text}" if span.superscript and span.text[:1] in "0123456789+-−" else span.text
 
 
 def to_reportlab(text: str, numbers: Mapping[str, int], link: Callable[[str], str] | None = None) -> str:

@@ -289,6 +289,9 @@ def test_adverse_events_by_arm_with_counts(charts, template):
     after_hsct = rows[4]
     assert after_hsct["term"] == "VOD/SOS in patients who went on to HSCT" and after_hsct["reference"] is None
     assert all(not r[s] or r[s]["from_counts"] for r in rows[:6] for s in ("experimental", "reference"))
+    # A figure not checked against its source says so beside its bars, as the safety table's footnote does.
+    assert rows[6]["term_label"] == "Non-relapse mortality after HSCT (not confirmed)"
+    assert rows[10]["term_label"] == "Febrile neutropenia (serious)"
 
 
 def test_adverse_events_alt_text(charts):

@@ -549,3 +549,40 @@ def test_a_raised_number_keeps_its_place_in_the_notes(example_build):
     assert "1 × 10⁶ CAR T cells per kg" in everything
     assert "× 106" not in everything
     assert plain("10^-3^ and H~2~O, C~max~ and 1^st^", {}) == "10⁻³ and H₂O, Cmax and 1st"
+
+
+def chart_categories(slide) -> list[str]:
+    return [str(c) for shape in slide.shapes if shape.has_chart for c in shape.chart.plots[0].categories]
+
+
+def test_the_adverse_event_chart_says_serious_and_not_confirmed(deck):
+    """A serious event's rate is not the rate of every such event (febrile neutropenia of any seriousness is far
+    more common), and a figure not checked against its source says so on the chart, not only in the notes."""
+    slide = next(s for s in deck.slides if chart_categories(s) and "dverse" in notes(s) + titles_of(s))
+    categories = chart_categories(slide)
+    assert "Febrile neutropenia (serious), any grade [3]" in categories
+    assert any(c.startswith("Non-relapse mortality after HSCT, grade 5 (not confirmed)") for c in categories)
+    assert "The chart shows the first 6 of the 7 events listed below" in notes(slide)
+
+
+def titles_of(slide) -> str:
+    return slide.shapes.title.text if slide.shapes.title is not None else ""
+
+
+def test_a_single_arm_deck_shows_every_harm_and_states_its_numbers(example_build):
+    """ZUMA-3 once showed only its cytokine release syndrome: a single arm's other events (neurologic toxicities
+    grade ≥3 in 35%, a handout headline) were left out because the chart wanted two arms. Its titles state the
+    numbers, a median keeps its unit, and "not reached" is a result, not a missing figure."""
+    from conftest import ROOT
+
+    out = example_build(ROOT / "data" / "brexucabtagene-autoleucel.yaml")
+    slides = list(open_deck((out / "brexucabtagene-autoleucel.pptx").read_bytes()).slides)
+    names = [titles_of(s) for s in slides]
+    assert "Cytokine release syndrome in ZUMA-3: 92% any grade, 26% grade ≥3" in names
+    assert "ZUMA-3: Overall survival, median 18.2 months" in names
+    other = next(s for s in slides if titles_of(s).startswith("Other adverse events in ZUMA-3"))
+    assert "Neurologic toxicities, grade ≥3 [3]" in chart_categories(other)
+    assert titles_of(other) == "Other adverse events in ZUMA-3: Neurologic toxicities, any grade, in 87%"
+    survival = slides[names.index("ZUMA-3: Overall survival, median 18.2 months")]
+    assert [s.text_frame.text for s in survival.shapes if s.name == "Not available"] == []
+    assert any(s.text_frame.text.startswith("not reached") for s in survival.shapes if s.name == "Figure")

@@ -38,6 +38,8 @@ def adverse_event_data(report: "Report", study: Study, comparison: "Comparison",
         label = term
         if event.serious and "serious" not in term.lower():
             label += f" ({style.say('serious')})"
+        if not event.confirmed:  # as in the safety table: the figure could not be checked against its source
+            label += f" ({style.say('not_confirmed')})"
         row: dict[str, Any] = {"index": index, "term": term, "term_label": label, "grade": event.grade,
                                "grade_label": formatting.grade(event.grade), "serious": event.serious,
                                "label": f"{label}, {formatting.grade(event.grade)}", "source": event.source}

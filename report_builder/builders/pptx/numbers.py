@@ -24,6 +24,7 @@ class Figure:
     big: str  #: "80.7%", "7.7"
     small: str = ""  #: "88/109; 95% CI 72.1–87.7"
     missing: bool = False  #: big is a phrase ("not reported"), set as words
+    words: bool = False  #: big is a result said in words ("not reached"): set as words, but as a result
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
     big_size = BIG_LARGEST
     for r in rows:
         for f in r.figures:
-            if not f.missing:
+            if not (f.missing or f.words):
                 fit = fit_size(deck.metrics, [Para(plain_spans(f.big), bold=True)],
                                Box(0, 0, col_w, max(row_h - small_h, int(BIG_SMALLEST * 1.25 * EMU_PER_PT))),
                                BIG_LARGEST, BIG_SMALLEST)
@@ -96,6 +97,14 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
                                    colour=deck.colors["muted"])]
                 add_text(slide, Box(left, y, col_w, row_h), paragraphs, MISSING_PT, deck.family,
                          name="Not available", anchor="ctr")
+                continue
+            if figure.words:
+                paragraphs = [Para(plain_spans(figure.big), bold=True, align="ctr", space_before=0)]
+                if figure.small:
+                    paragraphs.append(Para(plain_spans(figure.small), align="ctr", colour=deck.colors["muted"],
+                                           scale=DETAIL_PT / MISSING_PT, floor=DETAIL_PT, space_before=0.1))
+                add_text(slide, Box(left, y, col_w, row_h), paragraphs, MISSING_PT, deck.family, name="Figure",
+                         colour=deck.colors["text"], anchor="ctr")
                 continue
             paragraphs = [Para(plain_spans(figure.big), bold=True, align="ctr", space_before=0)]
             if figure.small:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from report_builder.analysis import arms, formatting
 from report_builder.analysis.arms import arm_keys
-from report_builder.inputs.evidence_schema import BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.inputs import markup
+from report_builder.inputs.evidence_schema import AdverseEvent, BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:
@@ -219,18 +220,32 @@ def survival_text(deck: "Deck", result, unit: str) -> str:
     return "; ".join(parts)
 
 
+def event_term(deck: "Deck", event: "AdverseEvent") -> str:
+    """"Febrile neutropenia (serious)": a serious event's rate says so, as the PDF and its chart do (the rate of
+    every febrile neutropenia is much higher than that of the serious ones)."""
+    term = deck.plain(event.term)
+    if event.serious and "serious" not in term.lower():
+        term += f" ({markup.clean(deck.template.text('charts/serious')).strip()})"
+    return term
+
+
+def event_name(deck: "Deck", event: "AdverseEvent") -> str:
+    """"Febrile neutropenia (serious), any grade"."""
+    return f"{event_term(deck, event)}, {formatting.grade(event.grade)}"
+
+
 def adverse_rows(deck: "Deck", study: Study) -> list[ResultRow]:
     rows = []
     for index, event in enumerate(study.adverse_events):
         key = ae_key(index)
         arms = tuple(binary_arm(deck, study, key, k, event.arms[k]) for k in arm_keys(study, event.arms))
-        name = f"{deck.plain(event.term)}, {formatting.grade(event.grade)}"
+        name = event_name(deck, event)
         population = f"{deck.label('safety_population')}: {event.population}" if event.population else None
         notes = tuple(deck.plain(n) for n in (population, confirmation(deck, event), event.note) if n) \
             + arm_notes(deck, study, event.arms)
         rows.append(ResultRow(name, arms, effect_phrase(deck, study, key), deck.cite(event.source),
                               deck.short_ref(event.source), notes, "adverse_event", "lower", confirmed=event.confirmed,
-                              extra={"serious": event.serious, "term": deck.plain(event.term),
+                              extra={"serious": event.serious, "term": event_term(deck, event),
                                      "grade": formatting.grade(event.grade), **unrounded_note(deck, study, key)}))
     return rows
 
@@ -313,7 +328,7 @@ def adverse_finding(deck: "Deck", study: Study, index: int) -> Finding | None:
     low, high = s.rr_low, s.rr_high
     significant = None if low is None or high is None else (low > 1 or high < 1)
     favours = None if s.risk_ratio == 1 else ("reference" if s.risk_ratio > 1 else "experimental")
-    return Finding(f"{deck.plain(event.term)}, {formatting.grade(event.grade)}", arm_label(deck, study, exp),
+    return Finding(event_name(deck, event), arm_label(deck, study, exp),
                    arm_label(deck, study, ref), texts[0], texts[1], "RR", float(s.risk_ratio),
                    f"RR {formatting.ratio(s.risk_ratio)} ({formatting.ratio_ci(low, high, s.level)})",
                    significant, False, favours, "lower")

@@ -11,7 +11,7 @@ from report_builder.analysis.cohorts import repeats, same_patients, shown_once
 from report_builder.analysis.report import all_in_base_key
 from report_builder.builders.pptx.numbers import Column, Figure, FigureRow, figure_grid
 from report_builder.builders.pptx.results import (
-    ArmText, ResultRow, adverse_finding, adverse_rows, arm_colour, arm_label, bar_label, binary_arm, binary_finding,
+    ArmText, ResultRow, adverse_finding, adverse_rows, event_name, arm_colour, arm_label, bar_label, binary_arm, binary_finding,
     chart_rows, median_text, outcome_rows, survival_finding,
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
@@ -262,6 +262,11 @@ def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
         for k in keys:
             result = outcome.arms.get(k)
             text = median_text(deck, result, outcome.unit)
+            if result is not None and result.reported and result.median_not_reached:
+                figures.append(Figure(text, deck.label("median")
+                                      + (f"; {formatting.reported_ci(result.ci, result.ci_level)}" if result.ci else ""),
+                                      words=True))
+                continue
             if result is None or not result.reported or result.median is None:
                 figures.append(Figure(text, missing=True))
                 continue
@@ -286,7 +291,8 @@ def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
     title = deck.say("titles/study_survival", study=study, finding=finding.context() if finding else None,
                      p=formatting.outcome_p(primary) if primary is not None else "",
                      outcome=grid[0].name.rsplit(" [", 1)[0],
-                     arms=[{"label": c.label, "value": f.big} for c, f in zip(columns_of(deck, study, keys), grid[0].figures)])
+                     arms=[{"label": c.label, "value": f.big, "unit": "" if f.missing or f.words else outcomes[0].unit}
+                           for c, f in zip(columns_of(deck, study, keys), grid[0].figures)])
     handle = deck.new_slide("studies", "title_only", title)
     figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid[:GRID_ROWS])
     deck.finish(handle, deck.say("notes/survival", study=study, chart=None, sources=sources(deck, study),
@@ -422,25 +428,43 @@ def safety(deck: "Deck") -> None:
     findings = [f for f in (adverse_finding(deck, study, i) for i in focus) if f is not None]
     lead = _largest(deck, study, focus, findings)
     title = deck.say("titles/safety_focus", study=study, finding=lead.context() if lead else None,
-                     term=all_rows[focus[0]].name if focus else "")
+                     term=all_rows[focus[0]].name if focus else "", rates=single_arm_rates([all_rows[i] for i in focus]))
     handle = deck.new_slide("safety", "title_only", title)
     figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid)
-    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=[all_rows[i] for i in focus], page=1, pages=1))
+    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=[all_rows[i] for i in focus],
+                                 charted=len(focus), page=1, pages=1))
+    # Two-arm events are charted side by side; a single-arm study's events by themselves.
+    needed = min(2, len(keys))
     others = [i for i, r in enumerate(all_rows) if i not in focus
-              and sum(a.value is not None for a in r.arms) >= 2]
+              and sum(a.value is not None for a in r.arms) >= needed]
     if not others:
         return
     charted = others[:AE_PER_CHART]
     page = [all_rows[i] for i in charted]
     findings = [f for f in (adverse_finding(deck, study, i) for i in charted) if f is not None]
     lead = _largest(deck, study, charted, findings)
-    title = deck.say("titles/safety_chart", study=study, finding=lead.context() if lead else None)
+    rates = single_arm_rates(page)
+    title = deck.say("titles/safety_chart", study=study, finding=lead.context() if lead else None,
+                     largest=max(rates, key=lambda r: r["value"]) if rates else None)
     categories, series = rate_series(deck, study, page)
     handle = deck.new_slide("safety", "title_only", title)
-    native_chart(deck, handle, deck.content_area(handle), title, [f"{r.name} {r.source}" for r in page], series,
-                 deck.label("ae_axis"))
+    # The categories say what a bar is not: a figure not confirmed in its source, a derived all-analysed rate.
+    native_chart(deck, handle, deck.content_area(handle), title,
+                 [f"{name} {r.source}" for name, r in zip(categories, page)], series, deck.label("ae_axis"))
     rest = [r for i, r in enumerate(all_rows) if i not in focus and i not in charted]
-    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, page=1, pages=1))
+    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, charted=len(page), page=1, pages=1))
+
+
+def single_arm_rates(rows: list[ResultRow]) -> list[dict[str, object]]:
+    """A single arm's events as {term, grade, percent, value} for a title that states them (no comparison to
+    state); [] when a row has more than one arm or no rate to show."""
+    rates = []
+    for row in rows:
+        if len(row.arms) != 1 or row.arms[0].value is None or not row.arms[0].bar_label:
+            return []
+        rates.append({"term": row.extra["term"], "grade": row.extra["grade"], "percent": row.arms[0].bar_label,
+                      "value": row.arms[0].value})
+    return rates
 
 
 def _largest(deck: "Deck", study: Study, indices: list[int], findings) -> object | None:
@@ -451,8 +475,7 @@ def _largest(deck: "Deck", study: Study, indices: list[int], findings) -> object
     by_name = {f.outcome: f for f in findings}
     ranked = sorted(indices, key=patients, reverse=True)
     for i in ranked:
-        event = study.adverse_events[i]
-        name = f"{deck.plain(event.term)}, {formatting.grade(event.grade)}"
+        name = event_name(deck, study.adverse_events[i])
         if name in by_name:
             return by_name[name]
     return None

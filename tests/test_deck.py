@@ -448,21 +448,28 @@ def render(data: bytes, tmp_path: Path) -> Path:
     return tmp_path / "deck.pdf"
 
 
-def words_below(pdf: Path, limit_in: float) -> list[str]:
-    """Words drawn below limit_in inches from the top (the footer band), except slide numbers."""
-    seen = 0
+def word_boxes(pdf: Path) -> list[tuple[int, float, float, float, str]]:
+    """(page, x_min, y_min, y_max, word) of every word LibreOffice drew, in points from the page's top left."""
     pdftotext = require_tool("pdftotext")
     html = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True,
                           timeout=60).stdout
-    found = []
-    for page, body in enumerate(html.split("<page ")[1:], 1):
-        for x_min, y_max, word in re.findall(
-                r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', body):
-            seen += 1
-            if float(y_max) > limit_in * 72 and not (word.isdigit() and float(x_min) > 10.5 * 72):
-                found.append(f"page {page}: {word}")
-    assert seen > 200, "pdftotext gave no word boxes: the overflow check would be empty"
-    return found
+    boxes = [(page, float(x_min), float(y_min), float(y_max), word)
+             for page, body in enumerate(html.split("<page ")[1:], 1)
+             for x_min, y_min, y_max, word in re.findall(
+                 r'<word xMin="(-?[\d.]+)" yMin="(-?[\d.]+)" xMax="-?[\d.]+" yMax="(-?[\d.]+)">([^<]*)</word>', body)]
+    assert len(boxes) > 200, "pdftotext gave no word boxes: the overflow check would be empty"
+    return boxes
+
+
+def words_below(pdf: Path, limit_in: float) -> list[str]:
+    """Words drawn below limit_in inches from the top (the footer band), except slide numbers."""
+    return [f"page {page}: {word}" for page, x_min, _, y_max, word in word_boxes(pdf)
+            if y_max > limit_in * 72 and not (word.isdigit() and x_min > 10.5 * 72)]
+
+
+def words_above(pdf: Path, limit_in: float) -> list[str]:
+    """Words drawn above limit_in inches from the top: a title too long for its box runs up off the slide."""
+    return [f"page {page}: {word}" for page, _, y_min, _, word in word_boxes(pdf) if y_min < limit_in * 72]
 
 
 @pytest.mark.slow
@@ -472,8 +479,9 @@ def test_libreoffice_renders_one_page_per_slide_without_overflow(deck_bytes, dec
     pdf = render(deck_bytes, tmp_path)
     reader = PdfReader(str(pdf))
     assert len(reader.pages) == len(deck.slides)
-    # Body text ends 6.95 in from the top; anything lower has run out of its box.
+    # Body text ends 6.95 in from the top; anything lower has run out of its box. Titles start 0.3 in down.
     assert words_below(pdf, 7.0) == []
+    assert words_above(pdf, 0.25) == []
 
 
 @pytest.mark.slow
@@ -487,7 +495,11 @@ def test_the_single_arm_example_renders_without_overflow(template, tmp_path):
 
     report = load_report(Path(__file__).resolve().parents[1] / "data" / "brexucabtagene-autoleucel.yaml")
     data = PptxBuilder().build(report, draw_charts(report, template, media=(SLIDE,)), template)
-    assert words_below(render(data, tmp_path), 7.0) == []
+    pdf = render(data, tmp_path)
+    assert words_below(pdf, 7.0) == []
+    # Its boxed warning's three-line capitals title was measured as regular text, set bold by the master, and ran
+    # up to the slide's top edge. The title placeholder starts 0.3 in down.
+    assert words_above(pdf, 0.25) == []
 
 
 @pytest.mark.slow

@@ -177,7 +177,10 @@ class Deck:
         largest, smallest = (COVER_LARGEST, COVER_SMALLEST) if cover else (TITLE_LARGEST, TITLE_SMALLEST)
         box = self.box_of(ph)
         paragraphs = [Para(plain_spans(title), space_before=0)]
-        size = fit_size(self.metrics, paragraphs, box, largest, smallest) or smallest
+        # Measured as bold, whatever the master's title style: most masters set titles bold (both bundled ones
+        # do), and a regular title measured as bold only fits more safely.
+        measured = [Para(plain_spans(title), space_before=0, bold=True)]
+        size = fit_size(self.metrics, measured, box, largest, smallest) or smallest
         write(ph.text_frame, paragraphs, size, self.placeholder_family, anchor=None)
         handle.used.add(ph.idx)
 

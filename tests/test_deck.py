@@ -151,7 +151,12 @@ def test_primary_result_as_big_numbers(deck):
     assert figures(slide) == ["80.7%", "29.4%", "63.3%", "8.3%", "41%", "11%"]
     text = slide_text(slide)
     assert "88/109; 95% CI 72.1–87.7" in text and "69/109" in text and "78.4" not in text
-    assert "of all analysed (derived); RR 7.67" in text and "NNT 2 (95% CI 2 to 3)" in text
+    assert "derived; RR 7.67" in text and "NNT 2 (95% CI 2 to 3)" in text
+    # The name says over whom, in the words the room reads: "among CR/CRi" over 63.3% read as a responder rate.
+    assert "MRD below 0.01% among CR/CRi: share of all analysed for CR/CRi [2]" in text
+    # The reported P compares the responders, not the derived rates beside it; a P without its sidedness says so.
+    mrd = next(line for line in notes(slide).splitlines() if line.startswith("- MRD below 0.01% among CR/CRi:"))
+    assert "P<0.001 (sidedness not in this summary) among responders only" in mrd
 
 
 def test_focused_harm_slide_and_native_adverse_event_chart(deck, template):

@@ -46,7 +46,7 @@ def test_the_summary_of_findings_csv_has_the_pdfs_rows_and_figures(report):
     crcri = next(r for r in rows if r["outcome"] == "CR/CRi")
     assert crcri["experimental_result"].startswith("88/109 (80.7%)")
     assert crcri["relative_effect"] == "RR 2.75 (95% CI 2.03–3.73)"
-    assert crcri["number_needed"] == "NNT 2 (95% CI 2 to 3)" and crcri["p_value"] == "two-sided P<0.001"
+    assert crcri["number_needed"] == "NNT 2 (95% CI 2 to 3)" and crcri["p_value"] == "P<0.001"
     mrd = next(r for r in rows if r["outcome"].startswith("MRD"))  # responder-only: the randomized figures first
     assert mrd["experimental_result"].startswith("69/109 (63.3%)") and mrd["participants"] == "218"
     os_row = next(r for r in rows if r["outcome"] == "Overall survival")

@@ -255,7 +255,7 @@ FIGURES = [
 
 #: Outcome-level facts that are not numbers but travel with the P values (sheet §1, §2; issue 15 source notes).
 SIDEDNESS = {
-    "inovate.crcri": ("two-sided", None),   # manufacturer's EU site quoting the NEJM figures (source_note says so)
+    "inovate.crcri": (None, None),  # the manufacturer's EU site says two-sided, its US site one-sided: none chosen
     "inovate.os": ("two-sided", "two-sided"),  # sheet §1: the prespecified boundary is two-sided 0.0208
     "inovate.crcri_final": ("one-sided", None),  # sheet §2: "one-sided P<.0001"
     "inovate.os_final": ("one-sided", "two-sided"),  # sheet §2: one-sided P=.0105 against two-sided 0.0208
@@ -399,7 +399,7 @@ def test_p_values_keep_the_sidedness_the_source_gives(report):
         assert (outcome.p_sided, outcome.p_boundary_sided) == (p_sided, boundary_sided), key
     # A P value whose sidedness no source in hand confirms carries none (not one made up).
     unsided = {key for key, o in outcomes.items() if o.p is not None and o.p_sided is None}
-    assert unsided == {"inovate.mrd", "inovate.dor", "inovate.pfs", "inovate.hsct"}
+    assert unsided == {"inovate.crcri", "inovate.mrd", "inovate.dor", "inovate.pfs", "inovate.hsct"}
 
 
 def test_the_final_report_os_is_marked_after_the_prespecified_analysis(report):

@@ -335,3 +335,24 @@ def test_a_study_block_never_starts_in_the_last_quarter_of_a_page(handout, repor
             height = float(reader.pages[page - 1].mediabox.height)
             frame = height - MARGIN_TOP - MARGIN_BOTTOM
             assert top - MARGIN_BOTTOM > frame / 4, (name, title, page, top)
+
+
+def test_p_values_say_what_they_compare_and_whether_their_sidedness_is_known(example_build):
+    """Page 1, read as text: the MRD P value compares the responders (69/88 vs 9/32), not the derived rates over
+    all analysed beside it; CR/CRi's P, whose sidedness the sources disagree on, carries the footnote that says
+    so (once stated as two-sided); an interval in a narrow cell breaks before its bounds, never inside them
+    ("53.5" / "–72.3"); a single arm's harm card names its population (78 treated, not the 55 of the benefit)."""
+    from pypdf import PdfReader
+
+    def first_page(evidence: Path) -> str:
+        reader = PdfReader(str(example_build(evidence) / f"{evidence.stem}.pdf"))
+        return " ".join(reader.pages[0].extract_text().split())
+
+    page = first_page(EXAMPLE)
+    assert "among CR/CRi responders only" in page
+    assert "two-sided P<0.001" not in page
+    assert "The sidedness of this P value is not in this summary" in page
+    assert "53.5–72.3" in page
+    page = first_page(SMALL_EXAMPLE)
+    assert "P<0.0001 (sidedness not in this summary)" in page
+    assert "26%; Population: 78 patients treated at the approved dose" in page

@@ -105,3 +105,16 @@ def test_boundaries_carry_their_sidedness_and_the_converted_one(outputs):
     both = "two-sided P=0.0208, one-sided 0.0104"
     assert both in pdf_text
     assert any(both in t for t in texts)
+
+
+def test_a_p_value_without_its_sidedness_says_so(outputs, report):
+    """A P value whose sidedness the file does not hold (no source in hand gives it, or they disagree, as for
+    CR/CRi) is never printed bare in the deck: "(sidedness not in this summary)" follows it. The handout's
+    tables say it in a footnote, its cards in words."""
+    pdf_text, texts = outputs
+    _, unsided = p_texts(report)
+    bare = [t[max(0, m.start() - 40):m.end() + 40] for t in texts for m in P_VALUE.finditer(t)
+            if m.group(0).replace(" ", "") in unsided and not SIDED.search(t[max(0, m.start() - BEFORE):m.end() + AFTER])
+            and "sidedness not in this summary" not in t[m.end():m.end() + 40]]
+    assert not bare, "\n".join(bare)
+    assert "The sidedness of this P value is not in this summary" in pdf_text

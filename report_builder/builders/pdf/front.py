@@ -105,8 +105,12 @@ def _single_arm_numbers(ctx: Context) -> list[KeyNumber]:
             if not event.in_summary or result is None or not result.reported:
                 continue
             name = f"{ctx.md(event.term)}, {escape(fmt.grade(event.grade))}" if event.grade else ctx.md(event.term)
-            found.append(KeyNumber(f"{name} {ctx.cite([event.source])}", _own_figure(result), label,
-                                   escape(fmt.binary_result(result)), harm=True))
+            # A harm is often counted in another population than the benefit beside it (ZUMA-3: 78 treated in
+            # phases 1 and 2, against 55 in phase 2): the card says which.
+            status = escape(fmt.binary_result(result))
+            if event.population:
+                status += "; " + ctx.words("footnotes/population", population=event.population).rstrip(".")
+            found.append(KeyNumber(f"{name} {ctx.cite([event.source])}", _own_figure(result), label, status, harm=True))
         return found
     return []
 

@@ -107,8 +107,10 @@ def responders_only(ctx: Context, study: Study, outcome: BinaryOutcome, arms: tu
 
 
 def labelled(label: str, value: str) -> str:
-    """"exact 95% CI 72.5–87.6": may break after the label, never inside the interval."""
-    return f"{escape(label)} {nb(value)}"
+    """"exact 95% CI 72.5–87.6": may break after the label and before the bounds, never inside them (a narrow
+    column once split "53.5" / "–72.3")."""
+    level, _, bounds = value.rpartition(" ")
+    return f"{escape(label)} {nb(level)} {nb(bounds)}" if level else f"{escape(label)} {nb(value)}"
 
 
 def landmark(lm: "Landmark", unit: str) -> str:
@@ -131,12 +133,16 @@ def tte_arm(ctx: Context, outcome: TimeToEventOutcome, arm: str, inline: bool = 
     return phrases(*out) if inline else lines(*out)
 
 
-def p_text(ctx: Context, study: Study, outcome: "OutcomeBase") -> str:
+def p_text(ctx: Context, study: Study, outcome: "OutcomeBase", notes: "Footnotes | None" = None) -> str:
     """The reported P with its sidedness, whether it crossed a prespecified boundary (with the boundary's
-    sidedness), and the analysis status of a result after the prespecified analysis."""
+    sidedness), and the analysis status of a result after the prespecified analysis. A P whose sidedness the
+    file does not hold says so: in a footnote of a table (notes), else in words."""
     parts = []
     if outcome.p is not None:
         text = escape(fmt.outcome_p(outcome))
+        if outcome.p_sided is None:
+            text += notes.mark(ctx.words("footnotes/unsided")) if notes is not None \
+                else f" ({ctx.words('phrases/unsided')})"
         if outcome.p_boundary is not None:
             crossed = ctx.report.crossed_boundary(study, outcome.id)
             text += "; " + ctx.words("phrases/boundary", crossed=crossed, boundary=fmt.boundary(outcome),
@@ -277,13 +283,16 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
                                                    responders=responders_only(ctx, study, outcome, (exp, ref))))
                 effect = derived
             if effect is not None:
-                relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p_text(ctx, study, outcome)))
+                p = p_text(ctx, study, outcome, notes)
+                if derived is not None and p:  # the reported P compares the responders, not the derived rates
+                    p += " " + escape(ctx.text("phrases/responders_only", base=base))
+                relative = lines(risk_ratio_marked(ctx, effect, notes), small(ctx, p))
                 absolute = phrases(risk_difference(ctx, effect),
                                    number_needed(ctx, study, effect, notes, ctx.md(outcome.name), unrounded=False),
                                    sep=" · ")
             else:
                 relative = lines(NONE + binary_gaps(ctx, study, outcome, [exp, ref], notes),
-                                 small(ctx, p_text(ctx, study, outcome)))
+                                 small(ctx, p_text(ctx, study, outcome, notes)))
                 absolute = NONE
             totals = [outcome.arms[a].total if a in outcome.arms else None for a in (exp, ref)]
             if derived is not None:
@@ -293,7 +302,7 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
             per_arm = [tte_arm(ctx, outcome, a) for a in (exp, ref)]
             hr = hazard_ratio_of(ctx, study, outcome, comparison)
             # The P value goes with the hazard ratio it was reported with; without one it is the outcome's.
-            p = p_text(ctx, study, outcome) if hr is not None or outcome.hazard_ratio is None else ""
+            p = p_text(ctx, study, outcome, notes) if hr is not None or outcome.hazard_ratio is None else ""
             relative = lines(escape(fmt.hazard_ratio(hr)) if hr else NONE, small(ctx, p))
             absolute = NONE
             participants = _sum(arm_n[exp], arm_n[ref])
@@ -328,7 +337,7 @@ def single_arm_findings(ctx: Context) -> list[Any]:
                                                    name=ctx.md(outcome.name))
             else:
                 result = tte_arm(ctx, outcome, arm.id)
-            rows.append([cell(ctx, name), cell(ctx, lines(result, small(ctx, p_text(ctx, study, outcome)))),
+            rows.append([cell(ctx, name), cell(ctx, lines(result, small(ctx, p_text(ctx, study, outcome, notes)))),
                          cell(ctx, certainty(ctx, outcome, notes))])
         for k, event in enumerate(study.adverse_events):
             if not event.in_summary or arm.id not in event.arms:
@@ -571,10 +580,10 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
                 comparison = lines(*(lines(f"<b>{versus(ctx, e.comparison)}</b>" if named else "",
                                            risk_ratio_marked(ctx, e, notes), risk_difference(ctx, e),
                                            number_needed(ctx, study, e, notes, ctx.md(outcome.name)))
-                                     for e in effects), p_text(ctx, study, outcome))
+                                     for e in effects), p_text(ctx, study, outcome, notes))
             else:
                 gap = binary_gaps(ctx, study, outcome, list(outcome.arms), notes) if len(outcome.arms) > 1 else ""
-                comparison = lines(p_text(ctx, study, outcome)) or NONE
+                comparison = lines(p_text(ctx, study, outcome, notes)) or NONE
                 comparison += gap
         else:
             per_arm = [tte_arm(ctx, outcome, a, inline=len(arms) == 1) for a, _ in arms]
@@ -582,7 +591,7 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
             compared = ctx.report.ratio_comparison(study, outcome.id)
             named = hr is not None and compared is not None and len(ctx.report.comparisons(study)) > 1
             comparison = lines(f"<b>{versus(ctx, compared)}</b>" if named else "",
-                               escape(fmt.hazard_ratio(hr)) if hr else "", p_text(ctx, study, outcome)) or NONE
+                               escape(fmt.hazard_ratio(hr)) if hr else "", p_text(ctx, study, outcome, notes)) or NONE
         rows.append([cell(ctx, name), *(cell(ctx, c) for c in per_arm), cell(ctx, comparison)])
         comparisons.append(comparison)
     if all(c == NONE for c in comparisons):

@@ -148,6 +148,14 @@ def binary_effect(deck: "Deck", effect: "BinaryEffect", p: str) -> str:
     )
 
 
+def p_phrase(deck: "Deck", outcome) -> str:
+    """The reported P with its sidedness, or saying that the file does not hold its sidedness."""
+    text = formatting.outcome_p(outcome)
+    if text and outcome.p_sided is None:
+        text += f" ({deck.say('phrases/unsided')})"
+    return text
+
+
 def boundary_phrase(deck: "Deck", study: Study, outcome) -> str:
     if outcome.p is None or outcome.p_boundary is None:
         return ""
@@ -170,12 +178,15 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
         if isinstance(outcome, BinaryOutcome):
             arms = tuple(binary_arm(deck, study, outcome.id, k, outcome.arms[k]) for k in arm_keys(study, outcome.arms))
             boundary = boundary_phrase(deck, study, outcome)
-            p = "" if boundary else formatting.outcome_p(outcome)  # the boundary phrase states the P value itself
+            p = "" if boundary else p_phrase(deck, outcome)  # the boundary phrase states the P value itself
             derived = [all_in_base_arm(deck, study, outcome, a.key) for a in arms] if outcome.conditional_on else []
             if any(derived):
-                # Randomized first: the derived all-analysed comparison heads the row; responders follow.
+                # Randomized first: the derived all-analysed comparison heads the row; responders follow. The
+                # reported P is the responders' comparison, never the derived one's.
                 arms = tuple(d or a for d, a in zip(derived, arms))
-                effect = effect_phrase(deck, study, all_in_base_key(outcome.id), p)
+                base = next(o for o in study.outcomes if o.id == outcome.conditional_on)
+                scoped = f"{p} {deck.say('phrases/responders_only', base=base)}" if p else ""
+                effect = "; ".join(x for x in (effect_phrase(deck, study, all_in_base_key(outcome.id)), scoped) if x)
             elif outcome.conditional_on:
                 effect = "; ".join(x for x in (deck.say("phrases/conditional"), p) if x)
             else:
@@ -186,7 +197,8 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
                                   outcome.favourable, bool(outcome.conditional_on) and not any(derived),
                                   outcome.in_summary, bool(deck.report.effects_of(study, key)),
                                   confirmed=outcome.confirmed,
-                                  extra={"all_in_base": any(derived), **unrounded_note(deck, study, key)}))
+                                  extra={"all_in_base": any(derived), **unrounded_note(deck, study, key),
+                                         **({"base": deck.plain(base.name)} if any(derived) else {})}))
         elif isinstance(outcome, TimeToEventOutcome):
             arms = tuple(ArmText(k, arm_label(deck, study, k), survival_text(deck, r, outcome.unit))
                          for k, r in ((k, outcome.arms[k]) for k in arm_keys(study, outcome.arms)))
@@ -197,7 +209,7 @@ def outcome_rows(deck: "Deck", study: Study) -> list[ResultRow]:
             if boundary:
                 parts.append(boundary)
             elif outcome.p is not None:
-                parts.append(formatting.outcome_p(outcome))
+                parts.append(p_phrase(deck, outcome))
             if outcome.analysis:
                 parts.append(analysis_phrase(deck, outcome))
             rows.append(ResultRow(deck.plain(outcome.name), arms, "; ".join(parts), source, short, notes,

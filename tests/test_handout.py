@@ -356,3 +356,21 @@ def test_p_values_say_what_they_compare_and_whether_their_sidedness_is_known(exa
     page = first_page(SMALL_EXAMPLE)
     assert "P<0.0001 (sidedness not in this summary)" in page
     assert "26%; Population: 78 patients treated at the approved dose" in page
+
+
+def test_page_two_doses_say_what_they_count_and_where_they_come_from(example_build):
+    """"1 × 10⁶ cells/kg" alone hid that it counts CAR-positive viable T cells and has a maximum; the
+    lymphodepletion doses cited a news item that gives none (their schedule notes name the trial's page); a
+    dose's number once ended a line with its unit on the next ("0.5" / "mg/m²")."""
+    from pypdf import PdfReader
+
+    def page_two(evidence: Path) -> list[str]:
+        reader = PdfReader(str(example_build(evidence) / f"{evidence.stem}.pdf"))
+        return [" ".join(line.split()) for line in reader.pages[1].extract_text().splitlines()]
+
+    lines = page_two(SMALL_EXAMPLE)
+    text = " ".join(lines)
+    assert "1 × 10⁶ cells/kg (CAR-positive viable T cells; max 1 × 10⁸ cells)" in text
+    assert "Fludarabine (lymphodepletion): day −4 25 mg/m², day −3 25 mg/m², day −2 25 mg/m². [6]" in text
+    lines = page_two(EXAMPLE)
+    assert not any(line.startswith("mg/m²") for line in lines)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from report_builder.errors import Problem
 from report_builder.analysis.arms import ratio_comparison
+from report_builder.inputs.markup import cited_keys
 from report_builder.inputs.evidence import Waiver
 from report_builder.inputs.numbers import ReportedNumber
 from report_builder.inputs.evidence_schema import (
@@ -23,15 +24,6 @@ from report_builder.inputs.evidence_schema import (
 )
 from report_builder.inputs.yaml_reader import PathKey, SourceMap, dotted
 from report_builder.analysis.stats import Proportion
-
-CITATION = re.compile(r"\[(@[^\]]+)\]")
-CITATION_KEY = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.-]*)")
-
-
-def cited_keys(text: str) -> list[str]:
-    """Reference ids cited in text as [@id] or [@a; @b]."""
-    return [key for group in CITATION.findall(text) for key in CITATION_KEY.findall(group)]
-
 
 def _exact(value: ReportedNumber) -> Fraction:
     return Fraction(Decimal(value.text))

@@ -188,10 +188,10 @@ def dose_days(dose: "Dose") -> str:
     return f"{dose.days[0]}{DASH}{dose.days[1]}".replace("-", "−") if dose.days[0] != dose.days[1] else str(dose.days[0])
 
 
-def dose_amount(dose: "Dose") -> str:
+def dose_amount(dose: "Dose", route: bool = True) -> str:
     """"28 µg/day (treatment dose; continuous IV infusion)", "1 × 10⁶ cells/kg (max 1 × 10⁸ cells)"."""
     text = f"{number(dose.dose)} {dose_unit(dose.unit)}"
-    extras = [dose.label, dose.route]
+    extras = [dose.label, dose.route if route else None]
     if dose.max_dose is not None:
         extras.append(f"max {number(dose.max_dose)} {dose_unit(dose.max_unit)}")
     extras = [e for e in extras if e]

@@ -88,6 +88,15 @@ _SUPERSCRIPT = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹�
 _SUBSCRIPT = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
 
 
+CITATION = re.compile(r"\[(@[^\]]+)\]")
+CITATION_KEY = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.-]*)")
+
+
+def cited_keys(text: str) -> list[str]:
+    """Reference ids cited in text as [@id] or [@a; @b]."""
+    return [key for group in CITATION.findall(text) for key in CITATION_KEY.findall(group)]
+
+
 def plain(text: str, numbers: Mapping[str, int]) -> str:
     """The text with markup removed and citations numbered: for alt text, notes and charts. A raised or
     lowered number keeps its place in Unicode ("1 × 10^6^" reads "1 × 10⁶", never "1 × 106"); raised or

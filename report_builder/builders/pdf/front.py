@@ -8,6 +8,7 @@ from reportlab.platypus import PageBreak, TableStyle
 
 from report_builder.analysis import formatting as fmt
 from report_builder.analysis.report import ae_key
+from report_builder.inputs.markup import cited_keys
 from report_builder.builders.pdf.context import Context, escape
 from report_builder.builders.pdf.style import Para, color, heading, mix
 from report_builder.builders.pdf.studies import p_text, risk_difference, risk_ratio, summarised
@@ -115,6 +116,13 @@ def _single_arm_numbers(ctx: Context) -> list[KeyNumber]:
     return []
 
 
+def _unbroken_dose(dose: Any) -> str:
+    """The dose with what its unit counts and its maximum; its number never parts from its unit ("0.5" / "mg/m²")."""
+    amount = fmt.dose_amount(dose, route=False)
+    main = f"{fmt.number(dose.dose)} {fmt.dose_unit(dose.unit)}"
+    return main.replace(" ", "\u00a0") + amount[len(main):]
+
+
 def _own_figure(result: Any) -> str:
     """One arm's binary result as its big figure: the percentage, or the counts when there is none."""
     return fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False))
@@ -206,10 +214,14 @@ def dosing_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
     st = ctx.styles
     out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
     for schedule in d.schedules:
+        # What the unit counts and the maximum stay with the dose ("1 × 10⁶ cells/kg" alone hides both); the
+        # route is in the appendix's table.
         doses = ctx.words("dosing/doses", schedule=schedule, doses=[
-            {"day": fmt.dose_days(x), "range": x.days is not None, "dose": f"{fmt.number(x.dose)} {fmt.dose_unit(x.unit)}"}
+            {"day": fmt.dose_days(x), "range": x.days is not None, "dose": _unbroken_dose(x)}
             for x in schedule.doses], total=fmt.cycle_total(schedule))
-        out.append(Para(f"{doses} {ctx.cite([d.source])}", st.bullet, bulletText="•"))
+        # A schedule whose note names where its doses come from ("As in the trial [@kite_design]") cites that.
+        sources = cited_keys(schedule.note) if schedule.note else []
+        out.append(Para(f"{doses} {ctx.cite(sources or [d.source])}", st.bullet, bulletText="•"))
     for rule in d.rules:
         if not ctx.text("dosing/on_front", rule=rule).strip():
             continue

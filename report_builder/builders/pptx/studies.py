@@ -250,6 +250,18 @@ def forest_slide(deck: "Deck", study: Study, chart, rows: list[ResultRow]) -> No
                   deck.say("notes/forest", study=study, chart=chart, rows=[r for r in rows if r.effect]))
 
 
+def median_figure(deck: "Deck", result, unit: str) -> Figure:
+    """A median as a big number that says it is a median ("7.4" over "median, months; 95% CI 5.7–9.2"): a
+    bare "7.4 months" reads as how long patients lived. "not reached" is a result set in words."""
+    ci = f"; {formatting.reported_ci(result.ci, result.ci_level)}" if result is not None and result.ci else ""
+    text = median_text(deck, result, unit)
+    if result is not None and result.reported and result.median_not_reached:
+        return Figure(text, deck.label("median") + ci, words=True)
+    if result is None or not result.reported or result.median is None:
+        return Figure(text, missing=True)
+    return Figure(formatting.number(result.median), f"{deck.label('median')}, {unit}{ci}")
+
+
 def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
     """Medians and landmarks of the summary time-to-event outcomes as big numbers, titled with the primary one's HR."""
     outcomes = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
@@ -262,22 +274,8 @@ def survival(deck: "Deck", study: Study, rows: list[ResultRow]) -> None:
         detail = deck.say("phrases/effect_short", finding=finding.context(), nn="", all_in_base=False) \
             if finding else p_phrase(deck, outcome)
         detail = unconfirmed(deck, outcome.confirmed, detail)
-        figures = []
-        for k in keys:
-            result = outcome.arms.get(k)
-            text = median_text(deck, result, outcome.unit)
-            if result is not None and result.reported and result.median_not_reached:
-                figures.append(Figure(text, deck.label("median")
-                                      + (f"; {formatting.reported_ci(result.ci, result.ci_level)}" if result.ci else ""),
-                                      words=True))
-                continue
-            if result is None or not result.reported or result.median is None:
-                figures.append(Figure(text, missing=True))
-                continue
-            figures.append(Figure(formatting.number(result.median),
-                                  f"{deck.label('median')}, {outcome.unit}"
-                                  + (f"; {formatting.reported_ci(result.ci, result.ci_level)}" if result.ci else "")))
-        grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}", detail, tuple(figures)))
+        figures = tuple(median_figure(deck, outcome.arms.get(k), outcome.unit) for k in keys)
+        grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}", detail, figures))
         labels = {l.label or formatting.number(l.time) for k in keys if k in outcome.arms
                   for l in outcome.arms[k].landmarks}
         for label in sorted(labels):
@@ -319,9 +317,8 @@ def supporting(deck: "Deck") -> None:
             grid.append(FigureRow(_with_source(deck, r), detail, tuple(arm_figure(deck, by_key.get(k)) for k in keys)))
         if outcome is not None:
             grid.append(FigureRow(f"{deck.plain(outcome.name)} {deck.cite(outcome.source)}",
-                                  unconfirmed(deck, outcome.confirmed, ""), tuple(
-                Figure(median_text(deck, outcome.arms.get(k), outcome.unit),
-                       missing=outcome.arms.get(k) is None or outcome.arms[k].median is None) for k in keys)))
+                                  unconfirmed(deck, outcome.confirmed, ""),
+                                  tuple(median_figure(deck, outcome.arms.get(k), outcome.unit) for k in keys)))
         if not grid:
             continue
         lead = shown[0] if shown else None

@@ -374,3 +374,31 @@ def test_page_two_doses_say_what_they_count_and_where_they_come_from(example_bui
     assert "Fludarabine (lymphodepletion): day −4 25 mg/m², day −3 25 mg/m², day −2 25 mg/m². [6]" in text
     lines = page_two(EXAMPLE)
     assert not any(line.startswith("mg/m²") for line in lines)
+
+
+def test_teaching_points_move_up_to_page_two_only_when_they_fit_there(example_build):
+    """design.md puts the teaching points on page 2. ZUMA-3's page 2 (no forest plot, three doses) was three
+    quarters empty while its two teaching points opened the appendix; InO's six would push its page 2 onto a
+    third page, so they stay in the appendix (pdf.move_up, measured, never a further page)."""
+    from pypdf import PdfReader
+
+    pages = {}
+    for evidence in (SMALL_EXAMPLE, EXAMPLE):
+        reader = PdfReader(str(example_build(evidence) / f"{evidence.stem}.pdf"))
+        pages[evidence.stem] = {title: page for _, title, page, _ in outline(reader)}
+    assert pages[SMALL_EXAMPLE.stem]["Teaching points"] == 2
+    assert pages[SMALL_EXAMPLE.stem]["Appendix: the detail"] == 3
+    assert pages[EXAMPLE.stem]["Teaching points"] == 3
+    assert pages[EXAMPLE.stem]["Appendix: the detail"] == 3
+
+
+def test_a_section_to_move_up_must_be_a_section(tmp_path):
+    from report_builder.builders.pdf import section_renderers
+    from report_builder.errors import TemplateError
+    from report_builder.theme.template import load_template
+
+    folder = tmp_path / "typo"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("name: typo\nextends: default\npdf:\n  move_up: [teaching_point]\n")
+    with pytest.raises(TemplateError, match="did you mean 'teaching_points'"):
+        section_renderers(load_template(str(folder)))

@@ -66,6 +66,10 @@ class Theme(Model):
 class PdfSettings(Model):
     sections: tuple[Text, ...] | None = None
     """Sections of the PDF, in order; a name without a built-in meaning renders wording/pdf/local/<name>.j2."""
+    move_up: tuple[Text, ...] | None = None
+    """Sections listed after `appendix` that move up to the page before it (page 2) when they fit in the room
+    left there, in this order; otherwise they stay in the appendix. The default template moves the teaching
+    points up: a short evidence file's page 2 is then not left mostly empty."""
 
 
 #: The layout kinds the deck's slides use; deck.layouts maps each (or a slide kind itself) to a layout name.

@@ -46,6 +46,7 @@ class Template:
     citation_style: Path | None = None  #: the CSL file the reference list is formatted with
     deck_colors: Mapping[str, str] = field(default_factory=dict)  #: set with or after the master; others: its theme
     deck_fonts: Mapping[str, Path] = field(default_factory=dict)  #: set with or after the master; else its fonts
+    pdf_move_up: tuple[str, ...] = ()  #: sections after `appendix` that move up to page 2 when they fit there
 
     @cached_property
     def environment(self):
@@ -158,6 +159,8 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
             values["logo"] = _file(folder, theme.logo, source_map, ("theme", "logo"), problems, _check_image)
         if parsed.pdf.sections is not None:
             values["pdf.sections"] = parsed.pdf.sections
+        if parsed.pdf.move_up is not None:
+            values["pdf.move_up"] = parsed.pdf.move_up
         if parsed.deck.slides is not None:
             values["deck.slides"] = parsed.deck.slides
         if parsed.deck.master is not None:
@@ -206,6 +209,7 @@ def _merge(chain: list[tuple[Path, TemplateFile, SourceMap]]) -> Template:
         search_path=tuple(folder for folder, _, _ in chain),
         theme=theme,
         pdf_sections=tuple(values["pdf.sections"]),
+        pdf_move_up=tuple(values.get("pdf.move_up", ())),
         deck_slides=tuple(values["deck.slides"]),
         deck_master=values["deck.master"],
         deck_layouts=dict(layouts),

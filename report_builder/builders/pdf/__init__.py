@@ -54,10 +54,8 @@ class PdfBuilder:
 
         renderers = section_renderers(template)  # a bad section name fails before any work
         ctx = Context(report, charts.for_medium(self.medium), template)
-        story: list[Any] = []
-        for name in template.pdf_sections:
-            story += renderers[name](ctx)
-        story += waivers(ctx)
+        blocks = [(name, renderers[name](ctx)) for name in template.pdf_sections]
+        story = [f for _, block in move_up(ctx, blocks, template.pdf_move_up) for f in block] + waivers(ctx)
 
         ev, theme = report.evidence, template.theme
 
@@ -94,6 +92,42 @@ class PdfBuilder:
                       subject=doc.subject, creator=doc.creator, created=f"{date:%Y-%m-%d}")
 
 
+def move_up(ctx: "Context", blocks: list[tuple[str, list[Any]]], names: tuple[str, ...]
+            ) -> list[tuple[str, list[Any]]]:
+    """The sections in `names` listed after `appendix` move to the end of the page before it when they fit in
+    the room that page leaves, in the order named; the first that does not fit stops the moving. The room is
+    measured with each flowable's own wrap at the text column's width, both spaces around it counted (ReportLab
+    keeps only the larger), so a moved section never pushes the appendix's page break to a further page."""
+    order = [name for name, _ in blocks]
+    if not names or "appendix" not in order:
+        return blocks
+    appendix = order.index("appendix")
+    breaks = [i for i in range(appendix) if order[i] == "new_page"]
+    if not breaks:  # the appendix follows page 1 directly: nothing is measured against it
+        return blocks
+    page = [f for _, block in blocks[breaks[-1] + 1:appendix] for f in block]
+    used = _height(ctx, page)
+    blocks = list(blocks)
+    for name in names:
+        found = next((i for i in range(appendix + 1, len(blocks)) if blocks[i][0] == name and blocks[i][1]), None)
+        if found is None:
+            continue
+        height = _height(ctx, blocks[found][1])
+        if used + height > ctx.frame_height:
+            break
+        used += height
+        blocks.insert(appendix, blocks.pop(found))
+        appendix += 1
+    return blocks
+
+
+def _height(ctx: "Context", flowables: list[Any]) -> float:
+    total = 0.0
+    for flowable in flowables:
+        total += flowable.wrap(ctx.width, ctx.frame_height)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    return total
+
+
 def section_renderers(template: "Template") -> dict[str, Callable[["Context"], list[Any]]]:
     """Each name in template.pdf_sections mapped to what draws it: built in, or the institution's wording file."""
     from report_builder.builders.pdf import front as f
@@ -109,6 +143,13 @@ def section_renderers(template: "Template") -> dict[str, Callable[["Context"], l
         "teaching_points": s.teaching_points, "references": s.references, "abbreviations": s.abbreviations,
     }
     renderers: dict[str, Callable[["Context"], list[Any]]] = {}
+    # A section to move up that this template's sections leave out is simply not there to move (a parent's
+    # setting); a name that is no section at all is a typo.
+    for name in template.pdf_move_up:
+        if name not in BUILT_IN and not (_NAME.match(name) and template.has_text(f"pdf/local/{name}")):
+            close = difflib.get_close_matches(name, BUILT_IN, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise TemplateError(f"template '{template.name}': pdf.move_up names '{name}', which is not a section{hint}")
     for name in template.pdf_sections:
         if name == "new_page":
             renderers[name] = lambda ctx: f.new_page(ctx)

@@ -603,3 +603,19 @@ def test_a_single_arm_deck_shows_every_harm_and_states_its_numbers(example_build
     survival = slides[names.index("ZUMA-3: Overall survival, median 18.2 months")]
     assert [s.text_frame.text for s in survival.shapes if s.name == "Not available"] == []
     assert any(s.text_frame.text.startswith("not reached") for s in survival.shapes if s.name == "Figure")
+
+
+@pytest.mark.parametrize("example", ["inotuzumab-ozogamicin", "brexucabtagene-autoleucel"])
+def test_each_slide_has_notes_about_itself(example_build, example):
+    """The dosing table and the dosing rules once shared one set of notes (2,906 characters, twice), and the
+    big-number slides' notes spoke of bars they do not have."""
+    from conftest import ROOT
+
+    out = example_build(ROOT / "data" / f"{example}.yaml")
+    slides = list(open_deck((out / f"{example}.pptx").read_bytes()).slides)
+    texts = [notes(slide) for slide in slides]
+    assert all(a != b for a, b in zip(texts, texts[1:]))
+    for slide, text in zip(slides, texts):
+        if not any(shape.has_chart for shape in slide.shapes) and not any(
+                shape.shape_type == 13 for shape in slide.shapes):  # 13: a picture (a drawn chart)
+            assert "bars show" not in text.lower(), titles_of(slide)

@@ -210,8 +210,12 @@ def dosing(deck: "Deck") -> None:
                       colour=deck.colors["muted"], scale=0.8, floor=16))
     rules = [{"topic": deck.plain(r.topic), "text": deck.plain(r.text), "source": deck.short_ref(r.source),
               "source_note": deck.plain(r.source_note) if r.source_note else ""} for r in dosing_.rules]
-    notes = deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "",
-                     notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source), rules=rules)
+    # With a slide of their own, the rules' notes go with it: each slide's notes are about that slide.
+    def dosing_notes(part: str) -> str:
+        return deck.say("notes/dosing", schedules=schedules, max_cycles=dosing_.max_cycles or "", part=part,
+                        notes=[deck.plain(n) for n in dosing_.notes], source=deck.short_ref(dosing_.source), rules=rules)
+
+    notes = dosing_notes("schedules" if dosing_.rules else "all")
     deck.table_slides("dosing", deck.say("titles/dosing"), header, rows, [weights[c] for c in columns],
                       notes, deck.say("phrases/table_alt", what=deck.say("titles/dosing")), below=below,
                       largest=22, smallest=16)
@@ -223,7 +227,7 @@ def dosing(deck: "Deck") -> None:
             paragraphs.append(Para(plain_spans(f"{deck.plain(rule.topic)}: ", bold=True)
                                    + tuple(para(rule.text, deck.numbers).spans)
                                    + plain_spans(f" {deck.cite(rule.source)}"), bullet="•", space_before=0.4))
-        deck.text_slides("dosing", "title_only", deck.say("titles/dosing_rules"), paragraphs, notes,
+        deck.text_slides("dosing", "title_only", deck.say("titles/dosing_rules"), paragraphs, dosing_notes("rules"),
                          largest=22, smallest=20)
 
 

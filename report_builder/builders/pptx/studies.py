@@ -433,7 +433,7 @@ def safety(deck: "Deck") -> None:
     handle = deck.new_slide("safety", "title_only", title)
     figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid)
     deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=[all_rows[i] for i in focus],
-                                 charted=len(focus), page=1, pages=1))
+                                 charted=len(focus), bars=False, page=1, pages=1))
     # Two-arm events are charted side by side; a single-arm study's events by themselves.
     needed = min(2, len(keys))
     others = [i for i, r in enumerate(all_rows) if i not in focus
@@ -453,7 +453,7 @@ def safety(deck: "Deck") -> None:
     native_chart(deck, handle, deck.content_area(handle), title,
                  [f"{name} {r.source}" for name, r in zip(categories, page)], series, deck.label("ae_axis"))
     rest = [r for i, r in enumerate(all_rows) if i not in focus and i not in charted]
-    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, charted=len(page), page=1, pages=1))
+    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, charted=len(page), bars=True, page=1, pages=1))
 
 
 def single_arm_rates(rows: list[ResultRow]) -> list[dict[str, object]]:

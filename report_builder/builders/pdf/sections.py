@@ -223,7 +223,9 @@ def abbreviations(ctx: Context, key: str, title_text: str) -> list[Any]:
                + [stringWidth(word, bold.fontName, bold.fontSize) for abbr, _ in items for word in abbr.split()]) + 8
     share = ctx.width / per_row
     abbr_w = min(max(share * 11.5 / 33.3, need), share / 2)
-    out.append(table(rows, [abbr_w, share - abbr_w] * per_row, ctx.theme, ctx.fonts))
+    glossary = table(rows, [abbr_w, share - abbr_w] * per_row, ctx.theme, ctx.fonts)
+    glossary.keep_whole_below = 0.95 * ctx.frame_height  # read down its columns: split, it loses its order
+    out.append(glossary)
     return out
 
 

@@ -201,7 +201,7 @@ def test_a_responder_only_outcome_is_compared_over_all_randomized_in_each_compar
     text = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
     for arm, n in (("low", 40), ("high", 48)):
         assert re.search(rf"MRD negativity among CR \[1\] DX {arm} vs Chemo {n}/100 .*? 12/100 .*? RR .*? "
-                         r"two-sided P=0\.002 RD .*? NNT", text)
+                         r"two-sided P=0\.002 among Complete remission responders only RD .*? NNT", text)
     from pptx import Presentation
 
     slides = slide_texts(Presentation(str(out / f"{path.stem}.pptx")))

@@ -1,4 +1,4 @@
-"""The Summary-of-findings CSV carries the handout's Summary of findings: its harm rows, in its order, with its figures and its P-value qualifiers."""
+"""The Summary-of-findings CSV carries the handout's: its harm rows, its order, its figures, its P-value qualifiers."""
 from __future__ import annotations
 
 import csv
@@ -38,7 +38,7 @@ def first_page(folder: Path) -> str:
 
 
 def pdf_figures(row: dict[str, str]) -> list[str]:
-    """The row's figures as the PDF's table prints them: the same numbers, its risk difference headed "RD" and in "pp"."""
+    """The row's figures as the PDF's table prints them: the same numbers, the risk difference as "RD ... pp"."""
     figures = [row["experimental_result"], row["reference_result"], row["relative_effect"], row["number_needed"]]
     if row["risk_difference"]:
         figures.append("RD " + row["risk_difference"].replace(" percentage points", " pp"))
@@ -129,7 +129,8 @@ def test_each_comparison_gets_its_harm_row_and_a_zero_cell_is_noted(write_eviden
     from report_builder.analysis.report import load_report
 
     text = TWO_INTERVENTIONS.read_text(encoding="utf-8")
-    changed = text.replace("        source: smith2020\n        arms:\n          low: {events: 10, total: 100, percent: 10}",
+    changed = text.replace("        source: smith2020\n        arms:\n"
+                           "          low: {events: 10, total: 100, percent: 10}",
                            "        source: smith2020\n        in_summary: true\n        arms:\n"
                            "          low: {events: 0, total: 100, percent: 0}")
     assert changed != text
@@ -158,3 +159,14 @@ def test_both_bundled_templates_give_the_same_csv(report):
 
     assert summary_of_findings_csv(report, load_template("default")) == \
         summary_of_findings_csv(report, load_template("northbridge"))
+
+
+def test_an_arm_the_source_did_not_report_reads_not_reported(write_evidence, template):
+    from report_builder.analysis.report import load_report
+
+    text = TWO_INTERVENTIONS.read_text(encoding="utf-8")
+    changed = text.replace("chemo: {events: 30, total: 100, percent: 30.0, ci: [21.2, 40.0]}",
+                           "chemo: {reported: false}", 1)
+    assert changed != text
+    cr = [r for r in csv_rows(load_report(write_evidence(changed)), template) if r["outcome"] == "Complete remission"]
+    assert [(r["reference_result"], r["relative_effect"]) for r in cr] == [("not reported", "")] * 2

@@ -111,7 +111,7 @@ def build(evidence_path: Path, out_root: Path, template_spec: str = "default", f
         chart_files[f"{chart.medium.name}/{chart.id}"] = {"key": chart.key, "files": files}
     for extension, document in documents.items():
         outputs.add(f"{out_dir.name}{extension}", document)
-    for name, data in exports(report, out_dir.name).items():  # evidence JSON, Summary of findings CSV, CSL-JSON
+    for name, data in exports(report, template, out_dir.name).items():  # evidence JSON, Summary of findings CSV, CSL-JSON
         outputs.add(name, data)
     outputs.add(manifest.MANIFEST, manifest.manifest_bytes(evidence_path, template, outputs, fingerprint,
                                                            chart_files, out_root))

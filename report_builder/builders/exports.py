@@ -10,12 +10,16 @@ from pydantic import BaseModel, ConfigDict
 
 from report_builder import __version__
 from report_builder.analysis import formatting as fmt
-from report_builder.analysis.report import all_in_base_key
-from report_builder.inputs.evidence_schema import BinaryOutcome, Evidence
+from report_builder.analysis.arms import single_arm
+from report_builder.analysis.report import ae_key, all_in_base_key
+from report_builder.builders.pdf.wording import PdfWording
+from report_builder.inputs.evidence_schema import BinaryOutcome, Evidence, OutcomeBase
 from report_builder.inputs.references import to_csl
 
 if TYPE_CHECKING:
-    from report_builder.analysis.report import Report
+    from report_builder.analysis.report import BinaryEffect, Report
+    from report_builder.inputs.evidence_schema import AdverseEvent, BinaryArmResult, Study
+    from report_builder.theme.template import Template
 
 EXPORT_SCHEMA_ID = "urn:report-builder:schema:evidence-export:1"
 
@@ -125,11 +129,12 @@ def export_schema() -> dict:
 
 
 # ------------------------------------------------------------------------------ the three exports
-def exports(report: "Report", stem: str | None = None) -> dict[str, bytes]:
-    """File name -> bytes of every export of one report; byte-reproducible (sorted, no clock)."""
+def exports(report: "Report", template: "Template", stem: str | None = None) -> dict[str, bytes]:
+    """File name -> bytes of every export of one report; byte-reproducible (sorted, no clock). The template gives
+    the Summary of findings' notes the handout's wording."""
     stem = stem or report.stem  # the output folder's name (output.writer.output_name) in a build
     return {f"{stem}.evidence.json": evidence_json(report),
-            f"{stem}.summary-of-findings.csv": summary_of_findings_csv(report),
+            f"{stem}.summary-of-findings.csv": summary_of_findings_csv(report, template),
             f"{stem}.references.json": references_csl_json(report)}
 
 
@@ -158,29 +163,39 @@ def evidence_json(report: "Report") -> bytes:
 
 
 #: The Summary of findings' columns: what the PDF's table shows, with the numbers in columns of their own.
+#: Columns are only ever added at the end, so that a reader of an older file finds each where it was.
 SOF_COLUMNS = ("study", "outcome", "experimental_arm", "reference_arm", "experimental_result", "reference_result",
                "relative_effect", "risk_difference", "number_needed", "p_value", "participants", "certainty",
-               "source")
+               "source", "benefit_or_harm", "population", "notes")
 
 
-def summary_of_findings_csv(report: "Report") -> bytes:
-    """One row per comparison of each outcome the PDF's Summary of findings holds (randomized studies whose
-    comparisons take in every arm, outcomes marked in_summary; without any, the single-arm studies' outcomes);
-    figures as the PDF prints them."""
+def summary_of_findings_csv(report: "Report", template: "Template") -> bytes:
+    """The rows of the PDF's Summary of findings in its order, figures as the PDF prints them: each outcome marked
+    in_summary of the randomized studies whose comparisons take in every arm, one row per comparison, then their
+    adverse events marked in_summary (the harms); without any, each single-arm study's outcomes and harms marked
+    in_summary. The notes are the handout's, in the template's wording."""
+    wording = PdfWording(report, template)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180, as spreadsheets expect
     writer.writerow(SOF_COLUMNS)
-    written = False
-    for study in report.evidence.studies:
-        if not report.in_summary_of_findings(study):
-            continue
+    studies = [s for s in report.evidence.studies if report.in_summary_of_findings(s)]
+    benefits = _benefit_rows(report, wording, studies)
+    # As the PDF: without a randomized outcome to show, the single-arm table, whose harms are its own.
+    rows = benefits + _harm_rows(report, wording, studies) if benefits else _single_arm_rows(report, wording)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _benefit_rows(report: "Report", wording: PdfWording, studies: "list[Study]") -> list[list]:
+    rows = []
+    for study in studies:
         arm_n = {a.id: a.n for a in study.arms}
         for outcome in (o for o in study.outcomes if o.in_summary):
             for comparison in report.comparisons(study):
                 exp, ref = comparison.arm_ids
-                relative = absolute = needed = ""
+                effect = None
                 if isinstance(outcome, BinaryOutcome):
-                    results = [fmt.binary_result(outcome.arms[a]) if a in outcome.arms else "" for a in (exp, ref)]
+                    results = [_binary_result(outcome.arms.get(a), wording) for a in (exp, ref)]
                     totals = [outcome.arms[a].total if a in outcome.arms else None for a in (exp, ref)]
                     effect = report.effect(study, outcome.id, exp)
                     derived = report.effect(study, all_in_base_key(outcome.id), exp) if outcome.conditional_on else None
@@ -190,37 +205,49 @@ def summary_of_findings_csv(report: "Report") -> bytes:
                         results = [_all_in_base(p, base, r) for p, r in zip(shown, results)]
                         totals = [p.total for p in shown]
                         effect = derived
-                    if effect is not None:
-                        s = effect.stats
-                        relative = f"RR {fmt.ratio(s.risk_ratio)} ({fmt.ratio_ci(s.rr_low, s.rr_high)})" \
-                            if s.risk_ratio is not None else ""
-                        absolute = (f"{fmt.percentage_points(float(s.risk_difference))} percentage points "
-                                    f"(95% CI {fmt.percentage_points(s.rd_low)} to {fmt.percentage_points(s.rd_high)})")
-                        needed = _number_needed(fmt.number_needed_values(effect.nnt, effect.number_needed_label))
+                    relative, absolute, needed = _effect_columns(effect)
                     participants = sum(totals) if None not in totals else _sum(arm_n[exp], arm_n[ref])
                 else:
                     results = [fmt.median(outcome.arms[a], outcome.unit) if a in outcome.arms else ""
                                for a in (exp, ref)]
+                    relative = absolute = needed = ""
                     hr = outcome.hazard_ratio
                     compared = report.ratio_comparison(study, outcome.id)
                     if hr is not None and compared is not None and set(compared.arm_ids) == {exp, ref}:
                         relative = fmt.hazard_ratio(hr)
                     participants = _sum(arm_n[exp], arm_n[ref])
-                writer.writerow([study.id, outcome.name, comparison.experimental.short_name,
-                                 comparison.reference.short_name, *results, relative, absolute, needed,
-                                 fmt.outcome_p(outcome), "" if participants is None else participants,
-                                 outcome.certainty.level if outcome.certainty else "", outcome.source])
-                written = True
-    if not written:
-        _single_arm_rows(report, writer)
-    return out.getvalue().encode("utf-8")
+                rows.append([study.id, wording.plain_text(outcome.name), comparison.experimental.short_name,
+                             comparison.reference.short_name, *results, relative, absolute, needed,
+                             fmt.outcome_p(outcome), _count(participants),
+                             outcome.certainty.level if outcome.certainty else "", outcome.source, "benefit",
+                             _population(outcome, wording), _notes(report, wording, study, outcome, effect)])
+    return rows
 
 
-def _single_arm_rows(report: "Report", writer) -> None:
-    """Without a randomized comparison, as the PDF: each single-arm study's outcomes marked in_summary, the arm's
-    own result in the experimental columns and nothing in the reference or effect columns."""
-    from report_builder.analysis.arms import single_arm
+def _harm_rows(report: "Report", wording: PdfWording, studies: "list[Study]") -> list[list]:
+    """The adverse events marked in_summary, after every benefit as in the PDF's table (harm_rows)."""
+    rows = []
+    for study in studies:
+        for k, event in enumerate(study.adverse_events):
+            if not event.in_summary:
+                continue
+            for comparison in report.comparisons(study):
+                exp, ref = comparison.arm_ids
+                effect = report.effect(study, ae_key(k), exp)
+                rows.append([study.id, _harm_name(event, wording), comparison.experimental.short_name,
+                             comparison.reference.short_name,
+                             *(_binary_result(event.arms.get(a), wording) for a in (exp, ref)),
+                             *_effect_columns(effect), "",
+                             _count(_sum(*(event.arms[a].total if a in event.arms else None for a in (exp, ref)))),
+                             "", event.source, "harm", _population(event, wording),
+                             _notes(report, wording, study, event, effect)])
+    return rows
 
+
+def _single_arm_rows(report: "Report", wording: PdfWording) -> list[list]:
+    """Without a randomized comparison, as the PDF: each single-arm study's outcomes then its adverse events marked
+    in_summary, the arm's own result in the experimental columns and nothing in the reference or effect columns."""
+    rows = []
     for study in report.evidence.studies:
         arm = single_arm(study)
         if arm is None:
@@ -229,7 +256,7 @@ def _single_arm_rows(report: "Report", writer) -> None:
             result = outcome.arms[arm.id]
             participants = None
             if isinstance(outcome, BinaryOutcome):
-                shown, participants = fmt.binary_result(result), result.total
+                shown, participants = _binary_result(result, wording), result.total
                 derived = report.proportion(study, all_in_base_key(outcome.id), arm.id) if outcome.conditional_on \
                     else None
                 if derived is not None:  # as the PDF: events over all the base outcome analysed first
@@ -238,9 +265,68 @@ def _single_arm_rows(report: "Report", writer) -> None:
                     participants = derived.total
             else:
                 shown = fmt.median(result, outcome.unit)
-            writer.writerow([study.id, outcome.name, arm.short_name, "", shown, "", "", "", "",
-                             fmt.outcome_p(outcome), "" if participants is None else participants,
-                             outcome.certainty.level if outcome.certainty else "", outcome.source])
+            rows.append([study.id, wording.plain_text(outcome.name), arm.short_name, "", shown, "", "", "", "",
+                         fmt.outcome_p(outcome), _count(participants),
+                         outcome.certainty.level if outcome.certainty else "", outcome.source, "benefit",
+                         _population(outcome, wording), _notes(report, wording, study, outcome)])
+        for event in (e for e in study.adverse_events if e.in_summary and arm.id in e.arms):
+            result = event.arms[arm.id]
+            rows.append([study.id, _harm_name(event, wording), arm.short_name, "", _binary_result(result, wording),
+                         "", "", "", "", "", _count(result.total), "", event.source, "harm",
+                         _population(event, wording), _notes(report, wording, study, event)])
+    return rows
+
+
+def _binary_result(result: "BinaryArmResult | None", wording: PdfWording) -> str:
+    """One arm's events as reported; "" for an arm the file does not hold, the PDF's "not reported" for one the
+    source does not report."""
+    if result is None:
+        return ""
+    return fmt.binary_result(result) if result.reported else wording.labels["not_reported"]
+
+
+def _effect_columns(effect: "BinaryEffect | None") -> tuple[str, str, str]:
+    """Relative effect, risk difference and NNT/NNH of a derived comparison, as the PDF computes them."""
+    if effect is None:
+        return "", "", ""
+    s = effect.stats
+    ci = fmt.ratio_ci(s.rr_low, s.rr_high, s.level)
+    relative = "" if s.risk_ratio is None else f"RR {fmt.ratio(s.risk_ratio)} ({ci})" if ci else \
+        f"RR {fmt.ratio(s.risk_ratio)}"
+    level = f"{100 * s.level:g}% CI"
+    absolute = (f"{fmt.percentage_points(float(s.risk_difference))} percentage points "
+                f"({level} {fmt.percentage_points(s.rd_low)} to {fmt.percentage_points(s.rd_high)})")
+    return relative, absolute, _number_needed(fmt.number_needed_values(effect.nnt, effect.number_needed_label,
+                                                                        s.level))
+
+
+def _harm_name(event: "AdverseEvent", wording: PdfWording) -> str:
+    """"VOD/SOS (final report), any grade": the harm as the PDF's Summary of findings names it (harm_name)."""
+    return f"{wording.plain_text(event.term)}, {fmt.grade(event.grade)}"
+
+
+def _population(item: "OutcomeBase | AdverseEvent", wording: PdfWording) -> str:
+    return wording.plain_text(item.population) if item.population else ""
+
+
+def _notes(report: "Report", wording: PdfWording, study: "Study", item: "OutcomeBase | AdverseEvent",
+           effect: "BinaryEffect | None" = None) -> str:
+    """What the handout says with the row's figures that no column holds, in its words: the P value against its
+    prespecified boundary and a result after the prespecified analysis (p_text), a risk ratio with 0.5 added to
+    every cell, and the source note ("not confirmed" when the figures could not be checked against the source)."""
+    parts = []
+    if isinstance(item, OutcomeBase):
+        if item.p is not None and item.p_boundary is not None:
+            parts.append(wording.plain("phrases/boundary", crossed=report.crossed_boundary(study, item.id),
+                                       boundary=fmt.boundary(item), p=fmt.outcome_p(item)))
+        if item.analysis:
+            parts.append(wording.plain("phrases/analysis", analysis=item.analysis))
+    if effect is not None and effect.stats.continuity_corrected:
+        parts.append(wording.plain("footnotes/continuity"))
+    if item.source_note:
+        note = item.source_note if item.confirmed else f"{wording.labels['not_confirmed']}: {item.source_note}"
+        parts.append(wording.plain("footnotes/source_note", note=note))
+    return "; ".join(parts)
 
 
 def _all_in_base(derived, base, reported: str) -> str:
@@ -255,6 +341,10 @@ def _number_needed(v: dict) -> str:
     if v["crosses"]:
         return f"{v['label']} {v['value']} ({v['level']} NNTB {v['nntb']} to ∞ to NNTH {v['nnth']})"
     return f"{v['label']} {v['value']} ({v['level']} {v['low']} to {v['high']})"
+
+
+def _count(value: int | None) -> int | str:
+    return "" if value is None else value
 
 
 def _sum(*values: int | None) -> int | None:

@@ -12,11 +12,11 @@ from report_builder.analysis.arms import arm_label
 from report_builder.inputs import markup
 from report_builder.builders.pdf.chart import RecordedChart
 from report_builder.builders.pdf.tagging import TaggedTable
+from report_builder.builders.pdf.wording import PdfWording
 from report_builder.builders.pdf.style import (
     MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, NOTE_SIZE, PAGE_SIZES, GlyphFallback, Para, SplitTable, Styles,
     register_fonts,
 )
-from report_builder.errors import TemplateError
 from report_builder.resources import templates_root
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ class Context:
         self.links_to_references = "references" in template.pdf_sections
         self.figure_count = 0
         self.shown_waivers: set[tuple[str, str]] = set()
-        self.labels = self._labels()
+        self.wording = PdfWording(report, template)
+        self.labels = self.wording.labels
 
     # ----------------------------------------------------------------------------------- text
     def md(self, text: str) -> str:
@@ -94,23 +95,14 @@ class Context:
         return self.md(self.text(key, **context))
 
     def text(self, key: str, **context: Any) -> str:
-        return self.template.text(f"pdf/{key}", **(self.base_context() | context))
+        return self.wording.text(key, **context)
 
     def base_context(self) -> dict[str, Any]:
         """The variables every PDF wording file can use."""
-        return {"evidence": self.evidence, "report": self.report, "drug": self.evidence.drug,
-                "meta": self.evidence.meta, "question": self.evidence.question, "theme": self.theme}
+        return self.wording.base_context()
 
     def label(self, key: str) -> str:
         return escape(self.labels[key])
-
-    def _labels(self) -> "Labels":
-        labels = Labels(self.template.name)
-        for line in self.text("labels").splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.strip():
-                labels[key.strip()] = markup.clean(value.strip())
-        return labels
 
     def para(self, markup_text: str, style: Any = None, bullet: str | None = None) -> Para:
         return Para(markup_text, style or self.styles.body, bulletText=bullet)
@@ -189,17 +181,6 @@ def points_only(chart: "Chart", most: int = 3) -> bool:
     rows = [r for group in (*chart.data.get("medians", ()), *chart.data.get("landmarks", ())) for r in group["rows"]]
     drawn = [r for r in rows if r.get("median", r.get("percent")) is not None]
     return len(drawn) <= most and not any(r.get("low") is not None for r in drawn)
-
-
-class Labels(dict):
-    """The short labels of wording/pdf/labels.j2; a key an override dropped is a located template error."""
-
-    def __init__(self, template_name: str):
-        super().__init__()
-        self.template_name = template_name
-
-    def __missing__(self, key: str) -> str:
-        raise TemplateError(f"template '{self.template_name}': wording/pdf/labels.j2 has no line '{key}: ...'")
 
 
 class Footnotes:

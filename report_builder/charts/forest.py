@@ -130,14 +130,16 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
     data = forest_data(report, study, style)
     if data is None:
         return None
+    # A slide keeps the marks that change what a row means (an interval that excludes 1 is not significant
+    # when it missed its boundary; a result after the final analysis is not the prespecified one) and says
+    # what they mean in a one-line legend the room can read. The footnotes with their P values are in the
+    # speaker notes (the alt text, below); how a ratio was computed (‡) is the handout's detail.
+    on_slide = style.medium.name == "slide"
     for row in data["rows"]:
         row["marks"] = (DAGGER if row["crossed_boundary"] is False else "") + \
-            (DOUBLE_DAGGER if row["continuity_corrected"] else "") + (SECTION if row["analysis"] else "")
+            (DOUBLE_DAGGER if row["continuity_corrected"] and not on_slide else "") + \
+            (SECTION if row["analysis"] else "")
     notes = _footnotes(data, style)
-    # A slide keeps the marks, so an interval that excludes 1 never reads as significant, and says what
-    # they mean in a short legend at a size the room can read; the speaker notes carry the footnotes
-    # (in the alt text, below).
-    on_slide = style.medium.name == "slide"
     draw = {
         "estimate": style.say("forest_col_estimate"), "ci": style.say("forest_col_ci"),
         # Arm names shortened first, so a long one cannot push the other side's name out of the title.
@@ -194,10 +196,10 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     heads = [PANEL_HEAD + (len(t) - 1) * LINE for t in titles]
     height = sum(h + b + AXIS for h, b in zip(heads, bodies)) + (len(foot) * FOOT_LINE + 0.1 if foot else 0.05) + \
         len(legend) * LEGEND_LINE
-    return {"legend": legend, "label_lines": label_lines, "estimate": estimate, "ci": ci, "col_ci": col_ci, "col_est": col_est,
+    return {"label_lines": label_lines, "estimate": estimate, "ci": ci, "col_ci": col_ci, "col_est": col_est,
             "left": left, "right": right, "lo": lo, "hi": hi, "ticks": tuple(t for t in TICKS if lo <= t <= hi),
-            "favours": favours, "row_h": row_h, "bodies": bodies, "foot": foot, "titles": titles, "heads": heads,
-            "height": height}
+            "favours": favours, "row_h": row_h, "bodies": bodies, "foot": foot, "legend": legend, "titles": titles,
+            "heads": heads, "height": height}
 
 
 def render_forest(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
@@ -283,13 +285,11 @@ def _alt_row(row: dict[str, Any], style: Style) -> str:
 
 
 def _legend(data: dict[str, Any], style: Style) -> list[str]:
-    """What each mark on the slide means, in a few words: one entry per mark shown."""
+    """What each mark on the slide means, in a few words: one entry per kind of mark shown."""
     rows = data["rows"]
     legend = []
     if any(r["crossed_boundary"] is False for r in rows):
         legend.append(DAGGER + " " + style.say("forest_slide_boundary"))
-    if any(r["continuity_corrected"] for r in rows):
-        legend.append(DOUBLE_DAGGER + " " + style.say("forest_slide_continuity"))
     for analysis in dict.fromkeys(r["analysis"] for r in rows if r["analysis"]):
         legend.append(SECTION + " " + style.say("forest_slide_analysis", analysis=analysis))
     return legend

@@ -1,10 +1,12 @@
 """Adverse events by arm as a butterfly chart: intervention to the left, control to the right, n/N beside each bar."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import formatting
 from report_builder.charts import ChartPlan
+from report_builder.charts.media import PAGE_HEIGHT_IN
 from report_builder.charts.style import (
     SIZE, SMALL, TINY, Look, Style, axes_at, figure, inch_x, make_pen, render,
 )
@@ -22,8 +24,6 @@ LINE = 0.16
 HEAD = 0.3
 AXIS = 0.5
 PAD = 0.08
-MAX_ROWS = 16  #: more rows would not read on a slide; the safety table lists every event
-MAX_BODY = 4.6  #: inches of rows at most, for the same reason
 
 
 def adverse_event_data(report: "Report", study: Study, comparison: "Comparison", style: Style
@@ -58,12 +58,9 @@ def adverse_event_data(report: "Report", study: Study, comparison: "Comparison",
         rows.append(row)
     if not rows:
         return None
-    shown, body = 0, 0.0
-    for row in rows[:MAX_ROWS]:
-        height = _row_height(_label_lines(style, row))
-        if shown and body + height > MAX_BODY:
-            break
-        shown, body = shown + 1, body + height
+    # The chart is shown on paper only (the deck's safety slides chart their harms natively, and the slide
+    # PNG is the same drawing): every event while the figure fits a page, else the first ones and a note.
+    shown = _fitting(rows, style)
     return {
         "study": study.id, "study_name": style.plain(study.name), "total_rows": len(rows),
         "omitted": len(rows) - shown,
@@ -91,11 +88,8 @@ def _plan(study: Study, data: dict[str, Any], chart_id: str, style: Style) -> Ch
     # A side the file does not hold is "not in this summary"; "not reported" only where the file says so.
     missing = style.say("not_in_summary")
     unreported = style.say("not_reported")
-    reported_only = any(r[s] and not r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
-    notes = [style.say("ae_reported_note")] if reported_only else []
-    if data["omitted"]:
-        notes.append(style.say("ae_omitted", shown=len(rows), total=data["total_rows"]))
-    draw = {"missing": missing, "unreported": unreported, "axis": style.say("ae_axis"), "notes": notes}
+    draw = {"missing": missing, "unreported": unreported, "axis": style.say("ae_axis"),
+            "notes": _notes(rows, data["total_rows"], style)}
     layout = _layout(data, draw, style)
     exp, ref = data["experimental"]["label"], data["reference"]["label"]
     parts = []
@@ -118,6 +112,41 @@ def _plan(study: Study, data: dict[str, Any], chart_id: str, style: Style) -> Ch
     )
 
 
+def _fitting(rows: list[dict[str, Any]], style: Style) -> int:
+    """How many rows, in file order, fit a page with the notes under them (one at least)."""
+    ends: list[float] = []  # the body's height after each row, up to the first row past a page
+    for row in rows:
+        ends.append((ends[-1] if ends else 0.0) + _row_height(_label_lines(style, row)))
+        if ends[-1] > PAGE_HEIGHT_IN:
+            break
+    shown = len(ends)
+    while True:
+        room = PAGE_HEIGHT_IN - _height(0.0, _notes(rows[:shown], len(rows), style), style)
+        fit = max(1, bisect_right(ends, room))
+        if fit >= shown:
+            return shown
+        shown = fit  # shown only falls: this ends
+
+
+def _notes(rows: list[dict[str, Any]], total: int, style: Style) -> list[str]:
+    """The notes under the chart when it shows these rows of total."""
+    reported_only = any(r[s] and not r[s]["from_counts"] for r in rows for s in ("experimental", "reference"))
+    notes = [style.say("ae_reported_note")] if reported_only else []
+    if len(rows) < total:
+        notes.append(style.say("ae_omitted", shown=len(rows), total=total))
+    return notes
+
+
+def _foot(notes: list[str], look: Look) -> list[str]:
+    return [line for note in notes for line in look.wrap(note, look.width - 2 * MARGIN, TINY, max_lines=6)]
+
+
+def _height(body: float, notes: list[str], look: Look) -> float:
+    """The chart's height in inches, from its rows' height and its notes."""
+    foot = _foot(notes, look)
+    return HEAD + body + AXIS + (len(foot) * 0.15 + 0.05 if foot else 0.05)
+
+
 def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
     """Row heights, the two halves and the axis scale in inches, from measured text only."""
     rows = data["rows"]
@@ -131,8 +160,8 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     plot_w = (look.width - 2 * MARGIN - LABEL_W - 2 * (val_w + PAD) - 3 * PAD - 0.12) / 2
     exp_left = MARGIN + LABEL_W + 2 * PAD + val_w + PAD
     ref_left = exp_left + plot_w + 0.12
-    foot = [line for note in draw["notes"] for line in look.wrap(note, look.width - 2 * MARGIN, TINY, max_lines=6)]
-    height = HEAD + body + AXIS + (len(foot) * 0.15 + 0.05 if foot else 0.05)
+    foot = _foot(draw["notes"], look)
+    height = _height(body, draw["notes"], look)
     top_pct = max(r[s]["percent"] for r in rows for s in ("experimental", "reference") if r[s])
     # At most three labelled ticks a side: the halves are narrow and "0" repeats at the centre.
     step = next(s for s in (5, 10, 20, 25, 50) if top_pct * 1.02 <= 3 * s)

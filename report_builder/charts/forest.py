@@ -21,6 +21,8 @@ LINE = 0.16
 PANEL_HEAD = 0.28
 AXIS = 0.5  #: tick labels and the favours labels under each panel
 COL_GAP = 0.14
+FOOT_LINE = 0.13  #: inches per line of the printed footnotes (TINY text, 1.25 times its size)
+LEGEND_LINE = 0.2  #: inches per line of the slide's legend of the marks (SMALL text)
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100)
 DAGGER, DOUBLE_DAGGER, SECTION = "†", "‡", "§"
 ARM_W = 1.3  #: inches at most for an arm name in a panel title
@@ -128,13 +130,16 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
     data = forest_data(report, study, style)
     if data is None:
         return None
-    # On a slide the speaker notes carry the footnotes (the title states the boundary's lesson), so the
-    # picture keeps its rows at a size the room can read.
+    # A slide keeps the marks that change what a row means (an interval that excludes 1 is not significant
+    # when it missed its boundary; a result after the final analysis is not the prespecified one) and says
+    # what they mean in a one-line legend the room can read. The footnotes with their P values are in the
+    # speaker notes (the alt text, below); how a ratio was computed (‡) is the handout's detail.
     on_slide = style.medium.name == "slide"
     for row in data["rows"]:
-        row["marks"] = "" if on_slide else (DAGGER if row["crossed_boundary"] is False else "") + \
-            (DOUBLE_DAGGER if row["continuity_corrected"] else "") + (SECTION if row["analysis"] else "")
-    notes = [] if on_slide else _footnotes(data, style)
+        row["marks"] = (DAGGER if row["crossed_boundary"] is False else "") + \
+            (DOUBLE_DAGGER if row["continuity_corrected"] and not on_slide else "") + \
+            (SECTION if row["analysis"] else "")
+    notes = _footnotes(data, style)
     draw = {
         "estimate": style.say("forest_col_estimate"), "ci": style.say("forest_col_ci"),
         # Arm names shortened first, so a long one cannot push the other side's name out of the title.
@@ -142,7 +147,8 @@ def plan_forest(report: "Report", study: Study, style: Style) -> ChartPlan | Non
                              above=style.fit(p["favours_above_1"], ARM_W, SIZE, bold=True)) for p in data["panels"]],
         "favours": [(style.say("favours", arm=p["favours_below_1"]), style.say("favours", arm=p["favours_above_1"]))
                     for p in data["panels"]],
-        "notes": notes,
+        "notes": [] if on_slide else notes,
+        "legend": _legend(data, style) if on_slide else [],
     }
     layout = _layout(data, draw, style)
     sources = sorted({r["source"] for r in data["rows"]}, key=lambda ref: style.numbers.get(ref, 0))
@@ -174,24 +180,26 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     col_est = col_ci - COL_GAP - max(est_w, look.measure(estimate, SMALL, bold=True))
     left = MARGIN + LABEL_W + 0.12
     right = max(col_est - 0.2, left + 1.2)
-    # A row with no ratio to draw lends its label the plot's width: one line, and the name still shows.
-    label_lines = [[look.fit(r["label"], col_est - MARGIN - 0.2, SIZE)] if r.get("no_counts") else
-                   look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
+    # Every label wraps in its own column, a row without a ratio too: a label reaching into the plot
+    # would cross the ticks and the line of no effect.
+    label_lines = [look.wrap(r["label"], LABEL_W, max_lines=3) for r in rows]
     lo, hi = _limits(rows)
     middle = left + (right - left) * math.log(1 / lo) / math.log(hi / lo)  # where the line of no effect is
     favours = [("← " + look.fit(below, middle - MARGIN - 0.25, SMALL),
                 look.fit(above, look.width - MARGIN - middle - 0.25, SMALL) + " →") for below, above in draw["favours"]]
-    row_h = [max(0.28, len(lines) * LINE + 0.1) for lines in label_lines]
+    row_h = [max(0.28, len(lines) * LINE + 0.06) for lines in label_lines]
     bodies = [sum(row_h[i] for i in p["rows"]) for p in data["panels"]]
     foot = [line for note in draw["notes"] for line in look.wrap(note, look.width - 2 * MARGIN, TINY, max_lines=6)]
+    legend = _packed(draw["legend"], look.width - 2 * MARGIN, look)
     # Long arm names wrap the panel title rather than run into the column headers.
     titles = [look.wrap(t, col_est - MARGIN - 0.15, SIZE, bold=True, max_lines=2) for t in draw["titles"]]
     heads = [PANEL_HEAD + (len(t) - 1) * LINE for t in titles]
-    height = sum(h + b + AXIS for h, b in zip(heads, bodies)) + (len(foot) * 0.15 + 0.1 if foot else 0.05)
+    height = sum(h + b + AXIS for h, b in zip(heads, bodies)) + (len(foot) * FOOT_LINE + 0.1 if foot else 0.05) + \
+        len(legend) * LEGEND_LINE
     return {"label_lines": label_lines, "estimate": estimate, "ci": ci, "col_ci": col_ci, "col_est": col_est,
             "left": left, "right": right, "lo": lo, "hi": hi, "ticks": tuple(t for t in TICKS if lo <= t <= hi),
-            "favours": favours, "row_h": row_h, "bodies": bodies, "foot": foot, "titles": titles, "heads": heads,
-            "height": height}
+            "favours": favours, "row_h": row_h, "bodies": bodies, "foot": foot, "legend": legend, "titles": titles,
+            "heads": heads, "height": height}
 
 
 def render_forest(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
@@ -227,10 +235,9 @@ def render_forest(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, 
                 h = lay["row_h"][index]
                 cy = y + h / 2
                 lines = lay["label_lines"][index]
-                masked = {"bbox": {"facecolor": "white", "edgecolor": "none", "pad": 1.0}} if row.get("no_counts") else {}
                 for k, line in enumerate(lines):
                     ax.text(MARGIN, cy + (k - (len(lines) - 1) / 2) * LINE, line, transform=at, ha="left",
-                            va="center", fontsize=SIZE, zorder=4, **masked)
+                            va="center", fontsize=SIZE)
                 if row["estimate"] is not None:
                     if row["low"] is not None:
                         ax.plot([row["low"], row["high"]], [cy, cy], color=pen.text, linewidth=1.4, zorder=2)
@@ -248,8 +255,11 @@ def render_forest(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, 
                         ha="left", va="center", fontsize=SMALL, color=pen.muted, annotation_clip=False)
             top += head + body + AXIS
         for k, line in enumerate(lay["foot"]):
-            fig.text(MARGIN / pen.width, 1 - (top + 0.05 + (k + 0.5) * 0.15) / height, line, fontsize=TINY,
+            fig.text(MARGIN / pen.width, 1 - (top + 0.05 + (k + 0.5) * FOOT_LINE) / height, line, fontsize=TINY,
                      color=pen.muted, ha="left", va="center")
+        for k, line in enumerate(lay["legend"]):
+            fig.text(MARGIN / pen.width, 1 - (top + (k + 0.5) * LEGEND_LINE) / height, line, fontsize=SMALL,
+                     color=pen.text, ha="left", va="center")
         return render(fig, pen, media)
 
 
@@ -272,6 +282,29 @@ def _alt_row(row: dict[str, Any], style: Style) -> str:
     if row["favours"]:
         text += " " + style.say("favouring", arm=row["favours"])
     return text
+
+
+def _legend(data: dict[str, Any], style: Style) -> list[str]:
+    """What each mark on the slide means, in a few words: one entry per kind of mark shown."""
+    rows = data["rows"]
+    legend = []
+    if any(r["crossed_boundary"] is False for r in rows):
+        legend.append(DAGGER + " " + style.say("forest_slide_boundary"))
+    for analysis in dict.fromkeys(r["analysis"] for r in rows if r["analysis"]):
+        legend.append(SECTION + " " + style.say("forest_slide_analysis", analysis=analysis))
+    return legend
+
+
+def _packed(entries: list[str], width: float, look: Look) -> list[str]:
+    """Legend entries side by side while they fit the width, each wrapped on lines of its own when it does not."""
+    gap = "     "
+    lines: list[str] = []
+    for entry in entries:
+        if lines and look.measure(lines[-1] + gap + entry, SMALL) <= width:
+            lines[-1] += gap + entry
+        else:
+            lines += look.wrap(entry, width, SMALL, max_lines=2)
+    return lines
 
 
 def _footnotes(data: dict[str, Any], style: Style) -> list[str]:

@@ -33,3 +33,7 @@ PRINT = Medium("print", width_in=6.5, scale=1.0, forms=("svg", "ops"))
 #: at 150 pixels per shown inch: more than a 1920-pixel projector shows of a 13.3-inch slide (144).
 SLIDE = Medium("slide", width_in=6.5, scale=1.8, forms=("png",), dpi=150)
 MEDIA = {medium.name: medium for medium in (PRINT, SLIDE)}
+#: The tallest a figure for paper is laid out: it then prints unscaled, its caption on the same page, on
+#: the shorter bundled page (Letter: a 9.7-inch text frame, of which the PDF gives a figure 85% before it
+#: shrinks it, builders/pdf/context.py). A chart that would be taller cuts its list or goes on over pages.
+PAGE_HEIGHT_IN = 8.0

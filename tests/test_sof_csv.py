@@ -100,8 +100,10 @@ def test_the_single_arm_p_value_keeps_the_pdfs_note_on_its_null_rate(example_bui
     folder = example_build(SMALL_EXAMPLE)
     ocr = next(r for r in built_csv(folder) if r["outcome"] == "Overall complete remission (CR or CRi)")
     assert ocr["p_value"] == "P<0.0001"
-    assert ocr["notes"] == "The null rate behind the P value and its sidedness are not in this summary."
-    assert squashed(ocr["notes"]) in first_page(folder)  # the PDF's footnote, word for word
+    assert ocr["notes"] == ("The sidedness of this P value is not in this summary (the sources in hand do not state it, "
+                            "or disagree).; The null rate behind the P value and its sidedness are not in this summary.")
+    for note in ocr["notes"].split("; "):
+        assert squashed(note) in first_page(folder)  # the PDF's footnotes, word for word
 
 
 def test_a_result_after_the_prespecified_final_analysis_says_so(write_evidence, template):
@@ -170,3 +172,18 @@ def test_an_arm_the_source_did_not_report_reads_not_reported(write_evidence, tem
     assert changed != text
     cr = [r for r in csv_rows(load_report(write_evidence(changed)), template) if r["outcome"] == "Complete remission"]
     assert [(r["reference_result"], r["relative_effect"]) for r in cr] == [("not reported", "")] * 2
+
+
+def test_a_p_value_says_what_it_compares_and_whether_its_sidedness_is_known(report, template):
+    """As the handout: MRD's reported P compares the responders (69/88 vs 9/32), not the derived rates over all
+    analysed in the row; a P value whose sidedness the file does not hold says so."""
+    import csv
+    import io
+
+    from report_builder.builders.exports import summary_of_findings_csv
+
+    rows = {r["outcome"]: r for r in csv.DictReader(io.StringIO(summary_of_findings_csv(report, template).decode()))}
+    assert rows["MRD below 0.01% among CR/CRi"]["notes"].startswith("P<0.001 among CR/CRi responders only; "
+                                                                    "The sidedness of this P value is not")
+    assert rows["Overall survival"]["p_value"] == "two-sided P=0.04"
+    assert "sidedness" not in rows["Overall survival"]["notes"]

@@ -316,6 +316,11 @@ def _notes(report: "Report", wording: PdfWording, study: "Study", item: "Outcome
     every cell, and the source note ("not confirmed" when the figures could not be checked against the source)."""
     parts = []
     if isinstance(item, OutcomeBase):
+        if item.p is not None and item.conditional_on and report.effects_of(study, all_in_base_key(item.id)):
+            base = next(o for o in study.outcomes if o.id == item.conditional_on)  # as the PDF scopes it
+            parts.append(f"{fmt.outcome_p(item)} {wording.plain('phrases/responders_only', base=base)}")
+        if item.p is not None and item.p_sided is None:
+            parts.append(wording.plain("footnotes/unsided"))
         if item.p is not None and item.p_boundary is not None:
             parts.append(wording.plain("phrases/boundary", crossed=report.crossed_boundary(study, item.id),
                                        boundary=fmt.boundary(item), p=fmt.outcome_p(item)))

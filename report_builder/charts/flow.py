@@ -149,7 +149,7 @@ def render_flow(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, by
         for col in cols:
             # The arm name sits on the allocation arrow, masking it like a label on a connector.
             ax.text(centres[col["arm"]], header_y, lay["labels"][col["arm"]], ha="center",
-                    va="center", fontsize=SIZE, color=col["colour"], zorder=5,
+                    va="center", fontsize=SIZE, color=pen.label_colour(col["colour"]), zorder=5,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5}, **pen.bold())
         y = TOP + top_h + ROW_GAP + HEADER_H
         tops: list[float] = []

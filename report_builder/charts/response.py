@@ -72,6 +72,7 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     if data is None:
         return None
     groups = data["groups"]
+    exact = any(r["counts"] for g in groups for r in g["rows"])
     panel = Panel(
         groups=tuple(
             Group(g["study_name"], g["outcome_name"], tuple(
@@ -82,7 +83,7 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
             ))
             for g in groups
         ),
-        xlim=(0, 100), xticks=(0, 25, 50, 75, 100), xlabel=style.say("response_axis"),
+        xlim=(0, 100), xticks=(0, 25, 50, 75, 100), xlabel=style.say("response_axis", exact=exact),
         headers=(style.say("response_col_n"), style.say("response_col_ci")),
     )
     reported_only = any(not r["counts"] for g in groups for r in g["rows"])
@@ -99,7 +100,7 @@ def plan_response(report: "Report", style: Style) -> ChartPlan | None:
     return ChartPlan(
         id=CHART_ID, kind="response", title=style.say("response_title"),
         caption=style.say("response_caption", sources=style.cite(sources),
-                          exact=any(r["counts"] for g in groups for r in g["rows"]),
+                          exact=exact,
                           percent_only=any(not r["counts"] for g in groups for r in g["rows"])), alt_text=alt,
         width_in=style.width, height_in=layout.height, study_id=None, data=data,
         renderer="panels", look=style.look(), draw={"panels": [panel], "footnotes": notes},

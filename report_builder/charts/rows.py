@@ -199,7 +199,8 @@ def _draw_panel(fig, pen, panel: Panel, headers, top: float, layout: Layout) -> 
         y += _header_h(lines)
         for row in group.rows:
             ry = y + _slot(row) / 2
-            ax.text(left - 0.06, ry, row.label, transform=at, ha="right", va="center", fontsize=SMALL, color=row.colour)
+            ax.text(left - 0.06, ry, row.label, transform=at, ha="right", va="center", fontsize=SMALL,
+                    color=pen.label_colour(row.colour))
             _draw_point(ax, row, ry)
             for i, (x, cell) in enumerate(zip(columns, row.cells)):
                 quiet = i in row.quiet

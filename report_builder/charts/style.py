@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import arms
 from report_builder.charts.media import Medium
+from report_builder.theme.contrast import readable_shade
 from report_builder.theme.font_metrics import font_metrics
 from report_builder.resources import templates_root
 
@@ -23,6 +24,7 @@ SIZE = 9.0  #: body text, pt
 SMALL = 8.0  #: value columns and ticks
 TINY = 7.5  #: footnotes
 SLOT = 0.22  #: inches per plotted row (one arm, one outcome)
+GROUND = "#FFFFFF"  #: every chart is drawn on white, in print and on slides alike
 HASH_SALT = "report_builder"  #: SVG clip-path ids hash with this, so they do not change between runs
 #: Markup characters in a value given to chart wording are swapped for these while the wording is
 #: rendered and its own markup removed, so evidence text (already plain) is never parsed twice.
@@ -69,6 +71,15 @@ class Look:
     @property
     def secondary(self) -> str:
         return self.colors.get("secondary", "#3C6E9F")
+
+    def label_colour(self, colour: str) -> str:
+        """The colour for text that names something drawn in `colour` (an arm's label beside its marks).
+
+        A mark needs 3:1 against the ground, text 4.5:1 (WCAG 1.4.11, 1.4.3): a palette colour that is
+        fine for a dot (Okabe-Ito orange, 2.2:1 on white) is too light for text, which then takes the
+        least darker shade of the same hue that reads. Marks keep the palette colour.
+        """
+        return readable_shade(colour, GROUND)
 
     def look(self) -> "Look":
         """Just the look, without what a subclass adds (wording, Matplotlib family names)."""
@@ -262,8 +273,8 @@ class Pen(Look):
             "xtick.major.width": 0.6,
             "ytick.major.width": 0.6,
             "lines.solid_capstyle": "butt",
-            "figure.facecolor": "white",
-            "savefig.facecolor": "white",
+            "figure.facecolor": GROUND,
+            "savefig.facecolor": GROUND,
             "svg.fonttype": "none",  # text stays text: the PDF sets it in the embedded template font
             "svg.hashsalt": HASH_SALT,
             "path.simplify": True,

@@ -99,7 +99,8 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
                 Row(r["label"], r["colour"], r["median"], r["low"], r["high"], (r["value_text"], r["ci_text"] or no_ci),
                     quiet=() if r["ci_text"] else (1,))
                 for r in g["rows"])) for g in groups),
-            xlim=(0, ticks[-1] if ticks else 1), xticks=ticks, xlabel=style.say("median_axis", unit=unit),
+            xlim=(0, ticks[-1] if ticks else 1), xticks=ticks,
+            xlabel=style.say("median_axis", unit=unit, intervals=any(_interval(r) for g in groups for r in g["rows"])),
             title=style.say("median_panel"),
             headers=(style.say("median_col"), style.say("ci_col")),
         ))
@@ -110,7 +111,8 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
                     (r["percent_text"], r["ci_text"] or no_ci),
                     quiet=() if r["ci_text"] else (1,))
                 for r in g["rows"])) for g in data["landmarks"]),
-            xlim=(0, 100), xticks=(0, 25, 50, 75, 100), xlabel=style.say("landmark_axis"),
+            xlim=(0, 100), xticks=(0, 25, 50, 75, 100),
+            xlabel=style.say("landmark_axis", intervals=any(_interval(r) for g in data["landmarks"] for r in g["rows"])),
             title=style.say("landmark_panel"),
             headers=(style.say("landmark_col"), style.say("ci_col")),
         ))
@@ -129,11 +131,26 @@ def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPla
     return ChartPlan(
         id=f"time-to-event-{study.id}", kind="time_to_event", title=style.say("tte_title", study=data["study_name"]),
         # The § note goes in the caption: the chart keeps its height, and the caption sits beside it.
-        caption=" ".join([style.say("tte_caption", sources=style.cite(sources)), *data["notes"]]),
+        caption=" ".join([_caption(data, style, sources), *data["notes"]]),
         alt_text=" ".join([style.say("tte_alt", study=style.plain(study.short_name)), *parts, *data["notes"]]),
         width_in=style.width, height_in=layout.height, study_id=study.id, data=data,
         renderer="panels", look=style.look(), draw={"panels": panels, "footnotes": []},
     )
+
+
+def _interval(row: dict[str, Any]) -> bool:
+    """Whether the row's interval is drawn (a whisker needs both ends)."""
+    return row["low"] is not None and row["high"] is not None
+
+
+def _caption(data: dict[str, Any], style: Style, sources: list[str]) -> str:
+    """The caption names only what the chart draws: landmarks when it has a landmark panel, intervals as many
+    as it draws ("all", "some" or "none" of its rows)."""
+    rows = [r for g in data["medians"] + data["landmarks"] for r in g["rows"]]
+    drawn = sum(1 for r in rows if _interval(r))
+    intervals = "all" if drawn == len(rows) else "some" if drawn else "none"
+    return style.say("tte_caption", sources=style.cite(sources), medians=bool(data["medians"]),
+                     landmarks=bool(data["landmarks"]), intervals=intervals)
 
 
 # ------------------------------------------------------------------------------------------ step curves
@@ -179,7 +196,7 @@ def plan_curve(report: "Report", study: Study, outcome: TimeToEventOutcome, styl
     return ChartPlan(
         id=f"km-{study.id}-{outcome.id}", kind="time_to_event",
         title=style.say("curve_title", study=style.plain(study.name), outcome=data["outcome_name"]),
-        caption=style.say("curve_caption", sources=style.cite([outcome.source])),
+        caption=style.say("curve_caption", sources=style.cite([outcome.source]), at_risk=bool(at_risk_arms)),
         alt_text=(style.say("curve_alt", study=style.plain(study.short_name), outcome=data["outcome_name"])
                   + " " + " ".join(parts)),
         width_in=style.width, height_in=height, study_id=study.id, data=data, renderer="curve", look=style.look(),
@@ -222,7 +239,7 @@ def render_curve(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, b
             for k, arm in enumerate(at_risk_arms):
                 y = 0.3 + 0.2 * k + 0.1
                 table.text(0.08, y, labels[arm["arm"]], transform=at, ha="left", va="center", fontsize=SMALL,
-                           color=arm["colour"])
+                           color=pen.label_colour(arm["colour"]))
                 for (t, _), (_, n) in zip(arm["at_risk"], arm["at_risk_text"]):
                     table.text(t, y, n, ha="center", va="center", fontsize=SMALL)
         return render(fig, pen, media)

@@ -20,7 +20,13 @@ LINE = 0.15
 ROW = 0.22
 TEXT_W = 2.6  #: inches before an event's text wraps
 TEXT_LINES = 3  #: lines per event at most
-LEGEND_H = 0.22
+LEGEND_H = 0.2  #: inches per line of the legend
+KEY_W = 0.22  #: inches for the sample mark of a legend entry (a longer bar is shortened to it)
+KEY_GAP = 0.3  #: inches between legend entries
+MARK = 5.5  #: points: a filled mark (the day is known)
+OPEN_MARK = 6.5  #: points: an open mark (only the month or the year is known), on the bar across it
+BAR = 3.5  #: points: the thickness of the bar across a month or a year
+SHAPES = {"regulatory": "D", "publication": "o"}  #: a diamond for a regulatory event, a circle for a publication
 
 
 def _year_fraction(date: dt.date) -> float:
@@ -73,10 +79,20 @@ def plan_timeline(report: "Report", style: Style) -> ChartPlan | None:
     data = timeline_data(report, style)
     if data is None:
         return None
+    items = data["events"] + data["publications"]
+    legend = []
+    for kind in ("regulatory", "publication"):
+        # One entry per kind of mark drawn: filled for a day, open on a bar for a month or a year.
+        for exact in (True, False):
+            precisions = list(dict.fromkeys(i["precision"] for i in sorted(items, key=_coarseness)
+                                            if i["kind"] == kind and (i["precision"] == "day") == exact))
+            if precisions:
+                label = (style.say("timeline_regulatory", precisions=precisions) if kind == "regulatory"
+                         else style.say("timeline_publication", precisions=precisions))
+                legend.append({"kind": kind, "exact": exact, "label": label})
     draw = {
-        "regulatory": style.say("timeline_regulatory"), "publication": style.say("timeline_publication"),
-        "note": style.say("timeline_year_note")
-        if any(i["precision"] != "day" for i in data["publications"] + data["events"]) else "",
+        "legend": legend,
+        "note": style.say("timeline_year_note") if any(i["precision"] != "day" for i in items) else "",
     }
     layout = _layout(data, draw, style)
     sources = sorted({e["source"] for e in data["events"]} | {p["source"] for p in data["publications"]},
@@ -90,6 +106,11 @@ def plan_timeline(report: "Report", style: Style) -> ChartPlan | None:
         width_in=style.width, height_in=layout["height"], study_id=None, data=data, renderer="timeline",
         look=style.look(), draw=draw,
     )
+
+
+def _coarseness(item: dict[str, Any]) -> int:
+    """0 for a date known to the day, 1 to the month, 2 to the year."""
+    return ("day", "month", "year").index(item["precision"])
 
 
 def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str, Any]:
@@ -111,14 +132,43 @@ def _layout(data: dict[str, Any], draw: dict[str, Any], look: Look) -> dict[str,
     text_w = max(look.measure(line, SMALL) for block in lines for line in block)
     heights = [max(ROW, len(block) * LINE + 0.06) for block in lines]
     body = sum(heights)
-    height = 0.12 + body + 0.32 + LEGEND_H + (0.2 if draw["note"] else 0.0)
     lo = min(min(i["x"] for i in items), min((p["year"] for p in data["publications"]), default=9999)) - 0.3
     hi = max(max(i["x_end"] for i in items), max((p["year"] + 1 for p in data["publications"]), default=0)) + 0.3
-    return {"items": items, "when": when, "lines": lines, "text_x": text_x, "axes_left": text_x + text_w + 0.25,
-            "heights": heights, "body": body, "height": height, "lo": lo, "hi": hi,
-            "regulatory": look.fit("◆ " + draw["regulatory"], 2.1, TINY),
-            "publication": look.fit("▬ " + draw["publication"], look.width - 2 * MARGIN - 2.2, TINY),
-            "note": look.fit(draw["note"], look.width - 2 * MARGIN, TINY)}
+    axes_left = text_x + text_w + 0.25
+    per_year = (look.width - MARGIN - axes_left) / (hi - lo)  # inches
+    # The legend: each entry a sample of the mark it explains (an open mark's bar as long as in the plot, up to
+    # KEY_W), then its words; a line per kind of item when there are more than two entries, wrapped if need be.
+    width = look.width - 2 * MARGIN
+    keys, x, line = [], MARGIN, 0
+    for n, entry in enumerate(draw["legend"]):
+        label = look.fit(entry["label"], width - KEY_W - 0.06, TINY)
+        w = KEY_W + 0.06 + look.measure(label, TINY)
+        new_kind = n and entry["kind"] != draw["legend"][n - 1]["kind"] and len(draw["legend"]) > 2
+        if x > MARGIN and (new_kind or x + w > MARGIN + width):
+            x, line = MARGIN, line + 1
+        spans = [(i["x_end"] - i["x"] - 2 * _inset(i)) * per_year for i in items
+                 if i["kind"] == entry["kind"] and (i["precision"] == "day") == entry["exact"]]
+        keys.append({**entry, "label": label, "x": x + KEY_W / 2, "half": min(max(spans), KEY_W) / 2, "line": line})
+        x += w + KEY_GAP
+    key_lines = line + 1 if keys else 0
+    note = look.wrap(draw["note"], width, TINY, max_lines=2) if draw["note"] else []
+    height = 0.12 + body + 0.32 + key_lines * LEGEND_H + len(note) * LINE + 0.05
+    return {"items": items, "when": when, "lines": lines, "text_x": text_x, "axes_left": axes_left,
+            "heights": heights, "body": body, "height": height, "lo": lo, "hi": hi, "keys": keys,
+            "key_lines": key_lines, "note": note}
+
+
+def _mark(ax: Any, kind: str, exact: bool, x: float, x_end: float, y: float, colour: str) -> None:
+    """The one drawing of a mark, in the plot and in the legend alike: a filled diamond (regulatory event) or
+    circle (publication) at its day; a date known only to the month or the year is a bar across that whole
+    month or year with an open mark at its middle, visible however short a month is on the axis. A day is
+    given as x == x_end."""
+    if exact:
+        ax.plot((x + x_end) / 2, y, SHAPES[kind], color=colour, markersize=MARK, zorder=3)
+        return
+    ax.plot([x, x_end], [y, y], color=colour, linewidth=BAR, solid_capstyle="butt", zorder=2)
+    ax.plot((x + x_end) / 2, y, SHAPES[kind], markerfacecolor="white", markeredgecolor=colour, markeredgewidth=1.3,
+            markersize=OPEN_MARK, zorder=3)
 
 
 def render_timeline(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str, bytes]:
@@ -143,28 +193,39 @@ def render_timeline(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> dict[str
         y = 0.0
         for item, date_text, block, h in zip(lay["items"], lay["when"], lay["lines"], lay["heights"]):
             cy = y + h / 2
-            regulatory = item["kind"] == "regulatory"
-            colour = pen.primary if regulatory else pen.secondary
+            colour = _colour(pen, item["kind"])
             ax.text(MARGIN, cy - (len(block) - 1) * LINE / 2, date_text, transform=at, ha="left", va="center",
-                    fontsize=SMALL, color=colour, **pen.bold())
+                    fontsize=SMALL, color=pen.label_colour(colour), **pen.bold())
             for k, line in enumerate(block):
                 ax.text(lay["text_x"], cy + (k - (len(block) - 1) / 2) * LINE, line, transform=at, ha="left",
                         va="center", fontsize=SMALL)
             ax.plot([lo, hi], [cy, cy], color=pen.light, linewidth=0.6, zorder=0)
-            if item["precision"] != "day":
-                inset = 0.03 if item["precision"] == "year" else 0.0
-                ax.plot([item["x"] + inset, item["x_end"] - inset], [cy, cy], color=colour, linewidth=3.5,
-                        solid_capstyle="butt", zorder=2)
-            else:
-                ax.plot(item["x"], cy, "D" if regulatory else "o", color=colour, markersize=5.5, zorder=3)
+            exact, inset = item["precision"] == "day", _inset(item)
+            _mark(ax, item["kind"], exact, item["x"] + inset, item["x"] if exact else item["x_end"] - inset, cy, colour)
             y += h
-        legend_y = 1 - (0.12 + body + 0.32 + LEGEND_H / 2) / height
-        fig.text(MARGIN / pen.width, legend_y, lay["regulatory"], color=pen.primary, fontsize=TINY, ha="left",
-                 va="center")
-        if data["publications"]:
-            fig.text((MARGIN + 2.2) / pen.width, legend_y, lay["publication"], color=pen.secondary, fontsize=TINY,
-                     ha="left", va="center")
-        if lay["note"]:
-            fig.text(MARGIN / pen.width, legend_y - 0.2 / height, lay["note"], fontsize=TINY, color=pen.muted, ha="left",
-                     va="center")
+        # The legend: an axes in inches under the plot, each entry a sample drawn by _mark, then its words.
+        top = 0.12 + body + 0.32
+        key_h = lay["key_lines"] * LEGEND_H + len(lay["note"]) * LINE
+        legend = axes_at(fig, 0.0, top, pen.width, key_h)
+        legend.set_xlim(0, pen.width)
+        legend.set_ylim(key_h, 0)
+        legend.axis("off")
+        for key in lay["keys"]:
+            ky = (key["line"] + 0.5) * LEGEND_H
+            colour = _colour(pen, key["kind"])
+            _mark(legend, key["kind"], key["exact"], key["x"] - key["half"], key["x"] + key["half"], ky, colour)
+            legend.text(key["x"] + KEY_W / 2 + 0.06, ky, key["label"], fontsize=TINY, ha="left", va="center",
+                        color=pen.label_colour(colour))
+        for k, line in enumerate(lay["note"]):
+            legend.text(MARGIN, lay["key_lines"] * LEGEND_H + (k + 0.5) * LINE, line, fontsize=TINY,
+                        color=pen.muted, ha="left", va="center")
         return render(fig, pen, media)
+
+
+def _inset(item: dict[str, Any]) -> float:
+    """Years of a year's bar left out at each end: the bars of neighbouring years stay apart."""
+    return 0.03 if item["precision"] == "year" else 0.0
+
+
+def _colour(look: Look, kind: str) -> str:
+    return look.primary if kind == "regulatory" else look.secondary

@@ -10,7 +10,8 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 
 from report_builder.inputs import markup
 from report_builder.builders.pptx import oxml, package
-from report_builder.builders.pptx.master import master_look, readable, readable_shade
+from report_builder.builders.pptx.master import master_look
+from report_builder.theme.contrast import readable, readable_shade
 from report_builder.builders.pptx.shapes import Cell, add_table, add_text, paginate_rows
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, Box, Metrics, Para, fit_size, paginate, plain_spans, sizes, write,

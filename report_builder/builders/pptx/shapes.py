@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report_builder.builders.pptx import oxml
-from report_builder.builders.pptx.master import black_or_white
+from report_builder.theme.contrast import black_or_white
 from report_builder.builders.pptx.text import (
     EMU_PER_INCH, EMU_PER_PT, LINE, TABLE_MARGIN_X_PT, TABLE_MARGIN_Y_PT, Box, Metrics, Para, paragraph_xml, write,
 )

@@ -194,7 +194,7 @@ def render_adverse_events(plan: ChartPlan, media: tuple[Medium, ...] = ()) -> di
                 ax.spines[spine].set_visible(False)
             axes[side] = ax
             ax.text(0.5, -HEAD / 2, lay["arms"][side], transform=_top(ax), ha="center", va="center", fontsize=SIZE,
-                    color=data[side]["colour"], **pen.bold())
+                    color=pen.label_colour(data[side]["colour"]), **pen.bold())
         for side in ("experimental", "reference"):
             axes[side].axvline(0, color=pen.muted, linewidth=0.8)
         at = inch_x(fig, axes["experimental"])

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "inotuzumab-ozogamicin.yaml"
-#: The smaller bundled file (one single-arm trial, 3 charts), for tests of how the pipeline builds, writes,
+#: The smaller bundled file (one single-arm trial, 2 charts), for tests of how the pipeline builds, writes,
 #: rebuilds and stops, which need a real build but not the largest one: it builds in a third of the time.
 SMALL_EXAMPLE = ROOT / "data" / "brexucabtagene-autoleucel.yaml"
 

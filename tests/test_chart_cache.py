@@ -36,7 +36,7 @@ def test_a_text_edit_redraws_no_chart(built, tmp_path):
     evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the statistical analysis plan, not only")
     result = build(evidence, out)
     charts = json.loads((built / "manifest.json").read_text(encoding="utf-8"))["charts"]
-    assert len(charts) == 2 * 9  # nine charts, each for print and for slides
+    assert len(charts) == 2 * 8  # eight charts, each for print and for slides
     assert (result.status, result.charts_drawn, result.charts_reused) == ("built", 0, len(charts))
     warm = files(out / EXAMPLE.stem)
     assert warm[f"{EXAMPLE.stem}.pdf"] != (built / f"{EXAMPLE.stem}.pdf").read_bytes()  # the edit is in the handout
@@ -76,11 +76,11 @@ def test_a_chart_file_changed_on_disk_is_drawn_again_not_reused(built, tmp_path)
     png.write_bytes(png.read_bytes() + b"tampered")
     evidence = edited_copy(tmp_path, "read the statistical plan, not only", "read the analysis plan, not only")
     result = build(evidence, out)
-    assert (result.charts_drawn, result.charts_reused) == (1, 17)  # the slide timeline; its print twin is intact
+    assert (result.charts_drawn, result.charts_reused) == (1, 15)  # the slide timeline; its print twin is intact
     assert png.read_bytes() == (built / "charts" / "timeline.png").read_bytes()
     # --force redraws everything, cache or not.
     forced = build(evidence, out, force=True)
-    assert (forced.charts_drawn, forced.charts_reused) == (18, 0)
+    assert (forced.charts_drawn, forced.charts_reused) == (16, 0)
 
 
 def test_the_manifest_records_each_chart_key(built, charts):

@@ -253,8 +253,8 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path, capsys):
     for digests in (serial, parallel):  # the manifests name the output folder, which differs
         for name in [n for n in digests if n.endswith("manifest.json")]:
             digests.pop(name)
-    # per file: PDF, deck, 3 exports, 3 charts as print SVG, recorded operations and slide PNG
-    assert len(serial) == 2 * 14 and serial == parallel
+    # per file: PDF, deck, 3 exports, 2 charts as print SVG, recorded operations and slide PNG
+    assert len(serial) == 2 * 11 and serial == parallel
     assert serial["evidence-0/evidence-0.pdf"] != serial["evidence-1/evidence-1.pdf"]
 
 
@@ -350,7 +350,7 @@ def test_an_edited_template_file_is_read_again_by_the_next_build_in_the_same_pro
     title.write_text("The answer, first of all\n", encoding="utf-8")
     second = build(SMALL_EXAMPLE, tmp_path / "out", str(folder))
     assert second.status == "built" and (second.out_dir / f"{SMALL_STEM}.pdf").read_bytes() != pdf
-    assert (second.charts_drawn, second.charts_reused) == (0, 2 * 3)  # three charts, for print and slides
+    assert (second.charts_drawn, second.charts_reused) == (0, 2 * 2)  # two charts, for print and slides
 
 
 @pytest.mark.slow

@@ -86,7 +86,8 @@ def chart_specs(report: Report) -> list[dict]:
                                      "low": float(result.ci[0]) if result.ci else None,
                                      "high": float(result.ci[1]) if result.ci else None,
                                      "text": formatting.median(result, outcome.unit)})
-        if rows:
+        # As report_builder: at most three medians and no interval say no more than the table (no chart).
+        if rows and (len(rows) > 3 or any(r["low"] is not None for r in rows)):
             specs.append({"id": f"medians-{study.id}", "kind": "time_to_event",
                           "title": f"{study.short_name}: median time to event", "rows": rows})
 

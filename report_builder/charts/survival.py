@@ -76,6 +76,12 @@ def time_to_event_data(study: Study, style: Style) -> dict[str, Any] | None:
             "notes": notes}
 
 
+def _points_only(data: dict, most: int = 3) -> bool:
+    rows = [r for group in (*data["medians"], *data["landmarks"]) for r in group["rows"]]
+    drawn = [r for r in rows if r.get("median", r.get("percent")) is not None]
+    return len(drawn) <= most and not any(r.get("low") is not None for r in drawn)
+
+
 def _marked(style: Style, outcome: TimeToEventOutcome) -> str:
     """The outcome's name, with § when it was analysed after the prespecified analysis and "(not confirmed)"
     when its figures could not be checked against the source (the chart's notes say why)."""
@@ -84,8 +90,10 @@ def _marked(style: Style, outcome: TimeToEventOutcome) -> str:
 
 
 def plan_time_to_event(report: "Report", study: Study, style: Style) -> ChartPlan | None:
+    """The medians and landmarks of a study as dot panels; none when the chart would say less than its
+    table (at most three points and no interval: ZUMA-3's one median beside a "not reached")."""
     data = time_to_event_data(study, style)
-    if data is None:
+    if data is None or _points_only(data):
         return None
     no_ci = style.say("no_ci")
     panels: list[Panel] = []

@@ -137,7 +137,7 @@ class Context:
         return [t]
 
     def figures(self, charts: Sequence["Chart"]) -> list[Any]:
-        return [f for chart in charts if not points_only(chart) for f in self.figure(chart)]
+        return [f for chart in charts for f in self.figure(chart)]
 
     # ----------------------------------------------------------------------------------- footnotes
     def waiver_text(self, waiver: "Waiver") -> str:
@@ -171,16 +171,6 @@ class Context:
         except (IndexError, AttributeError):
             return path
         return ", ".join(parts) or path
-
-
-def points_only(chart: "Chart", most: int = 3) -> bool:
-    """A time-to-event chart of at most `most` points and no interval: its table already says all of it,
-    so the handout leaves it out rather than spend a figure (and a caption about intervals) on it."""
-    if chart.kind != "time_to_event":
-        return False
-    rows = [r for group in (*chart.data.get("medians", ()), *chart.data.get("landmarks", ())) for r in group["rows"]]
-    drawn = [r for r in rows if r.get("median", r.get("percent")) is not None]
-    return len(drawn) <= most and not any(r.get("low") is not None for r in drawn)
 
 
 class Footnotes:

@@ -619,3 +619,12 @@ def test_each_slide_has_notes_about_itself(example_build, example):
         if not any(shape.has_chart for shape in slide.shapes) and not any(
                 shape.shape_type == 13 for shape in slide.shapes):  # 13: a picture (a drawn chart)
             assert "bars show" not in text.lower(), titles_of(slide)
+
+
+def test_numeric_ranges_on_slides_take_the_handouts_en_dash(deck):
+    """"72.1-87.7" typed in the evidence file is set "72.1–87.7" in the handout; the slides set it the same way
+    (quiz answers and the dosing table's cycle length once kept the hyphen)."""
+    answer = find(deck, "Quiz 1: the answer is C")
+    assert "72.1–87.7" in slide_text(answer) and "72.1-87.7" not in slide_text(answer)
+    dosing = find(deck, "Dosing and administration")
+    assert "21–28 days" in slide_text(dosing) and "21-28" not in slide_text(dosing)

@@ -146,7 +146,7 @@ def test_evidence_sentences_appear_whole(report, raw_text):
     ev = report.evidence
     texts = [*ev.bottom_line, *ev.teaching_points, *ev.boxed_warning.points,
              *(i.reason for a in ev.appraisal for i in a.items), *ev.studies[0].key_points]
-    from report_builder.builders.pdf.context import en_dash_ranges
+    from report_builder.inputs.markup import en_dash_ranges
 
     for sentence in texts:  # numeric ranges are set with an en dash, as in the tables
         assert en_dash_ranges(squash(markup.plain(sentence, report.reference_numbers))) in raw_text, sentence

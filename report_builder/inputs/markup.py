@@ -56,9 +56,20 @@ def cite_numbers(keys: list[str], numbers: Mapping[str, int]) -> str:
     return "[" + ",".join(parts) + "]" if parts else ""
 
 
+#: "0.34-0.61" typed in evidence prose: a numeric range, set with an en dash as the tables set theirs.
+#: Dates (2016-06-01), words ("2-year", "CD22-positive") and longer chains are left alone.
+_RANGE = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)(?![\w\-]|\.\d)")
+
+
+def en_dash_ranges(text: str) -> str:
+    """Numeric ranges with an en dash: the same range looks the same in prose, tables, slides and notes."""
+    return _RANGE.sub("\\1\u2013\\2", text)
+
+
 def parse(text: str, numbers: Mapping[str, int]) -> list[Span]:
-    """Split text into styled spans; citations become [n] with the reference numbers given."""
-    text = clean(text)
+    """Split text into styled spans; citations become [n] with the reference numbers given; a numeric range
+    typed with a hyphen takes the en dash (en_dash_ranges)."""
+    text = en_dash_ranges(clean(text))
     spans: list[Span] = []
     pos = 0
     for match in _TOKEN.finditer(text):

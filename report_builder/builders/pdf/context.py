@@ -31,16 +31,6 @@ MAX_FIGURE_SHARE = 0.85
 MIN_FIGURE_SCALE = 7.0 / 7.5  # the charts' smallest text (7.5 pt) never prints below 7 pt
 
 
-#: "0.34-0.61" typed in evidence prose: a numeric range, set with an en dash as the tables set theirs.
-#: Dates (2016-06-01), words ("2-year", "CD22-positive") and longer chains are left alone.
-_RANGE = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)(?![\w\-]|\.\d)")
-
-
-def en_dash_ranges(text: str) -> str:
-    """Numeric ranges with an en dash: the same range looks the same in prose and in tables."""
-    return _RANGE.sub("\\1\u2013\\2", text)
-
-
 def escape(text: str) -> str:
     """Plain text (numbers, ids, labels already formatted) made safe for ReportLab markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -78,7 +68,7 @@ class Context:
     # ----------------------------------------------------------------------------------- text
     def md(self, text: str) -> str:
         """Evidence text (or rendered wording) as ReportLab markup: escaped, with our inline styles only."""
-        return en_dash_ranges(markup.to_reportlab(text, self.numbers, link=self._cite_link))
+        return markup.to_reportlab(text, self.numbers, link=self._cite_link)
 
     def _cite_link(self, label: str) -> str:
         if not self.links_to_references:

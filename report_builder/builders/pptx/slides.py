@@ -197,10 +197,10 @@ def dosing(deck: "Deck") -> None:
                       for day in in_order)
         cells = {"schedule": Cell((para(schedule.name, deck.numbers, bold=True),)), "doses": Cell(doses),
                  "total_per_cycle": Cell((Para(plain_spans(total or "–"), bold=True),)),
-                 "cycle_length": Cell((Para(plain_spans(schedule.cycle_length or "–")),))}
+                 "cycle_length": Cell((Para(plain_spans(deck.plain(schedule.cycle_length) if schedule.cycle_length else "–")),))}
         rows.append([cells[c] for c in columns])
         schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in in_order],
-                          "days": in_order, "total": total, "cycle": schedule.cycle_length or "",
+                          "days": in_order, "total": total, "cycle": deck.plain(schedule.cycle_length) if schedule.cycle_length else "",
                           "note": deck.plain(schedule.note) if schedule.note else ""})
     below = []
     if dosing_.max_cycles:

@@ -407,3 +407,17 @@ def test_a_section_to_move_up_must_be_a_section(tmp_path):
     (folder / "template.yaml").write_text("name: typo\nextends: default\npdf:\n  move_up: [teaching_point]\n")
     with pytest.raises(TemplateError, match="did you mean 'teaching_points'"):
         section_renderers(load_template(str(folder)))
+
+
+def test_the_cross_study_table_says_not_in_this_summary_rather_than_a_dash(example_build):
+    """The 2012 phase 2's survival cell was "—" in the handout and "not in this summary" on the slide: the
+    file holds no survival figure for it, and the handout now says so in the same words."""
+    import subprocess
+
+    from conftest import require_tool
+
+    pdf = example_build(EXAMPLE) / f"{EXAMPLE.stem}.pdf"
+    text = subprocess.run([require_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    row = next(line for line in text.splitlines() if line.startswith(" Phase 2 (2012)") and "Overall response" in line)
+    assert row.rstrip().endswith("not in this summary")

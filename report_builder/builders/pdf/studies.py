@@ -663,7 +663,9 @@ def cross_study(ctx: Context, key: str, title: str) -> list[Any]:
                   f"{nb(fmt.binary_result(primary.arms[a], with_ci=False))}" for a in shown),
                 sep=" · ")) if shown else NONE
         survival = [o for o in study.outcomes if isinstance(o, TimeToEventOutcome) and o.in_summary]
-        times = lines(*(survival_line(ctx, study, o) for o in survival)) or NONE
+        # A study the file holds no survival figure for says so, in the words the deck uses: a dash read as
+        # "nothing reported" (the 2012 phase 2's cell).
+        times = lines(*(survival_line(ctx, study, o) for o in survival)) or missing(ctx, None)
         design = ctx.label("randomized" if study.randomized else "non_randomized")
         rows.append([cell(ctx, f"<b>{ctx.md(study.short_name)}</b>"),
                      cell(ctx, lines(ctx.md(study.phase), small(ctx, design))),

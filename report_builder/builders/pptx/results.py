@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from report_builder.analysis import arms, formatting
 from report_builder.analysis.arms import arm_keys
 from report_builder.inputs import markup
-from report_builder.inputs.evidence_schema import AdverseEvent, BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
+from report_builder.inputs.evidence_schema import (
+    AdverseEvent, BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome,
+)
 from report_builder.analysis.report import ae_key, all_in_base_key
 
 if TYPE_CHECKING:

@@ -195,12 +195,13 @@ def dosing(deck: "Deck") -> None:
         in_order = [day for day in days if day in by_day]
         doses = tuple(Para(plain_spans(f"{deck.say('phrases/day', day=day)}: {by_day[day]}"), space_before=0.1)
                       for day in in_order)
+        cycle = deck.plain(schedule.cycle_length) if schedule.cycle_length else ""  # "21–28 days", as printed
         cells = {"schedule": Cell((para(schedule.name, deck.numbers, bold=True),)), "doses": Cell(doses),
                  "total_per_cycle": Cell((Para(plain_spans(total or "–"), bold=True),)),
-                 "cycle_length": Cell((Para(plain_spans(deck.plain(schedule.cycle_length) if schedule.cycle_length else "–")),))}
+                 "cycle_length": Cell((Para(plain_spans(cycle or "–")),))}
         rows.append([cells[c] for c in columns])
         schedules.append({"name": deck.plain(schedule.name), "doses": [by_day[d] for d in in_order],
-                          "days": in_order, "total": total, "cycle": deck.plain(schedule.cycle_length) if schedule.cycle_length else "",
+                          "days": in_order, "total": total, "cycle": cycle,
                           "note": deck.plain(schedule.note) if schedule.note else ""})
     below = []
     if dosing_.max_cycles:

@@ -11,8 +11,8 @@ from report_builder.analysis.cohorts import repeats, same_patients, shown_once
 from report_builder.analysis.report import all_in_base_key
 from report_builder.builders.pptx.numbers import Column, Figure, FigureRow, figure_grid
 from report_builder.builders.pptx.results import (
-    ArmText, ResultRow, adverse_finding, adverse_rows, event_name, p_phrase, arm_colour, arm_label, bar_label, binary_arm, binary_finding,
-    chart_rows, median_text, outcome_rows, survival_finding,
+    ArmText, ResultRow, adverse_finding, adverse_rows, arm_colour, arm_label, bar_label, binary_arm, binary_finding,
+    chart_rows, event_name, median_text, outcome_rows, p_phrase, survival_finding,
 )
 from report_builder.builders.pptx.shapes import Cell, Series, add_bar_chart, add_picture, add_text
 from report_builder.builders.pptx.text import (
@@ -429,7 +429,8 @@ def safety(deck: "Deck") -> None:
     findings = [f for f in (adverse_finding(deck, study, i) for i in focus) if f is not None]
     lead = _largest(deck, study, focus, findings)
     title = deck.say("titles/safety_focus", study=study, finding=lead.context() if lead else None,
-                     term=all_rows[focus[0]].name if focus else "", rates=single_arm_rates([all_rows[i] for i in focus]))
+                     term=all_rows[focus[0]].name if focus else "",
+                     rates=single_arm_rates([all_rows[i] for i in focus]))
     handle = deck.new_slide("safety", "title_only", title)
     figure_grid(deck, handle, deck.content_area(handle), columns_of(deck, study, keys), grid)
     deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=[all_rows[i] for i in focus],
@@ -453,7 +454,8 @@ def safety(deck: "Deck") -> None:
     native_chart(deck, handle, deck.content_area(handle), title,
                  [f"{name} {r.source}" for name, r in zip(categories, page)], series, deck.label("ae_axis"))
     rest = [r for i, r in enumerate(all_rows) if i not in focus and i not in charted]
-    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, charted=len(page), bars=True, page=1, pages=1))
+    deck.finish(handle, deck.say("notes/safety_chart", study=study, rows=page + rest, charted=len(page), bars=True,
+                                 page=1, pages=1))
 
 
 def single_arm_rates(rows: list[ResultRow]) -> list[dict[str, object]]:

@@ -271,7 +271,7 @@ def test_one_file_whose_charts_are_drawn_by_two_workers_is_the_same_as_drawn_in_
     assert results[1].warnings == results[2].warnings and any("\u4e2d" in w or "20013" in w
                                                               for w in results[1].warnings)
     serial, parallel = tree_digest(tmp_path / "jobs1"), tree_digest(tmp_path / "jobs2")
-    assert len(serial) == 33 and serial == parallel
+    assert len(serial) == 30 and serial == parallel  # PDF, deck, 3 exports, manifest; 8 charts in 3 forms each
 
 
 @pytest.mark.parametrize("tasks", ["serial", "parallel"])

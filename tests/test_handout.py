@@ -421,3 +421,14 @@ def test_the_cross_study_table_says_not_in_this_summary_rather_than_a_dash(examp
                           check=True).stdout
     row = next(line for line in text.splitlines() if line.startswith(" Phase 2 (2012)") and "Overall response" in line)
     assert row.rstrip().endswith("not in this summary")
+
+
+def test_the_abbreviations_table_is_never_split(example_build, report):
+    """Read down its columns, a split table loses its alphabetical order (InO's ran over pages 13 and 14):
+    it moves to the next page whole."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(example_build(EXAMPLE) / f"{EXAMPLE.stem}.pdf"))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    start = next(i for i, text in enumerate(pages) if "Abbreviation Meaning" in text)
+    assert all(f"{abbr} " in pages[start] for abbr in report.evidence.abbreviations), start + 1

@@ -98,17 +98,10 @@ def figure_grid(deck: "Deck", handle: "SlideHandle", box: Box, columns: Sequence
                 add_text(slide, Box(left, y, col_w, row_h), paragraphs, MISSING_PT, deck.family,
                          name="Not available", anchor="ctr")
                 continue
-            if figure.words:
-                paragraphs = [Para(plain_spans(figure.big), bold=True, align="ctr", space_before=0)]
-                if figure.small:
-                    paragraphs.append(Para(plain_spans(figure.small), align="ctr", colour=deck.colors["muted"],
-                                           scale=DETAIL_PT / MISSING_PT, floor=DETAIL_PT, space_before=0.1))
-                add_text(slide, Box(left, y, col_w, row_h), paragraphs, MISSING_PT, deck.family, name="Figure",
-                         colour=deck.colors["text"], anchor="ctr")
-                continue
+            size = MISSING_PT if figure.words else big_size  # a result in words is set at the phrase size
             paragraphs = [Para(plain_spans(figure.big), bold=True, align="ctr", space_before=0)]
             if figure.small:
                 paragraphs.append(Para(plain_spans(figure.small), align="ctr", colour=deck.colors["muted"],
-                                       scale=DETAIL_PT / big_size, floor=DETAIL_PT, space_before=0.1))
-            add_text(slide, Box(left, y, col_w, row_h), paragraphs, big_size, deck.family, name="Figure",
+                                       scale=DETAIL_PT / size, floor=DETAIL_PT, space_before=0.1))
+            add_text(slide, Box(left, y, col_w, row_h), paragraphs, size, deck.family, name="Figure",
                      colour=deck.colors["text"], anchor="ctr")

@@ -432,3 +432,38 @@ def test_the_abbreviations_table_is_never_split(example_build, report):
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
     start = next(i for i, text in enumerate(pages) if "Abbreviation Meaning" in text)
     assert all(f"{abbr} " in pages[start] for abbr in report.evidence.abbreviations), start + 1
+
+
+@pytest.mark.parametrize("evidence", [EXAMPLE, SMALL_EXAMPLE], ids=lambda p: p.stem)
+@pytest.mark.parametrize("template", ["default", "northbridge"])
+def test_key_points_and_limitations_are_two_whole_columns_without_gaps(example_build, evidence, template):
+    """Each list reads straight down its own column: no blank line beside a longer bullet of the other list
+    (one table row per pair of bullets left such gaps), and both headings on the page that holds every
+    limitation (a split left "Limitations" over an empty column on InO's page 5)."""
+    import re
+    import subprocess
+
+    from conftest import require_tool
+
+    from report_builder.analysis.report import load_report
+
+    limitations = next(s.limitations for s in load_report(evidence).evidence.studies if s.limitations)
+    pdf = example_build(evidence, template) / f"{evidence.stem}.pdf"
+    html = subprocess.run([require_tool("pdftotext"), "-bbox", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages = [[(float(x), float(y0), float(y1), w) for x, y0, y1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', body)]
+        for body in html.split("<page ")[1:]]
+    found = [(number, words) for number, words in enumerate(pages, 1) if any(w == "Limitations" for *_, w in words)]
+    assert len(found) == 1, [number for number, _ in found]
+    number, words = found[0]
+    x_head, y_head = next((x, y0) for x, y0, _, w in words if w == "Limitations")
+    assert any(w == "Key" and abs(y0 - y_head) < 1 for _, y0, _, w in words), f"page {number}: no 'Key points' beside"
+    column = [(y0, y1, w) for x, y0, y1, w in words if x >= x_head - 2 and y0 > y_head + 1]
+    last_word = limitations[-1].split()[-1]
+    end = next(y0 for y0, _, w in column if w == last_word)  # the last limitation ends on this page
+    tops = sorted({round(y0) for y0, _, _ in column if y0 <= end})
+    heights = sorted(y1 - y0 for y0, y1, w in column if w.isalpha())
+    line = heights[len(heights) // 2]
+    gaps = [b - a for a, b in zip([y_head, *tops], tops)]
+    assert max(gaps) < 2 * line, (number, gaps, line)

@@ -498,7 +498,8 @@ def long_evidence() -> str:
     )
     text = text.replace("    adverse_events:\n", "    adverse_events:\n" + events)
     points = "".join(f"      - {q(f'Key point {i}: ' + paragraph[:300])}\n" for i in range(40))
-    text = text.replace("    flow:\n", "    key_points:\n" + points + "    flow:\n")
+    limitations = "".join(f"      - {q(f'Limitation {i}: ' + paragraph[:200])}\n" for i in range(30))
+    text = text.replace("    flow:\n", "    key_points:\n" + points + "    limitations:\n" + limitations + "    flow:\n")
     text = text.replace("bottom_line:\n", f"bottom_line:\n  - {q(word)}\n  - {q(paragraph * 3)}\n")
     text += "".join(f"  - {{id: {ref}, authors: [Author {ref}], title: {q(paragraph[:200])}, year: 2020}}\n"
                     for ref in refs)
@@ -524,6 +525,7 @@ def test_extremely_long_text_and_tables_paginate(long_build):
     assert len(pdf.pages) > 8
     text = squash(" ".join(page.extract_text() for page in pdf.pages))
     assert "Adverse event number 149" in text
+    assert "Key point 39:" in text and "Limitation 29:" in text  # two columns taller than a page, cut side by side
     deck = Presentation(str(long_build / "long.pptx"))
     assert len(deck.slides) > 10
     assert "Adverse event number 149" in squash(deck_text(long_build / "long.pptx"))

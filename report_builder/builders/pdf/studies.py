@@ -613,25 +613,23 @@ def results_table(ctx: Context, index: int, study: Study) -> list[Any]:
 def points(ctx: Context, study: Study) -> list[Any]:
     """Key points and limitations side by side: they are read against each other.
 
-    One table row per pair of bullets, so the lists split across pages instead of jumping whole.
+    Each list is one column, its bullets one under the other whatever the other column holds (one row per
+    pair of bullets left gaps beside the longer bullets, and a page break left a heading over an empty
+    column). The two columns move to the next page together; only lists taller than SplitTable.TALL_ROW
+    are cut, both at the same height.
     """
     st = ctx.styles
     lists = [(label, items) for label, items in (("key_points", study.key_points), ("limitations", study.limitations))
              if items]
     if not lists:
         return []
-    if len(lists) == 1:
-        label, items = lists[0]
-        return [Spacer(1, 3), Para(ctx.label(label), st.h3)] + [
-            Para(ctx.md(t), st.cell_bullet, bulletText="•") for t in items]
-    (_, left), (_, right) = lists
-    rows: list[list[Any]] = [[Para(ctx.label(label), st.h3) for label, _ in lists]]
-    for i in range(max(len(left), len(right))):
-        rows.append([Para(ctx.md(items[i]), st.cell_bullet, bulletText="•") if i < len(items) else ""
-                     for items in (left, right)])
+    columns = [[Para(ctx.label(label), st.h3)] + [Para(ctx.md(t), st.cell_bullet, bulletText="•") for t in items]
+               for label, items in lists]
+    if len(columns) == 1:
+        return [Spacer(1, 3), *columns[0]]
     gap = 10
     half = (ctx.width - gap) / 2
-    t = SplitTable(rows, colWidths=[half + gap / 2, half + gap / 2], hAlign="LEFT", repeatRows=1)
+    t = SplitTable([columns], colWidths=[half + gap / 2, half + gap / 2], hAlign="LEFT")
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), ctx.fonts.regular),
                            ("LEFTPADDING", (0, 0), (0, -1), 0), ("RIGHTPADDING", (0, 0), (0, -1), gap / 2),
                            ("LEFTPADDING", (1, 0), (1, -1), gap / 2), ("RIGHTPADDING", (1, 0), (1, -1), 0),

@@ -628,3 +628,21 @@ def test_numeric_ranges_on_slides_take_the_handouts_en_dash(deck):
     assert "72.1–87.7" in slide_text(answer) and "72.1-87.7" not in slide_text(answer)
     dosing = find(deck, "Dosing and administration")
     assert "21–28 days" in slide_text(dosing) and "21-28" not in slide_text(dosing)
+
+
+@pytest.mark.parametrize("example", ["inotuzumab-ozogamicin", "brexucabtagene-autoleucel"])
+def test_numeric_ranges_in_speaker_notes_take_the_en_dash_too(example_build, example):
+    """ZUMA-3's design notes read "ECOG performance status 0-1" (the population as typed); a range in notes
+    is set as on the slides. References keep what they print (a DOI's hyphens, a label's "5.1-5.5")."""
+    import re
+
+    from conftest import ROOT
+
+    out = example_build(ROOT / "data" / f"{example}.yaml")
+    slides = list(open_deck((out / f"{example}.pptx").read_bytes()).slides)
+    hyphened = [(number, match.group(0)) for number, slide in enumerate(slides, 1)
+                if not titles_of(slide).startswith("References")
+                for match in re.finditer(r"(?<![\w./-])\d+(?:\.\d+)?-\d+(?:\.\d+)?(?![\w/])", notes(slide))]
+    assert not hyphened
+    if example == "brexucabtagene-autoleucel":
+        assert any("status 0–1" in notes(slide) for slide in slides)

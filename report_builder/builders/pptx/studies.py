@@ -97,6 +97,7 @@ def design(deck: "Deck", study: Study) -> None:
              "source": deck.short_ref(f.source)} for f in study.flow]
     same = extends_texts(deck, study)
     notes = deck.say("notes/study_design", study=study, sources=sources(deck, study), flow=flow, same=same,
+                     population=deck.plain(study.population), design=deck.plain(study.design),
                      follow_up=follow_up_text(deck, study.follow_up) if study.follow_up else "",
                      limitations=[deck.plain(t) for t in study.limitations],
                      arms=[{"name": a.name, "n": a.n, "regimen": deck.plain(a.regimen) if a.regimen else ""}

@@ -467,3 +467,26 @@ def test_key_points_and_limitations_are_two_whole_columns_without_gaps(example_b
     line = heights[len(heights) // 2]
     gaps = [b - a for a, b in zip([y_head, *tops], tops)]
     assert max(gaps) < 2 * line, (number, gaps, line)
+
+
+@pytest.mark.parametrize("template", ["default", "northbridge"])
+def test_the_grade_marks_are_drawn_the_same_size(template):
+    """"⊕⊕◯◯" looked uneven: U+25EF is a large circle, half as tall again as ⊕ in DejaVu. The open mark the
+    handout uses is within a quarter of the filled one's height in the template's fonts, regular and bold."""
+    from fontTools.ttLib import TTFont
+
+    from report_builder.builders.pdf.studies import GRADE_SYMBOLS
+    from report_builder.theme.template import load_template
+
+    marks = sorted(set("".join(GRADE_SYMBOLS.values())))
+    assert len(marks) == 2
+    fonts = load_template(template).theme.fonts
+    for path in {fonts["regular"], fonts["bold"]}:
+        font = TTFont(str(path))
+        cmap = font.getBestCmap()
+        heights = []
+        for mark in marks:
+            table = font["glyf"][cmap[ord(mark)]]
+            table.recalcBounds(font["glyf"])
+            heights.append(table.yMax - table.yMin)
+        assert max(heights) / min(heights) < 1.25, (path, marks, heights)

@@ -131,7 +131,7 @@ def test_number_needed_ci_through_infinity_when_the_risk_difference_ci_includes_
 
 
 def test_grade_certainty_symbols_and_unicode_extract(text):
-    for symbol in ("⊕⊕⊕◯ Moderate", "⊕⊕◯◯ Low", "grade ≥3", "mg/m²", "–", "−", "✓ Yes", "✗ No", "⚠"):
+    for symbol in ("⊕⊕⊕○ Moderate", "⊕⊕○○ Low", "grade ≥3", "mg/m²", "–", "−", "✓ Yes", "✗ No", "⚠"):
         assert symbol in text, symbol
 
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from report_builder.inputs.evidence_schema import AdverseEvent, BinaryArmResult, Landmark, OutcomeBase
     from report_builder.analysis.report import BinaryEffect
 
-GRADE_SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
+#: GRADE's certainty marks. The open mark is U+25CB, which DejaVu draws about the size of ⊕; U+25EF (◯), also
+#: seen in GRADE tables, is a "large circle" half as tall again, which made "⊕⊕◯◯" look uneven.
+GRADE_SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕○", "low": "⊕⊕○○", "very low": "⊕○○○"}
 NONE = "—"  # an empty cell that reads as deliberate, not as missing data
 
 

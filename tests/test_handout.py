@@ -490,3 +490,19 @@ def test_the_grade_marks_are_drawn_the_same_size(template):
             table.recalcBounds(font["glyf"])
             heights.append(table.yMax - table.yMin)
         assert max(heights) / min(heights) < 1.25, (path, marks, heights)
+
+
+@pytest.mark.parametrize("evidence, spelled", [(EXAMPLE, "InO: inotuzumab ozogamicin; SoC: standard of care."),
+                                                (SMALL_EXAMPLE, "KTE-X19: brexucabtagene autoleucel")],
+                         ids=["randomized", "single-arm"])
+@pytest.mark.parametrize("template", ["default", "northbridge"])
+def test_the_arm_names_the_summary_of_findings_uses_are_spelled_out_on_its_page(example_build, evidence, spelled,
+                                                                               template):
+    """Page 1 said "InO" and "SoC" on every line, spelled out only in the appendix's Abbreviations (or, in
+    Northbridge, nowhere): the Summary of findings' notes now spell out the arm names its header shows."""
+    from pypdf import PdfReader
+
+    pages = [" ".join(page.extract_text().split())
+             for page in PdfReader(str(example_build(evidence, template) / f"{evidence.stem}.pdf")).pages]
+    sof = next(i for i, text in enumerate(pages) if "One interval per cell" in text)
+    assert spelled in pages[sof]

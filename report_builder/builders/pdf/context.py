@@ -191,19 +191,20 @@ class Footnotes:
         letters = [_letter(self.texts.index(t)) for t in markup_texts if self.mark(t)]
         return _superscript(",".join(letters)) if letters else ""
 
-    def flowables(self, tail: Sequence[Any] = ()) -> list[Any]:
-        """The notes (and any general note, `tail`), in two columns when there are several."""
+    def flowables(self, tail: Sequence[Any] = (), last: Sequence[Any] = ()) -> list[Any]:
+        """The notes (and any general note, `tail`, full width below), in two columns when there are several;
+        `last` ends the notes' second column, unlettered (it fills the room the shorter column leaves)."""
         style = self.ctx.styles.footnote
         notes = [Para(text, style, bulletText=_letter(i)) for i, text in enumerate(self.texts)]
-        return self._columns(notes) + list(tail)
+        return self._columns(notes, list(last)) + list(tail)
 
-    def _columns(self, notes: list[Any]) -> list[Any]:
+    def _columns(self, notes: list[Any], last: list[Any]) -> list[Any]:
         if len(notes) < 4:
-            return notes
+            return notes + last
         half = (len(notes) + 1) // 2
         gap = 8
         width = (self.ctx.width - gap) / 2
-        t = SplitTable([[notes[:half], notes[half:]]], colWidths=[width + gap, width], hAlign="LEFT")
+        t = SplitTable([[notes[:half], notes[half:] + last]], colWidths=[width + gap, width], hAlign="LEFT")
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (0, -1), gap), ("RIGHTPADDING", (1, 0), (1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),

@@ -1,6 +1,7 @@
 """The trial sections of the PDF: Summary of Findings, one section per study, the cross-study comparison, safety."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from reportlab.platypus import CondPageBreak, Spacer, TableStyle
@@ -315,7 +316,16 @@ def summary_of_findings(ctx: Context, key: str, title: str) -> list[Any]:
     rows += harm_rows(ctx, studies, notes, several=len(pairs) > 1)
     t = table(rows, widths(ctx, 16.5, 14, 14, 19.5, 16, 9, 11), ctx.theme, ctx.fonts)
     tail = [ctx.para(ctx.words("footnotes/exact"), ctx.styles.footnote)]
-    return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
+    last = spelled_out(ctx, arm_labels if len(pairs) == 1 else ())
+    return out + [TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail, last=last)])]
+
+
+def spelled_out(ctx: Context, labels: Iterable[str]) -> list[Any]:
+    """The arm names a Summary of findings' header shows ("InO", "SoC"), spelled out from the file's
+    abbreviations under its notes: page 1 uses them long before the appendix's Abbreviations section."""
+    arms = [{"label": label, "meaning": ctx.evidence.abbreviations[label]}
+            for label in labels if label in ctx.evidence.abbreviations]
+    return [ctx.para(ctx.words("footnotes/arm_abbreviations", arms=arms), ctx.styles.footnote)] if arms else []
 
 
 def single_arm_findings(ctx: Context) -> list[Any]:
@@ -354,7 +364,9 @@ def single_arm_findings(ctx: Context) -> list[Any]:
     t = table([header(ctx, ctx.label("outcome"), arm_label_text, ctx.label("certainty")), *rows],
               widths(ctx, 50, 32, 18), ctx.theme, ctx.fonts)
     tail = [ctx.para(ctx.words("footnotes/exact_single_arm"), ctx.styles.footnote)]
-    return [ctx.para(ctx.words("sof/single_arm")), TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail)])]
+    last = spelled_out(ctx, [found[0][2].short_name] if len(found) == 1 else [])
+    return [ctx.para(ctx.words("sof/single_arm")),
+            TableWithNotes([t, Spacer(1, 3), *notes.flowables(tail=tail, last=last)])]
 
 
 def participants_cell(count: str) -> str:

@@ -410,3 +410,39 @@ def _solid_font(run) -> str | None:
         if run.font.color.type is not None and run.font.color.rgb is not None:
             return str(run.font.color.rgb)
     return None
+
+
+@pytest.mark.parametrize("template_name", ["default", "northbridge"])
+def test_every_arm_colour_a_chart_or_the_deck_draws_is_seen_at_3_to_1(template_name, example_build):
+    """WCAG 1.4.11: a mark that carries data is at least 3:1 against what is behind it. The "Weekly" arm's dots
+    were Okabe-Ito orange, 2.25:1 on the white chart ground; they take the palette colour's darker shade."""
+    from pptx import Presentation
+
+    from conftest import EXAMPLE
+    from report_builder.analysis.report import load_report
+    from report_builder.charts import MEDIA
+    from report_builder.charts.draw import plan_charts
+    from report_builder.theme.contrast import contrast
+    from report_builder.theme.template import load_template
+
+    def colours(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "colour" and isinstance(item, str):
+                    yield item
+                else:
+                    yield from colours(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from colours(item)
+
+    template = load_template(template_name)
+    report = load_report(EXAMPLE)
+    drawn = {colour for medium in MEDIA.values() for plan in plan_charts(report, template, medium)
+             for colour in colours(plan.data)}
+    assert len(drawn) >= 3 and "#E69F00" not in drawn
+    assert all(contrast(colour, "#FFFFFF") >= 3.0 for colour in drawn), sorted(drawn)
+    deck = Presentation(str(example_build(EXAMPLE, template_name) / f"{EXAMPLE.stem}.pptx"))
+    strips = {f"#{shape.fill.fore_color.rgb}" for slide in deck.slides for shape in slide.shapes
+              if shape.name.startswith("Arm colour ")}
+    assert strips and all(contrast(colour, "#FFFFFF") >= 3.0 for colour in strips), sorted(strips)

@@ -97,7 +97,8 @@ def test_a_hazard_ratio_must_name_its_arms_when_the_study_compares_several(write
 
 def test_arm_order_colour_and_label_are_the_same_everywhere(report, charts, template, deck):
     """Interventions first (file order), then the comparator, pooled results last; the interventions take the
-    palette in that order, the comparator the neutral muted colour (never a treatment's colour)."""
+    palette in that order, the comparator the neutral muted colour (never a treatment's colour). A palette
+    colour too light to be seen on white (Okabe-Ito orange, 2.2:1) is drawn in its shade that reaches 3:1."""
     from report_builder.analysis.arms import arm_keys, arm_label
 
     study = report.evidence.study("trial1")
@@ -105,7 +106,8 @@ def test_arm_order_colour_and_label_are_the_same_everywhere(report, charts, temp
     assert arm_label(study, "all", "All arms") == "All arms" and arm_label(study, "high", "All arms") == "DX high"
     palette = template.theme.chart_palette
     muted = template.theme.colors["muted"]
-    expected = [("low", "DX low", palette[0]), ("high", "DX high", palette[1]), ("chemo", "Chemo", muted)]
+    assert tuple(palette[:2]) == ("#0072B2", "#E69F00")
+    expected = [("low", "DX low", "#0072B2"), ("high", "DX high", "#C48700"), ("chemo", "Chemo", muted)]
     assert charts.get("response-rates") is None  # one study: no chart across the studies
     flow = charts.get("flow-trial1").data["columns"]
     assert [(c["arm"], c["label"], c["colour"]) for c in flow] == expected

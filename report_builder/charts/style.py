@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import arms
 from report_builder.charts.media import Medium
-from report_builder.theme.contrast import readable_shade
+from report_builder.theme.contrast import MIN_GRAPHIC_CONTRAST, readable_shade
 from report_builder.theme.font_metrics import font_metrics
 from report_builder.resources import templates_root
 
@@ -75,9 +75,9 @@ class Look:
     def label_colour(self, colour: str) -> str:
         """The colour for text that names something drawn in `colour` (an arm's label beside its marks).
 
-        A mark needs 3:1 against the ground, text 4.5:1 (WCAG 1.4.11, 1.4.3): a palette colour that is
-        fine for a dot (Okabe-Ito orange, 2.2:1 on white) is too light for text, which then takes the
-        least darker shade of the same hue that reads. Marks keep the palette colour.
+        A mark needs 3:1 against the ground, text 4.5:1 (WCAG 1.4.11, 1.4.3): an arm's mark colour
+        (arm_colour, at least 3:1) can still be too light for text, which then takes the least darker
+        shade of the same hue that reads.
         """
         return readable_shade(colour, GROUND)
 
@@ -180,8 +180,11 @@ class Style(Look):
         return cite_numbers(list(ref_ids), self.numbers)
 
     def arm_colour(self, study: "Study", key: str) -> str:
-        """The arm's colour, as in every chart and the deck (analysis.arms); pooled results muted."""
-        return arms.arm_colour(self.palette, self.palette_slots.get((study.id, key)), self.muted)
+        """The arm's colour, as in every chart and the deck (analysis.arms; pooled results muted), in the least
+        darker shade that is seen at 3:1 on the white ground (WCAG 1.4.11) when the palette colour is not:
+        Okabe-Ito orange, 2.2:1, draws its marks #C48700 (the deck's bars take the same rule)."""
+        colour = arms.arm_colour(self.palette, self.palette_slots.get((study.id, key)), self.muted)
+        return readable_shade(colour, GROUND, MIN_GRAPHIC_CONTRAST)
 
     def arm_label(self, study: "Study", key: str) -> str:
         """The arm's short name, or the template's name for results pooled over the arms."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 #: WCAG 2 minimum contrast for text (AA, normal size).
 MIN_CONTRAST = 4.5
+#: WCAG 2 minimum contrast for the parts of a graphic needed to understand it (1.4.11): an arm's marks.
+MIN_GRAPHIC_CONTRAST = 3.0
 
 
 def luminance(colour: str) -> float:
@@ -31,15 +33,16 @@ def black_or_white(on: str) -> str:
     return "#000000" if contrast("#000000", on) >= contrast("#FFFFFF", on) else "#FFFFFF"
 
 
-def readable_shade(colour: str, on: str) -> str:
+def readable_shade(colour: str, on: str, minimum: float = MIN_CONTRAST) -> str:
     """The colour if text in it is readable on `on`, else the least shade of it towards black or white (whichever
-    contrasts more with `on`) that is: text keeps the hue of the colour it names (a link, an arm)."""
-    if contrast(colour, on) >= MIN_CONTRAST:
+    contrasts more with `on`) that is: text keeps the hue of the colour it names (a link, an arm).
+    minimum=MIN_GRAPHIC_CONTRAST: the same for a mark (a dot, a bar) that must be seen, not read."""
+    if contrast(colour, on) >= minimum:
         return colour
     target = black_or_white(on)
     for step in range(1, 21):
         shade = mix(colour, target, step / 20)
-        if contrast(shade, on) >= MIN_CONTRAST:
+        if contrast(shade, on) >= minimum:
             return shade
     return target
 

@@ -506,3 +506,23 @@ def test_the_arm_names_the_summary_of_findings_uses_are_spelled_out_on_its_page(
              for page in PdfReader(str(example_build(evidence, template) / f"{evidence.stem}.pdf")).pages]
     sof = next(i for i, text in enumerate(pages) if "One interval per cell" in text)
     assert spelled in pages[sof]
+
+
+@pytest.mark.parametrize("evidence", [EXAMPLE, SMALL_EXAMPLE], ids=lambda p: p.stem)
+def test_the_appendix_gives_the_background_and_mechanism_and_cites_the_review(example_build, evidence):
+    """The background (required by the format) and the mechanism were only on slides, and the J Blood Med
+    review the InO summary follows was listed in the handout's references but never cited."""
+    from pypdf import PdfReader
+
+    from report_builder.analysis.report import load_report
+
+    evidence_model = load_report(evidence).evidence
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(str(example_build(evidence) / f"{evidence.stem}.pdf")).pages)
+    body = text[:text.rindex("References")]
+    assert "Background and unmet need" in body and "Mechanism of action" in body
+    unquoted = body.translate(str.maketrans("", "", '"“”'))
+    for item in (*evidence_model.background, *evidence_model.mechanism):
+        assert " ".join(item.translate(str.maketrans("", "", '"“”')).split()[:4]) in unquoted, item[:60]
+    if evidence == EXAMPLE:
+        assert "[1]" in body or "[1," in body

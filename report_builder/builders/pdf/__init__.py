@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from report_builder.theme.template import Template
 
 BUILT_IN = (
-    "title", "key_numbers", "bottom_line", "question", "summary_of_findings", "forest", "studies", "cross_study",
+    "title", "key_numbers", "bottom_line", "question", "background", "summary_of_findings", "forest", "studies", "cross_study",
     "safety", "dosing", "dosing_brief", "regulatory", "appraisal", "appraisal_brief", "teaching_points", "references",
     "abbreviations", "new_page", "appendix",
 )
@@ -137,7 +137,7 @@ def section_renderers(template: "Template") -> dict[str, Callable[["Context"], l
     built_in: dict[str, Callable[..., list[Any]]] = {
         "title": s.title, "key_numbers": f.key_numbers, "forest": f.forest, "appraisal_brief": f.appraisal_brief,
         "dosing_brief": f.dosing_brief,
-        "appendix": f.appendix, "bottom_line": s.bottom_line, "question": s.question,
+        "appendix": f.appendix, "bottom_line": s.bottom_line, "question": s.question, "background": s.background,
         "summary_of_findings": t.summary_of_findings, "studies": t.studies, "cross_study": t.cross_study,
         "safety": t.safety, "dosing": s.dosing, "regulatory": s.regulatory, "appraisal": s.appraisal,
         "teaching_points": s.teaching_points, "references": s.references, "abbreviations": s.abbreviations,

@@ -80,6 +80,18 @@ def question(ctx: Context, key: str, title_text: str) -> list[Any]:
     return out
 
 
+def background(ctx: Context, key: str, title_text: str) -> list[Any]:
+    """Why the question matters and how the drug works, as the deck's background and mechanism slides give
+    them: the handout had neither, and never cited the review the summary follows."""
+    ev, st = ctx.evidence, ctx.styles
+    out: list[Any] = [heading(ctx.md(title_text), title_text, key, 0, st.h1)]
+    out += [Para(ctx.md(text), st.bullet, bulletText="•") for text in ev.background]
+    if ev.mechanism:
+        out.append(Para(ctx.label("mechanism"), st.h3))
+        out += [Para(ctx.md(text), st.bullet, bulletText="•") for text in ev.mechanism]
+    return out
+
+
 def dosing(ctx: Context, key: str, title_text: str) -> list[Any]:
     d = ctx.evidence.dosing
     if d is None:

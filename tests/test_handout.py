@@ -366,7 +366,8 @@ def test_p_values_say_what_they_compare_and_whether_their_sidedness_is_known(exa
 def test_page_two_doses_say_what_they_count_and_where_they_come_from(example_build):
     """"1 × 10⁶ cells/kg" alone hid that it counts CAR-positive viable T cells and has a maximum; the
     lymphodepletion doses cited a news item that gives none (their schedule notes name the trial's page); a
-    dose's number once ended a line with its unit on the next ("0.5" / "mg/m²")."""
+    dose's number once ended a line with its unit on the next ("0.5" / "mg/m²"); neighbouring days on the same
+    dose read as one ("day −4 25 mg/m², day −3 25 mg/m², day −2 25 mg/m²" was number soup)."""
     from pypdf import PdfReader
 
     def page_two(evidence: Path) -> list[str]:
@@ -376,9 +377,12 @@ def test_page_two_doses_say_what_they_count_and_where_they_come_from(example_bui
     lines = page_two(SMALL_EXAMPLE)
     text = " ".join(lines)
     assert "1 × 10⁶ cells/kg (CAR-positive viable T cells; max 1 × 10⁸ cells)" in text
-    assert "Fludarabine (lymphodepletion): day −4 25 mg/m², day −3 25 mg/m², day −2 25 mg/m². [6]" in text
+    assert "Fludarabine (lymphodepletion): 25 mg/m² on days −4, −3 and −2. [6]" in text
     lines = page_two(EXAMPLE)
     assert not any(line.startswith("mg/m²") for line in lines)
+    text = " ".join(lines)
+    assert "0.8 mg/m² on day 1, 0.5 mg/m² on days 8 and 15 (1.8 mg/m² per cycle)" in text
+    assert "After CR/CRi: 0.5 mg/m² on days 1, 8 and 15 (1.5 mg/m² per cycle)" in text
 
 
 def test_teaching_points_move_up_to_page_two_only_when_they_fit_there(example_build):

@@ -123,6 +123,20 @@ def _unbroken_dose(dose: Any) -> str:
     return main.replace(" ", "\u00a0") + amount[len(main):]
 
 
+def _same_dose_days(ctx: Context, doses: Any) -> list[dict[str, Any]]:
+    """Neighbouring days that take the same dose, as one entry: "25 mg/m² on days −4, −3 and −2" reads at a
+    glance where "day −4 25 mg/m², day −3 25 mg/m², day −2 25 mg/m²" did not."""
+    groups: list[tuple[str, list[Any]]] = []
+    for dose in doses:
+        text = _unbroken_dose(dose)
+        if groups and groups[-1][0] == text:
+            groups[-1][1].append(dose)
+        else:
+            groups.append((text, [dose]))
+    return [{"day": ctx.text("phrases/series", items=[fmt.dose_days(x) for x in days]).strip(),
+             "range": len(days) > 1 or days[0].days is not None, "dose": text} for text, days in groups]
+
+
 def _own_figure(result: Any) -> str:
     """One arm's binary result as its big figure: the percentage, or the counts when there is none."""
     return fmt.percent_label(result) or escape(fmt.binary_result(result, with_ci=False))
@@ -216,9 +230,8 @@ def dosing_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
     for schedule in d.schedules:
         # What the unit counts and the maximum stay with the dose ("1 × 10⁶ cells/kg" alone hides both); the
         # route is in the appendix's table.
-        doses = ctx.words("dosing/doses", schedule=schedule, doses=[
-            {"day": fmt.dose_days(x), "range": x.days is not None, "dose": _unbroken_dose(x)}
-            for x in schedule.doses], total=fmt.cycle_total(schedule))
+        doses = ctx.words("dosing/doses", schedule=schedule, doses=_same_dose_days(ctx, schedule.doses),
+                          total=fmt.cycle_total(schedule))
         # A schedule whose note names where its doses come from ("As in the trial [@kite_design]") cites that.
         sources = cited_keys(schedule.note) if schedule.note else []
         out.append(Para(f"{doses} {ctx.cite(sources or [d.source])}", st.bullet, bulletText="•"))

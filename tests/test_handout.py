@@ -530,3 +530,14 @@ def test_the_appendix_gives_the_background_and_mechanism_and_cites_the_review(ex
         assert " ".join(item.translate(str.maketrans("", "", '"“”')).split()[:4]) in unquoted, item[:60]
     if evidence == EXAMPLE:
         assert "[1]" in body or "[1," in body
+
+
+def test_the_appraisal_in_brief_gives_each_concern_a_line_answer_first(example_build):
+    """"Concerns: Were participants … blinded (✗ No); Were the groups …" ran four questions into one sentence."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(example_build(EXAMPLE) / f"{EXAMPLE.stem}.pdf"))
+    lines = [" ".join(line.split()).removeprefix("• ") for line in reader.pages[1].extract_text().splitlines()]
+    assert "✗ No: Were participants, investigators and outcome assessors blinded?" in lines
+    assert "? Can't tell: Do the benefits outweigh the harms and costs?" in lines
+    assert not any("Concerns:" in line for line in lines)

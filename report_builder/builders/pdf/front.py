@@ -204,8 +204,9 @@ def forest(ctx: Context, key: str, title_text: str) -> list[Any]:
 
 
 def appraisal_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
-    """Per appraised study, one paragraph: how many questions were answered yes, and the concerns.
-    The reasons are in the full appraisal of the appendix."""
+    """Per appraised study, how many questions were answered yes, then each concern on a line of its own,
+    its answer first (run together in one sentence they read as a wall of questions). The reasons are in
+    the full appraisal of the appendix."""
     if not ctx.evidence.appraisal:
         return []
     st = ctx.styles
@@ -216,6 +217,7 @@ def appraisal_brief(ctx: Context, key: str, title_text: str) -> list[Any]:
                     for item in a.items if item.answer != "yes"]
         out.append(Para(ctx.words("appraisal/brief", appraisal=a, study=study, total=len(a.items),
                                   yes=len(a.items) - len(concerns), concerns=concerns), st.body))
+        out += [Para(ctx.words("appraisal/concern", **concern), st.bullet, bulletText="•") for concern in concerns]
     return out
 
 

@@ -541,3 +541,15 @@ def test_the_appraisal_in_brief_gives_each_concern_a_line_answer_first(example_b
     assert "✗ No: Were participants, investigators and outcome assessors blinded?" in lines
     assert "? Can't tell: Do the benefits outweigh the harms and costs?" in lines
     assert not any("Concerns:" in line for line in lines)
+
+
+def test_only_a_number_needed_whose_interval_excludes_no_difference_is_bold(example_build):
+    """Bold drew the eye to "NNH 33 (95% CI NNTB 1077 to ∞ to NNTH 15)", a difference compatible with none."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(example_build(EXAMPLE) / f"{EXAMPLE.stem}.pdf"))
+    runs = [(text, font) for page in reader.pages for text, _, _, font in text_runs(page, fonts=True)]
+    noise = [font for text, font in runs if text.startswith("NNH 33")]
+    signal = [font for text, font in runs if text.startswith("NNH 9 ")]
+    assert noise and not any("Bold" in font for font in noise), noise
+    assert signal and all("Bold" in font for font in signal), signal

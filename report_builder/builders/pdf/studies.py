@@ -179,11 +179,14 @@ def number_needed(ctx: Context, study: Study, effect: "BinaryEffect", notes: Foo
     (not on page 1, whose general note says NNTs are rounded up)."""
     values = fmt.number_needed_values(effect.nnt, effect.number_needed_label, effect.stats.level)
     text = ctx.words("phrases/number_needed", **values)
+    # Bold draws the eye: only to a number needed whose interval excludes no difference ("NNH 33 (95% CI NNTB
+    # 1077 to ∞ to NNTH 15)" is noise, set plainly).
+    shown = f"<b>{text}</b>" if values["value"] is not None and not values["crosses"] else text
     if values["value"] is None or not unrounded:
-        return f"<b>{text}</b>" if values["value"] is not None else text
+        return shown
     if len(ctx.report.comparisons(study)) > 1:
         name = f"{name}, {versus(ctx, effect.comparison)}"
-    return f"<b>{text}</b>" + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
+    return shown + notes.collect("unrounded", ctx.words("footnotes/number_needed_lead"),
                                             f"{name}: {ctx.words('footnotes/number_needed', **values)}")
 
 

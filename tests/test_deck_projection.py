@@ -314,3 +314,21 @@ def test_every_picture_shows_its_text_at_least_14_pt_where_it_is_placed(case):
         # layout points times how much larger than its layout the picture is placed on the slide
         shown = smallest_chart_text(plan) * picture.width / (plan.width_in * EMU_PER_INCH)
         assert shown >= 14, f"{title_of(slide)}: {shown:.1f} pt"
+
+
+def test_the_default_masters_footer_date_and_slide_number_are_at_least_14_pt():
+    """The bundled master set them at 11 pt, below the deck's 14-pt floor where it is projected; text the
+    master itself defines is held to the same floor (an institution's own master is used as it is)."""
+    from pptx import Presentation
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    from report_builder.theme.template import load_template
+
+    prs = Presentation(str(load_template("default").deck_master))
+    small = (PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.SLIDE_NUMBER)
+    found = [shape for shape in prs.slide_master.placeholders if shape.placeholder_format.type in small]
+    assert len(found) == 3
+    for shape in found:
+        sizes = list(runs_sizes(shape._element))
+        assert sizes and min(sizes) >= 14, (shape.name, sizes)
+    assert min(runs_sizes(prs.slide_master._element)) >= 14

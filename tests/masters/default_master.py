@@ -138,7 +138,7 @@ def theme_xml(colors: dict[str, str], palette: tuple[str, ...], font: str) -> st
 def master_xml(colors: dict[str, str], layout_count: int) -> str:
     w = SLIDE_W / EMU_PER_INCH
     content_w = w - 2 * MARGIN
-    footer = plain_list(11, colors["muted"])
+    footer = plain_list(14, colors["muted"])  # 14 pt: nothing on a slide is smaller where it is projected
     shapes = [
         rectangle(7, "Title rule", (MARGIN, 1.3, content_w, 0.03), solid(colors["primary"])),
         placeholder(2, "Title Placeholder 1", '<p:ph type="title"/>', (MARGIN, 0.3, content_w, 0.95),
@@ -146,11 +146,11 @@ def master_xml(colors: dict[str, str], layout_count: int) -> str:
         placeholder(3, "Text Placeholder 2", '<p:ph type="body" idx="1"/>', (MARGIN, 1.5, content_w, 5.45),
                     body_pr("t"), prompt="Click to edit Master text styles"),
         placeholder(4, "Date Placeholder 3", '<p:ph type="dt" sz="half" idx="2"/>', (7.6, 7.05, 3.6, 0.32),
-                    body_pr("ctr"), plain_list(11, colors["muted"], align="r")),
+                    body_pr("ctr"), plain_list(14, colors["muted"], align="r")),
         placeholder(5, "Footer Placeholder 4", '<p:ph type="ftr" sz="quarter" idx="3"/>', (MARGIN, 7.05, 7.0, 0.32),
                     body_pr("ctr"), footer),
         placeholder(6, "Slide Number Placeholder 5", '<p:ph type="sldNum" sz="quarter" idx="4"/>',
-                    (w - MARGIN - 1.4, 7.05, 1.4, 0.32), body_pr("ctr"), plain_list(11, colors["muted"], align="r"),
+                    (w - MARGIN - 1.4, 7.05, 1.4, 0.32), body_pr("ctr"), plain_list(14, colors["muted"], align="r"),
                     prompt='<a:fld id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}" type="slidenum"><a:rPr lang="en-US"/><a:t>‹#›</a:t></a:fld>'),
     ]
     layout_ids = "".join(f'<p:sldLayoutId id="{2147483649 + i}" r:id="rId{i + 1}"/>' for i in range(layout_count))

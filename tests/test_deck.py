@@ -600,6 +600,9 @@ def test_a_single_arm_deck_shows_every_harm_and_states_its_numbers(example_build
     other = next(s for s in slides if titles_of(s).startswith("Other adverse events in ZUMA-3"))
     assert "Neurologic toxicities, grade ≥3 [3]" in chart_categories(other)
     assert titles_of(other) == "Other adverse events in ZUMA-3: Neurologic toxicities, any grade, in 87%"
+    # 92% and 26% were counted in the 78 treated at the approved dose, not in the 55 of the headline benefit.
+    crs = slides[names.index("Cytokine release syndrome in ZUMA-3: 92% any grade, 26% grade ≥3")]
+    assert slide_text(crs).count("78 patients treated at the approved dose in phases 1 and 2") == 2
     survival = slides[names.index("ZUMA-3: Overall survival, median 18.2 months")]
     assert [s.text_frame.text for s in survival.shapes if s.name == "Not available"] == []
     assert any(s.text_frame.text.startswith("not reached") for s in survival.shapes if s.name == "Figure")

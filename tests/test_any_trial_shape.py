@@ -151,7 +151,7 @@ def test_one_trial_files_build_in_both_templates_without_another_trials_shape(tm
         assert efs and all("not confirmed" in on_slide and "Conference abstract only" in notes for on_slide, notes in efs)
         assert shown("9 µg/day") and shown("1–7")
         assert shown("Cycle length") and shown("6 weeks")  # the dosing tables keep the columns a schedule fills
-        assert shown("days 1–7 9 µg/day") and "None" not in pdf  # page 2's dosing in brief
+        assert shown("9 µg/day (step-up dose) on days 1–7") and "None" not in pdf  # page 2's dosing in brief
         assert shown("651 µg") and not shown("651 µg/day")  # a cycle's total of per-day doses is an amount
     else:
         assert shown("78 patients treated at the approved dose") and shown("1 × 10⁶ cells/kg")

@@ -554,3 +554,20 @@ def test_only_a_number_needed_whose_interval_excludes_no_difference_is_bold(exam
     signal = [font for text, font in runs if text.startswith("NNH 9 ")]
     assert noise and not any("Bold" in font for font in noise), noise
     assert signal and all("Bold" in font for font in signal), signal
+
+
+@pytest.mark.parametrize("evidence", [EXAMPLE, SMALL_EXAMPLE], ids=lambda p: p.stem)
+def test_clinical_text_names_no_working_file_or_tool(example_build, evidence):
+    """A reader cannot look up "the project reference sheet" (a working file of the authors) or "report_builder";
+    provenance notes say where a figure came from in words a reader can act on. PDF, slides and speaker notes."""
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    out = example_build(evidence)
+    texts = [" ".join(page.extract_text().split()) for page in PdfReader(str(out / f"{evidence.stem}.pdf")).pages]
+    for slide in Presentation(str(out / f"{evidence.stem}.pptx")).slides:
+        texts += [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        if slide.has_notes_slide:
+            texts.append(slide.notes_slide.notes_text_frame.text)
+    found = [text[:80] for text in texts for word in ("reference sheet", "report_builder") if word in text.lower()]
+    assert not found

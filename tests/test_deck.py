@@ -649,3 +649,16 @@ def test_numeric_ranges_in_speaker_notes_take_the_en_dash_too(example_build, exa
     assert not hyphened
     if example == "brexucabtagene-autoleucel":
         assert any("status 0–1" in notes(slide) for slide in slides)
+
+
+def test_a_number_keeps_its_unit_on_its_line(deck):
+    """The question slide broke "1.8" / "mg/m² per cycle" across lines: a number and its unit are joined by a
+    no-break space on slides and in the handout (plain text, such as notes and the CSV, keeps a space)."""
+    from report_builder.inputs.markup import keep_units, plain
+
+    assert keep_units("1.8 mg/m2 per cycle, median 7.7 months, in 2 cycles") == \
+        "1.8\u00a0mg/m2 per cycle, median 7.7\u00a0months, in 2 cycles"
+    assert "\u00a0" not in plain("1.8 mg/m2", {})
+    question = next(slide for slide in deck.slides if titles_of(slide) in ("The clinical question",
+                                                                            "Our patient and the question"))
+    assert "1.8\u00a0mg/m²" in slide_text(question)

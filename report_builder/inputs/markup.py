@@ -66,10 +66,19 @@ def en_dash_ranges(text: str) -> str:
     return _RANGE.sub("\\1\u2013\\2", text)
 
 
+#: A number and the unit after it ("1.8 mg/m2", "7.7 months"): one word for line breaking.
+_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) (?=(?:mg|µg|g/dL|mL|mm|cells|months?|weeks?|days?|years?|hours?)\b)")
+
+
+def keep_units(text: str) -> str:
+    """A number keeps its unit on its line: "1.8" at a line's end and "mg/m²" on the next misreads as a dose."""
+    return _UNIT.sub("\\1\u00a0", text)
+
+
 def parse(text: str, numbers: Mapping[str, int]) -> list[Span]:
     """Split text into styled spans; citations become [n] with the reference numbers given; a numeric range
-    typed with a hyphen takes the en dash (en_dash_ranges)."""
-    text = en_dash_ranges(clean(text))
+    typed with a hyphen takes the en dash (en_dash_ranges); a number keeps its unit (keep_units)."""
+    text = keep_units(en_dash_ranges(clean(text)))
     spans: list[Span] = []
     pos = 0
     for match in _TOKEN.finditer(text):
@@ -111,8 +120,9 @@ def cited_keys(text: str) -> list[str]:
 def plain(text: str, numbers: Mapping[str, int]) -> str:
     """The text with markup removed and citations numbered: for alt text, notes and charts. A raised or
     lowered number keeps its place in Unicode ("1 × 10^6^" reads "1 × 10⁶", never "1 × 106"); raised or
-    lowered letters ("C~max~") have no reliable Unicode form and are written on the line."""
-    return "".join(_plain_span(s) for s in parse(text, numbers))
+    lowered letters ("C~max~") have no reliable Unicode form and are written on the line. Plain text is not
+    laid out here: a number and its unit keep an ordinary space (keep_units is for the PDF and the slides)."""
+    return "".join(_plain_span(s) for s in parse(text, numbers)).replace("\u00a0", " ")
 
 
 def _plain_span(span: Span) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from report_builder.analysis import arms
 from report_builder.charts.media import Medium
-from report_builder.theme.contrast import MIN_GRAPHIC_CONTRAST, readable_shade
+from report_builder.theme.contrast import readable_shade, visible_shade
 from report_builder.theme.font_metrics import font_metrics
 from report_builder.resources import templates_root
 
@@ -184,7 +184,7 @@ class Style(Look):
         darker shade that is seen at 3:1 on the white ground (WCAG 1.4.11) when the palette colour is not:
         Okabe-Ito orange, 2.2:1, draws its marks #C48700 (the deck's bars take the same rule)."""
         colour = arms.arm_colour(self.palette, self.palette_slots.get((study.id, key)), self.muted)
-        return readable_shade(colour, GROUND, MIN_GRAPHIC_CONTRAST)
+        return visible_shade(colour, GROUND)
 
     def arm_label(self, study: "Study", key: str) -> str:
         """The arm's short name, or the template's name for results pooled over the arms."""

@@ -75,10 +75,13 @@ def keep_units(text: str) -> str:
     return _UNIT.sub("\\1\u00a0", text)
 
 
-def parse(text: str, numbers: Mapping[str, int]) -> list[Span]:
+def parse(text: str, numbers: Mapping[str, int], laid_out: bool = True) -> list[Span]:
     """Split text into styled spans; citations become [n] with the reference numbers given; a numeric range
-    typed with a hyphen takes the en dash (en_dash_ranges); a number keeps its unit (keep_units)."""
-    text = keep_units(en_dash_ranges(clean(text)))
+    typed with a hyphen takes the en dash (en_dash_ranges); in text that is laid out in lines (the PDF, the
+    slides) a number keeps its unit (keep_units)."""
+    text = en_dash_ranges(clean(text))
+    if laid_out:
+        text = keep_units(text)
     spans: list[Span] = []
     pos = 0
     for match in _TOKEN.finditer(text):
@@ -121,8 +124,8 @@ def plain(text: str, numbers: Mapping[str, int]) -> str:
     """The text with markup removed and citations numbered: for alt text, notes and charts. A raised or
     lowered number keeps its place in Unicode ("1 × 10^6^" reads "1 × 10⁶", never "1 × 106"); raised or
     lowered letters ("C~max~") have no reliable Unicode form and are written on the line. Plain text is not
-    laid out here: a number and its unit keep an ordinary space (keep_units is for the PDF and the slides)."""
-    return "".join(_plain_span(s) for s in parse(text, numbers)).replace("\u00a0", " ")
+    laid out here: a number and its unit keep an ordinary space."""
+    return "".join(_plain_span(s) for s in parse(text, numbers, laid_out=False))
 
 
 def _plain_span(span: Span) -> str:

@@ -47,6 +47,11 @@ def readable_shade(colour: str, on: str, minimum: float = MIN_CONTRAST) -> str:
     return target
 
 
+def visible_shade(colour: str, on: str) -> str:
+    """The colour of a mark that carries data (an arm's dot or bar): readable_shade at 3:1 (WCAG 1.4.11)."""
+    return readable_shade(colour, on, MIN_GRAPHIC_CONTRAST)
+
+
 def mix(a: str, b: str, share: float) -> str:
     """`share` of colour b over colour a."""
     pa, pb = a.lstrip("#"), b.lstrip("#")

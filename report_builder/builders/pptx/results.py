@@ -7,11 +7,9 @@ from typing import TYPE_CHECKING
 from report_builder.analysis import arms, formatting
 from report_builder.analysis.arms import arm_keys
 from report_builder.inputs import markup
-from report_builder.theme.contrast import MIN_GRAPHIC_CONTRAST, readable_shade
-from report_builder.inputs.evidence_schema import (
-    AdverseEvent, BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome,
-)
+from report_builder.inputs.evidence_schema import AdverseEvent, BinaryArmResult, BinaryOutcome, Study, TimeToEventOutcome
 from report_builder.analysis.report import ae_key, all_in_base_key
+from report_builder.theme.contrast import visible_shade
 
 if TYPE_CHECKING:
     from report_builder.analysis.report import BinaryEffect
@@ -39,7 +37,7 @@ def arm_colour(deck: "Deck", study: Study, key: str) -> str:
     """The arm's colour in the Matplotlib charts too (analysis.arms; pooled results muted), shaded until it
     is seen at 3:1 on the slide's background (WCAG 1.4.11), as the charts shade it on white."""
     colour = arms.arm_colour(deck.palette, deck.report.palette_slot(study, key), deck.colors["muted"])
-    return readable_shade(colour, deck.look.background, MIN_GRAPHIC_CONTRAST)
+    return visible_shade(colour, deck.look.background)
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,7 @@ def test_master_fonts_are_kept_unless_the_template_sets_deck_fonts(report, chart
     assert set(re.findall(rb'<a:latin typeface="([^"]*)"', xml)) <= {b"Calibri"}
     deck = Deck(report, charts, with_master(template, python_pptx_default()))
     assert deck.placeholder_family is None and deck.family == "Calibri"
-    assert Path(deck.look.fonts["regular"]).name == "Carlito-Regular.ttf"  # installed with LibreOffice
+    assert Path(deck.look.fonts["regular"]).name == "Carlito-Regular.ttf"  # fonts-crosextra-carlito (tests/run)
     chosen = with_master(template, python_pptx_default())
     chosen = dataclasses.replace(chosen, deck_fonts=dict(template.theme.fonts))
     data = build(report, charts, chosen)

@@ -490,6 +490,32 @@ def test_libreoffice_renders_one_page_per_slide_without_overflow(deck_bytes, dec
 
 
 @pytest.mark.slow
+def test_libreoffice_sets_the_footer_text_as_the_master_states_it(example_build, tmp_path):
+    """Northbridge's master sets footer text left-aligned in grey #5F6B76; LibreOffice drew the slides' "Internal
+    use." centred and black until each slide's footer placeholder carried the master's list style itself."""
+    from PIL import Image
+    from pptx import Presentation
+
+    from conftest import EXAMPLE
+
+    deck_path = next(example_build(EXAMPLE, "northbridge").glob("*.pptx"))
+    master = Presentation(str(deck_path)).slide_masters[0]
+    footer = next(ph for ph in master.placeholders if ph.placeholder_format.type == 15)  # PP_PLACEHOLDER.FOOTER
+    left_pt = (footer.left + 91440) / 12700  # the box's left edge and its default 0.1-inch inset
+    pdf = render(deck_path.read_bytes(), tmp_path)
+    starts = [(page, x_min, y_min, y_max) for page, x_min, y_min, y_max, word in word_boxes(pdf) if word == "Internal"]
+    assert len(starts) >= 10
+    assert all(abs(x_min - left_pt) < 2 for _, x_min, _, _ in starts), (left_pt, starts)
+    page, x_min, y_min, y_max = starts[0]
+    subprocess.run([require_tool("pdftoppm"), "-r", "144", "-png", "-f", str(page), "-l", str(page), str(pdf),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    word = image.crop((int(x_min * 2), int(y_min * 2), int(x_min * 2) + 100, int(y_max * 2)))
+    darkest = min(word.getdata(), key=sum)
+    assert all(abs(c - m) <= 24 for c, m in zip(darkest, (0x5F, 0x6B, 0x76))), darkest  # grey, not black
+
+
+@pytest.mark.slow
 def test_the_single_arm_example_renders_without_overflow(template, tmp_path):
     """ZUMA-3's design slide has a long population and three follow-up analyses beside a short flow table:
     what does not fit beside the table goes under it or to the notes, never below the slide."""

@@ -86,6 +86,19 @@ def add_latent_placeholder(slide, layout_placeholder, text: str, family: str, sl
     sp = copy.deepcopy(layout_placeholder._element)
     sp.replace(sp.find(qn("p:spPr")), OxmlElement("p:spPr"))  # no position of its own: the layout's applies
     body = sp.find(qn("p:txBody"))
+    # The text's look as the slide master states it for this kind of placeholder, copied where the layout's copy
+    # states none: PowerPoint inherits it anyway, but LibreOffice set a slide's footer text centred, black and in
+    # its default size instead of the master's left-aligned grey.
+    own_style = body.find(qn("a:lstStyle"))
+    if own_style is None or len(own_style) == 0:
+        kind = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}").get("type")
+        master_style = next((ph.find(f"{qn('p:txBody')}/{qn('a:lstStyle')}")
+                             for ph in layout_placeholder.part.slide_master._element.cSld.spTree.iter(qn("p:sp"))
+                             if _placeholder_type(ph) == kind), None)
+        if master_style is not None and len(master_style):
+            if own_style is not None:
+                body.remove(own_style)
+            body.find(qn("a:bodyPr")).addnext(copy.deepcopy(master_style))
     for p in body.findall(qn("a:p")):
         body.remove(p)
     content = _sub(_sub(body, "p"), "fld" if slide_number else "r")
@@ -98,6 +111,12 @@ def add_latent_placeholder(slide, layout_placeholder, text: str, family: str, sl
     ids = [int(x) for x in tree.xpath("//p:cNvPr/@id") if str(x).isdigit()]
     sp.find(qn("p:nvSpPr")).find(qn("p:cNvPr")).set("id", str(max(ids, default=1) + 1))
     tree.append(sp)
+
+
+def _placeholder_type(sp) -> str | None:
+    """The type of a shape's placeholder (None: not a placeholder)."""
+    ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+    return None if ph is None else ph.get("type", "body")
 
 
 # ------------------------------------------------------------------------------------------ text

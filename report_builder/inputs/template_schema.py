@@ -55,7 +55,7 @@ class Theme(Model):
     header: str | None = None
     """Running header of the PDF pages."""
     footer: str | None = None
-    """Running footer of the PDF pages."""
+    """Running footer of the PDF pages, and the text of the deck's footer placeholder (not on the cover or closing slide)."""
     disclaimer: Text | None = None
     """The disclaimer in the PDF's page footer and on the deck's closing slide."""
     citation_style: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None

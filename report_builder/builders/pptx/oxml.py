@@ -91,7 +91,7 @@ def add_latent_placeholder(slide, layout_placeholder, text: str, family: str, sl
     # its default size instead of the master's left-aligned grey.
     own_style = body.find(qn("a:lstStyle"))
     if own_style is None or len(own_style) == 0:
-        kind = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}").get("type")
+        kind = _placeholder_type(sp)
         master_style = next((ph.find(f"{qn('p:txBody')}/{qn('a:lstStyle')}")
                              for ph in layout_placeholder.part.slide_master._element.cSld.spTree.iter(qn("p:sp"))
                              if _placeholder_type(ph) == kind), None)
